@@ -1,0 +1,58 @@
+package flow
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Mode is a flow's execution mode.
+type Mode string
+
+// Execution modes (reference 9.1). An empty mode means Standard.
+const (
+	Standard Mode = "Standard"
+	Express  Mode = "Express"
+)
+
+// ParseOptions gives Parse what the definition is checked against.
+type ParseOptions struct {
+	Name string // the API name of the flow; a different FDL Name is an issue
+	Mode Mode   // the flow's execution mode; "" means Standard
+	// KnownAction reports whether a Task Action has an integration; nil accepts
+	// every syntactically valid action.
+	KnownAction func(action string) bool
+}
+
+// Issue is one problem found in a definition.
+type Issue struct {
+	Path   string // state path, e.g. "States[2](Charge).Retry[0].Errors"
+	Line   int    // 1-based; 0 when unknown
+	Column int    // 1-based; 0 when unknown
+	Msg    string
+}
+
+func (i Issue) String() string {
+	loc := i.Path
+	if i.Line > 0 {
+		loc = fmt.Sprintf("%s (line %d, column %d)", loc, i.Line, i.Column)
+	}
+	if loc == "" {
+		return i.Msg
+	}
+	return loc + ": " + i.Msg
+}
+
+// Issues is the error Parse returns: every problem found, in document order.
+type Issues []Issue
+
+func (is Issues) Error() string {
+	parts := make([]string, len(is))
+	for i, x := range is {
+		parts[i] = x.String()
+	}
+	return strings.Join(parts, "; ")
+}
+
+// Timeout returns the flow-level Timeout, or 0 when the flow has none.
+func (f *Flow) Timeout() time.Duration { return f.timeout }

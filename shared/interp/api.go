@@ -1,0 +1,29 @@
+package interp
+
+import "encoding/json"
+
+// Status is an execution's terminal status as the engine reports it.
+type Status string
+
+// Terminal statuses (reference 9.2).
+const (
+	Succeeded Status = "Succeeded"
+	Failed    Status = "Failed"
+	TimedOut  Status = "TimedOut"
+	Stopped   Status = "Stopped"
+)
+
+// Execution is what one run starts from.
+type Execution struct {
+	Name    string          // $Context.Execution.Name
+	Input   json.RawMessage // a JSON object; empty means {}
+	RoleArn string          // $Context.Execution.RoleArn
+}
+
+// Result is how a run ended.
+type Result struct {
+	Status Status
+	Output json.RawMessage // the execution output, set when Status is Succeeded
+	Error  string          // error name (Fail Code, FnF.Timeout, ...), set when not Succeeded
+	Cause  string          // error detail
+}
