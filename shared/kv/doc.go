@@ -1,0 +1,58 @@
+// Package kv provides the key-value stores that hold flow and execution
+// records: MemStore (in memory, for tests) and BoltStore (a bbolt file, the
+// embedded default). Cloud stores (DynamoDB, Tablestore) follow the same
+// contract, which package kv/kvtest checks for every store.
+//
+// Stores are concrete types; consumers declare the small interface they need
+// (for example execution's store of Get, PutIfAbsent and CompareAndSwap).
+//
+// # Items and versions
+//
+// An Item is a key, an opaque value and a version. PutIfAbsent creates an
+// item with Version 1; every successful CompareAndSwap stores Version+1. A
+// deleted key starts again at Version 1 when it is created anew. Keys are
+// non-empty strings of at most MaxKeySize bytes (ErrInvalidKey otherwise),
+// compared as bytes: List returns keys in ascending byte order.
+//
+// # Conditional writes
+//
+// There are two write primitives, and a writer that loses a condition gets
+// ErrConditionFailed instead of overwriting:
+//
+//   - PutIfAbsent(key, value) creates key. If it exists, nothing is written
+//     and the existing item is returned together with ErrConditionFailed, so
+//     the caller can decide what the existing record means (StartExecution's
+//     idempotency rules live in package execution, not here).
+//   - CompareAndSwap(key, version, value) writes only if the stored version
+//     equals version, and returns the new item. A stale version returns the
+//     current item with ErrConditionFailed; a missing key returns ErrNotFound.
+//
+// Delete(key, version) is conditional in the same way, with version 0 meaning
+// unconditional. Update wraps the primitives in an optimistic
+// read-modify-write loop that retries lost rounds; its function may run more
+// than once. Under any number of concurrent writers exactly one PutIfAbsent
+// of a key wins and no CompareAndSwap increment is lost.
+//
+// # Errors
+//
+// Methods return the sentinels ErrNotFound, ErrConditionFailed, ErrClosed and
+// ErrInvalidKey (possibly wrapped; compare with errors.Is), the context's
+// error when ctx is already done, or an error from the underlying storage.
+// OpenBolt returns ErrLocked when another process holds the database file.
+//
+// # Values
+//
+// Stores copy values on the way in and out: changing a slice passed to or
+// returned from a store never changes stored data. An empty value reads back
+// as an empty, non-nil slice.
+//
+// # bbolt
+//
+// BoltStore keeps every item in one bucket of the file dir/cloudflow.db. Each
+// conditional write checks and writes inside one read-write transaction, so
+// it is atomic; concurrent writers are coalesced into shared commits with
+// DB.Batch, whose functions are written to be safe to re-run. The file is
+// locked exclusively: only one process (functions/local) may own the
+// directory, and a second OpenBolt fails with ErrLocked after
+// BoltOptions.Timeout.
+package kv

@@ -1,0 +1,185 @@
+package kv
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"sync"
+)
+
+// MemStore is an in-memory store: a map guarded by a mutex plus a sorted key
+// index for List. It is the fake for unit tests and passes the same contract
+// suite (package kvtest) as the durable stores. Values are copied on the way
+// in and out, so callers never share memory with the store. The zero value is
+// not usable; call NewMemStore. A MemStore is safe for concurrent use.
+type MemStore struct {
+	mu     sync.RWMutex
+	items  map[string]memItem
+	keys   []string // sorted ascending (byte order); same set as items
+	closed bool
+}
+
+// memItem is the stored form of an Item; value is owned by the store.
+type memItem struct {
+	value   []byte
+	version int64
+}
+
+// NewMemStore returns an empty MemStore.
+func NewMemStore() *MemStore {
+	return &MemStore{items: make(map[string]memItem)}
+}
+
+func (m memItem) item(key string) Item {
+	return Item{Key: key, Value: clone(m.value), Version: m.version}
+}
+
+// Get returns the item stored under key. It returns ErrNotFound when there is
+// none, ErrInvalidKey for a bad key, ErrClosed after Close, or the context's
+// error.
+func (s *MemStore) Get(ctx context.Context, key string) (Item, error) {
+	if err := checkCall(ctx, key); err != nil {
+		return Item{}, err
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.closed {
+		return Item{}, ErrClosed
+	}
+	m, ok := s.items[key]
+	if !ok {
+		return Item{}, ErrNotFound
+	}
+	return m.item(key), nil
+}
+
+// PutIfAbsent creates key with value and Version 1. If key already exists it
+// writes nothing and returns the existing item together with
+// ErrConditionFailed. It also returns ErrInvalidKey, ErrClosed or the
+// context's error.
+func (s *MemStore) PutIfAbsent(ctx context.Context, key string, value []byte) (Item, error) {
+	if err := checkCall(ctx, key); err != nil {
+		return Item{}, err
+	}
+	v := clone(value) // copy outside the lock
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return Item{}, ErrClosed
+	}
+	if m, ok := s.items[key]; ok {
+		return m.item(key), ErrConditionFailed
+	}
+	m := memItem{value: v, version: 1}
+	s.items[key] = m
+	i, _ := slices.BinarySearch(s.keys, key)
+	s.keys = slices.Insert(s.keys, i, key)
+	return m.item(key), nil
+}
+
+// CompareAndSwap replaces the value of key if its stored version equals
+// version, and returns the new item with the version incremented. It returns
+// ErrNotFound if key does not exist and the current item together with
+// ErrConditionFailed if the version differs. It also returns ErrInvalidKey,
+// ErrClosed or the context's error.
+func (s *MemStore) CompareAndSwap(ctx context.Context, key string, version int64, value []byte) (Item, error) {
+	if err := checkCall(ctx, key); err != nil {
+		return Item{}, err
+	}
+	v := clone(value)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return Item{}, ErrClosed
+	}
+	m, ok := s.items[key]
+	if !ok {
+		return Item{}, ErrNotFound
+	}
+	if m.version != version {
+		return m.item(key), ErrConditionFailed
+	}
+	m = memItem{value: v, version: m.version + 1}
+	s.items[key] = m
+	return m.item(key), nil
+}
+
+// Delete removes key. With version 0 the delete is unconditional; otherwise
+// it happens only if the stored version equals version. It returns
+// ErrNotFound if key does not exist, ErrConditionFailed if the version
+// differs, ErrInvalidKey, ErrClosed or the context's error.
+func (s *MemStore) Delete(ctx context.Context, key string, version int64) error {
+	if err := checkCall(ctx, key); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return ErrClosed
+	}
+	m, ok := s.items[key]
+	if !ok {
+		return ErrNotFound
+	}
+	if version != 0 && m.version != version {
+		return ErrConditionFailed
+	}
+	delete(s.items, key)
+	if i, found := slices.BinarySearch(s.keys, key); found {
+		s.keys = slices.Delete(s.keys, i, i+1)
+	}
+	return nil
+}
+
+// List returns the items whose key starts with prefix and sorts strictly
+// after after ("" means from the start), in ascending byte order, at most
+// limit of them (limit <= 0 means no limit). It returns ErrClosed after Close
+// or the context's error.
+func (s *MemStore) List(ctx context.Context, prefix, after string, limit int) ([]Item, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.closed {
+		return nil, ErrClosed
+	}
+	start := max(prefix, after)
+	i, found := slices.BinarySearch(s.keys, start)
+	if found && start == after && after != "" {
+		i++
+	}
+	var out []Item
+	for ; i < len(s.keys); i++ {
+		k := s.keys[i]
+		if !strings.HasPrefix(k, prefix) || (limit > 0 && len(out) >= limit) {
+			break
+		}
+		out = append(out, s.items[k].item(k))
+	}
+	return out, nil
+}
+
+// Update is a read-modify-write helper. It reads key and calls fn with the
+// current item (a private copy; exists is false and cur the zero Item when
+// there is none), then writes the value fn returns: with PutIfAbsent for a
+// new item, with CompareAndSwap otherwise. When another writer wins in
+// between, it reads again and retries, up to UpdateMaxAttempts times, so fn
+// may run more than once and must have no side effects. fn runs without any
+// lock held. An error from fn aborts the update, writes nothing, and is
+// returned unchanged. Update returns the written item, or ErrConditionFailed
+// when it gives up, ErrInvalidKey, ErrClosed or the context's error.
+func (s *MemStore) Update(ctx context.Context, key string, fn func(cur Item, exists bool) (newValue []byte, err error)) (Item, error) {
+	return update(ctx, s, key, fn)
+}
+
+// Close releases the store's memory. Later calls to any method except Close
+// return ErrClosed; closing twice is not an error.
+func (s *MemStore) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.closed = true
+	s.items = nil
+	s.keys = nil
+	return nil
+}
