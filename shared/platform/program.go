@@ -1,0 +1,163 @@
+package platform
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/cloudflow-oss/cloudflow/shared/app"
+)
+
+// Program describes one function binary for Main.
+type Program struct {
+	// Name is the binary's name for flag messages, e.g. "startexecution".
+	Name string
+	// Operations are the CloudFlow Actions the binary serves; empty serves every operation.
+	Operations []string
+	// DevServer adds the -addr and -data flags of functions/local, the all-in-one local server.
+	DevServer bool
+}
+
+// Env is the outside world of a process as main sees it; main fills it from package os.
+type Env struct {
+	Args   []string            // command-line arguments after the program name
+	Getenv func(string) string // os.Getenv
+	Stdout io.Writer           // responses, JSON logs and the FC invoke lines
+	Stderr io.Writer           // flag errors, start-up failures, logs during -event replays
+}
+
+// Main runs a function binary and returns its exit status: it parses the flags (-event, plus
+// -addr and -data for a DevServer), reads the configuration from the environment once, builds the
+// App and either replays the -event file or serves on the detected host until SIGINT or SIGTERM,
+// closing the App (and so releasing the bbolt file) before it returns.
+//
+// Exit status: 0 on success, 1 on a configuration, start-up or replay failure (a sample answered
+// with a non-2xx status included), 2 on bad flags.
+//
+// Environment: STORE, DATA_DIR, CLOUDFLOW_REGION, CLOUDFLOW_WORKERS (see app.ConfigFromEnv); on
+// Function Compute also FC_CUSTOM_LISTEN_PORT and FUNCTION_TIMEOUT_S.
+func Main(ctx context.Context, p Program, env Env) int {
+	fs := flag.NewFlagSet(p.Name, flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	event := fs.String("event", "", "replay the sample event `file` (see events/) and print the response")
+	var addr, dataDir string
+	if p.DevServer {
+		fs.StringVar(&addr, "addr", DefaultLocalAddr, "loopback `address` to serve every operation on")
+		fs.StringVar(&dataDir, "data", app.DefaultDataDir, "`directory` of the bbolt store")
+	}
+	if err := fs.Parse(env.Args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(env.Stderr, "%s: unexpected arguments %q\n", p.Name, fs.Args())
+		fs.Usage()
+		return 2
+	}
+	dataSet := false
+	fs.Visit(func(f *flag.Flag) { dataSet = dataSet || f.Name == "data" })
+
+	cfg, err := app.ConfigFromEnv(env.Getenv)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "%s: configuration: %v\n", p.Name, err)
+		return 1
+	}
+	cfg.Operations = p.Operations
+	if dataSet {
+		cfg.DataDir = dataDir
+	}
+
+	if *event != "" {
+		// A replay prints JSON on stdout, so logs go to stderr, and it gets a fresh, temporary
+		// store unless a data directory was asked for explicitly.
+		logger := slog.New(slog.NewJSONHandler(env.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+		slog.SetDefault(logger)
+		if cfg.Store == app.StoreBolt && !dataSet && env.Getenv("DATA_DIR") == "" {
+			tmp, err := os.MkdirTemp("", "cloudflow-replay-*")
+			if err != nil {
+				fmt.Fprintf(env.Stderr, "%s: %v\n", p.Name, err)
+				return 1
+			}
+			defer func() { _ = os.RemoveAll(tmp) }()
+			cfg.DataDir = tmp
+		}
+		if err := replayMain(ctx, cfg, *event, env); err != nil {
+			fmt.Fprintf(env.Stderr, "%s: replay %s: %v\n", p.Name, *event, err)
+			return 1
+		}
+		return 0
+	}
+
+	logger := slog.New(slog.NewJSONHandler(env.Stdout, nil))
+	slog.SetDefault(logger)
+	host := Detect(env.Getenv)
+	opts := Options{Addr: addr, FCPort: env.Getenv("FC_CUSTOM_LISTEN_PORT"), Logger: logger}
+	if host == FC {
+		if opts.FC.Timeout, err = parseTimeout(env.Getenv("FUNCTION_TIMEOUT_S")); err != nil {
+			fmt.Fprintf(env.Stderr, "%s: configuration: %v\n", p.Name, err)
+			return 1
+		}
+		opts.FC.Log = env.Stdout
+	}
+	a, err := app.New(cfg)
+	if err != nil {
+		logger.Error("start", "err", err, "host", string(host))
+		return 1
+	}
+	defer func() {
+		if err := a.Close(); err != nil {
+			logger.Error("close", "err", err)
+		}
+	}()
+	opts.OnSIGTERM = func() { _ = a.Close() }
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	logger.Info("start", "host", string(host), "operations", p.Operations, "store", cfg.Store)
+	if err := Serve(ctx, host, Service{API: a.Handler, OnEvent: a.OnEvent}, opts); err != nil {
+		logger.Error("serve", "err", err)
+		return 1
+	}
+	return 0
+}
+
+// replayMain builds an App for cfg and replays the file at path through it.
+func replayMain(ctx context.Context, cfg app.Config, path string, env Env) (err error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	a, err := app.New(cfg)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if cerr := a.Close(); cerr != nil && err == nil {
+			err = fmt.Errorf("close: %w", cerr)
+		}
+	}()
+	return Replay(ctx, Service{API: a.Handler, OnEvent: a.OnEvent}, data, FCOptions{Log: env.Stderr}, env.Stdout)
+}
+
+// parseTimeout reads FUNCTION_TIMEOUT_S: whole seconds, empty meaning no deadline.
+func parseTimeout(s string) (time.Duration, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 || n > 86400 {
+		return 0, fmt.Errorf("FUNCTION_TIMEOUT_S=%q: want whole seconds from 1 to 86400", s)
+	}
+	return time.Duration(n) * time.Second, nil
+}
