@@ -80,8 +80,11 @@ func (v *Verifier) Open() bool { return v.keys.Len() == 0 && v.tokens == nil }
 // request body exactly as received; params are the decoded query and
 // form-body parameters with the body winning on a clash (when a name has
 // several values the last one is used, so appending body values after query
-// values also works). When params is nil Verify collects them itself from
-// r.URL and, for a form content type, body.
+// values also works). The RPC signature covers exactly params, so they must
+// be the parameters the API layer acts on (including any taken from a JSON
+// body). When params is nil Verify collects them itself from r.URL and a
+// form-encoded body, and rejects an RPC request whose non-empty body is not a
+// form (it would be unsigned).
 //
 // The scheme is chosen by the request: an "Authorization: ACS3-HMAC-SHA256 …"
 // header selects ACS3, otherwise a Signature parameter selects RPC HMAC-SHA1.
@@ -100,10 +103,14 @@ func (v *Verifier) Verify(r *http.Request, body []byte, params url.Values) (Iden
 	if scheme, rest, _ := strings.Cut(authz, " "); strings.EqualFold(scheme, acs3Algorithm) {
 		return v.verifyACS3(r, body, rest)
 	}
+	unsignedBody := false
 	if params == nil {
-		params = collectParams(r, body)
+		params, unsignedBody = collectParams(r, body)
 	}
 	if _, ok := params["Signature"]; ok {
+		if unsignedBody {
+			return Identity{}, fmt.Errorf("request body is not a form, so the signature does not cover it: %w", ErrSignatureMismatch)
+		}
 		return v.verifyRPC(r.Method, params)
 	}
 	if last(params, "BearerToken") != "" || strings.EqualFold(last(params, "SignatureType"), "BEARERTOKEN") ||
@@ -192,19 +199,29 @@ func last(p url.Values, name string) string {
 }
 
 // collectParams returns the decoded query parameters followed by the
-// form-body parameters, so the body's value is last on a clash.
-func collectParams(r *http.Request, body []byte) url.Values {
-	p, _ := url.ParseQuery(r.URL.RawQuery)
+// form-body parameters, so the body's value is last on a clash. unsigned
+// reports a non-empty body that is not form-encoded, which an RPC signature
+// cannot cover.
+func collectParams(r *http.Request, body []byte) (p url.Values, unsigned bool) {
+	p, _ = url.ParseQuery(r.URL.RawQuery)
 	if p == nil {
 		p = url.Values{}
 	}
-	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err == nil && mt == "application/x-www-form-urlencoded" {
-		form, _ := url.ParseQuery(string(body))
-		for n, vs := range form {
-			p[n] = append(p[n], vs...)
-		}
+	if len(body) == 0 {
+		return p, false
 	}
-	return p
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || mt != "application/x-www-form-urlencoded" {
+		return p, true
+	}
+	form, err := url.ParseQuery(string(body))
+	if err != nil {
+		return p, true
+	}
+	for n, vs := range form {
+		p[n] = append(p[n], vs...)
+	}
+	return p, false
 }
 
 // encode is the percent-encoding E of reference 12.3: unreserved bytes
