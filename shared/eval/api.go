@@ -20,6 +20,10 @@ type Options struct {
 	Vars      Var  // variables allowed; using another one is a compile error
 	Condition bool // a Choice condition: comparison and boolean operators allowed, result must be bool
 	Legacy    bool // legacy FDL roots ($input, $local, $) instead of the new ones
+	// Field names the field being compiled, e.g. "InputConstructor"; it is
+	// only used in error messages ("$Output is not available in
+	// InputConstructor"). Empty means "this field".
+	Field string
 }
 
 // Sentinel errors; runtime errors wrap ErrExpression so the engine can raise

@@ -1,0 +1,273 @@
+package eval
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+)
+
+// maxTemplateDepth bounds the nesting of maps and lists in a constructor.
+const maxTemplateDepth = 64
+
+// Template is a compiled constructor (InputConstructor, OutputConstructor,
+// GlobalConstructor, ItemConstructor, Task Parameters). It is immutable and
+// safe for concurrent use.
+type Template struct {
+	root *tmap
+}
+
+// tnode builds one value of a constructor.
+type tnode interface {
+	build(env *Env) (any, error)
+}
+
+// tmap builds an object; each value is a literal, an expression or a nested
+// template.
+type tmap struct {
+	keys  []string
+	vals  []tnode
+}
+
+type tlist struct {
+	elems []tnode
+}
+
+// texpr is the value of a ".$" key.
+type texpr struct{ x *Expr }
+
+func (t *tmap) build(env *Env) (any, error) { return t.object(env) }
+
+func (t *tmap) object(env *Env) (map[string]any, error) {
+	out := make(map[string]any, len(t.keys))
+	for i, k := range t.keys {
+		v, err := t.vals[i].build(env)
+		if err != nil {
+			return nil, err
+		}
+		out[k] = v
+	}
+	return out, nil
+}
+
+func (t *tlist) build(env *Env) (any, error) {
+	out := make([]any, len(t.elems))
+	for i, e := range t.elems {
+		v, err := e.build(env)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = v
+	}
+	return out, nil
+}
+
+func (t *texpr) build(env *Env) (any, error) { return t.x.Eval(env) }
+
+// tconst is a literal subtree without expressions; a fresh copy is built for
+// every evaluation.
+type tconst struct{ constNode }
+
+func (t *tconst) build(env *Env) (any, error) { return t.eval(env) }
+
+// located wraps the error of the entry at path.
+type located struct {
+	path string
+	tnode
+}
+
+func (p *located) build(env *Env) (any, error) {
+	v, err := p.tnode.build(env)
+	if err != nil {
+		return nil, withPrefix(p.path, err)
+	}
+	return v, nil
+}
+
+// CompileTemplate compiles a constructor map decoded from YAML or JSON: values
+// are maps, lists, strings, booleans, numbers and nil. A key ending in ".$"
+// holds an expression (a string) and yields the key without the suffix; the
+// rule applies at any depth, in nested maps and in maps inside lists. The
+// error is a *TemplateError naming the key path of the first bad entry (keys
+// are visited in sorted order): a ".$" value that is not a string, a map
+// holding both "x" and "x.$", an expression that does not compile (Err is
+// then its *SyntaxError), or an unsupported value type.
+func CompileTemplate(m map[string]any, opts Options) (t *Template, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			t, err = nil, &TemplateError{Msg: fmt.Sprintf("internal compiler error: %v", r)}
+		}
+	}()
+	root, terr := compileMap(m, "", opts, 0)
+	if terr != nil {
+		return nil, terr
+	}
+	return &Template{root: root}, nil
+}
+
+func joinPath(prefix, key string) string {
+	if prefix == "" {
+		return key
+	}
+	return prefix + "." + key
+}
+
+func compileMap(m map[string]any, prefix string, opts Options, depth int) (*tmap, *TemplateError) {
+	if depth > maxTemplateDepth {
+		return nil, &TemplateError{Path: prefix, Msg: fmt.Sprintf("constructor nests deeper than %d levels", maxTemplateDepth)}
+	}
+	t := &tmap{}
+	for _, k := range sortedKeys(m) {
+		v := m[k]
+		path := joinPath(prefix, k)
+		if name, ok := strings.CutSuffix(k, ".$"); ok {
+			if _, dup := m[name]; dup {
+				return nil, &TemplateError{Path: path, Msg: fmt.Sprintf("both %q and %q are set", name, k)}
+			}
+			src, ok := v.(string)
+			if !ok {
+				return nil, &TemplateError{Path: path, Msg: fmt.Sprintf("the value of a .$ key must be an expression string, got %s", goTypeName(v))}
+			}
+			x, err := Compile(src, opts)
+			if err != nil {
+				return nil, &TemplateError{Path: path, Msg: err.Error(), Err: err}
+			}
+			t.keys = append(t.keys, name)
+			t.vals = append(t.vals, &located{path: path, tnode: &texpr{x: x}})
+			continue
+		}
+		n, err := compileValue(v, path, opts, depth+1)
+		if err != nil {
+			return nil, err
+		}
+		t.keys = append(t.keys, k)
+		t.vals = append(t.vals, n)
+	}
+	return t, nil
+}
+
+// compileValue compiles a value that is not under a ".$" key.
+func compileValue(v any, path string, opts Options, depth int) (tnode, *TemplateError) {
+	switch t := v.(type) {
+	case map[string]any:
+		n, err := compileMap(t, path, opts, depth)
+		if err != nil {
+			return nil, err
+		}
+		if lit, ok := n.literal(); ok {
+			return &tconst{constNode{v: lit, mutable: true}}, nil
+		}
+		return n, nil
+	case []any:
+		if depth > maxTemplateDepth {
+			return nil, &TemplateError{Path: path, Msg: fmt.Sprintf("constructor nests deeper than %d levels", maxTemplateDepth)}
+		}
+		l := &tlist{elems: make([]tnode, len(t))}
+		constant := true
+		for i, e := range t {
+			n, err := compileValue(e, path+"["+strconv.Itoa(i)+"]", opts, depth+1)
+			if err != nil {
+				return nil, err
+			}
+			l.elems[i] = n
+			_, ok := n.(*tconst)
+			constant = constant && ok
+		}
+		if constant {
+			a := make([]any, len(l.elems))
+			for i, e := range l.elems {
+				a[i] = e.(*tconst).v
+			}
+			return &tconst{constNode{v: a, mutable: true}}, nil
+		}
+		return l, nil
+	}
+	s, ok := scalar(v)
+	if !ok {
+		return nil, &TemplateError{Path: path, Msg: "unsupported value type " + goTypeName(v)}
+	}
+	return &tconst{constNode{v: s}}, nil
+}
+
+// literal reports the map's value when no entry holds an expression.
+func (t *tmap) literal() (map[string]any, bool) {
+	m := make(map[string]any, len(t.keys))
+	for i, k := range t.keys {
+		c, ok := t.vals[i].(*tconst)
+		if !ok {
+			return nil, false
+		}
+		m[k] = c.v
+	}
+	return m, true
+}
+
+// scalar converts a decoded scalar to the value model.
+func scalar(v any) (any, bool) {
+	switch t := v.(type) {
+	case nil, bool, string, int64, float64:
+		return v, true
+	case int:
+		return int64(t), true
+	case int8:
+		return int64(t), true
+	case int16:
+		return int64(t), true
+	case int32:
+		return int64(t), true
+	case uint:
+		return scalar(uint64(t))
+	case uint8:
+		return int64(t), true
+	case uint16:
+		return int64(t), true
+	case uint32:
+		return int64(t), true
+	case uint64:
+		if t <= math.MaxInt64 {
+			return int64(t), true
+		}
+		return float64(t), true
+	case float32:
+		return float64(t), true
+	}
+	return nil, false
+}
+
+func goTypeName(v any) string {
+	switch v.(type) {
+	case nil:
+		return "null"
+	case bool:
+		return "boolean"
+	case string:
+		return "string"
+	case map[string]any:
+		return "object"
+	case []any:
+		return "array"
+	}
+	if _, ok := scalar(v); ok {
+		return "number"
+	}
+	return fmt.Sprintf("%T", v)
+}
+
+// Eval builds the constructor's output: a fresh map on every call (literal
+// parts are copied; values selected by paths may share arrays and objects with
+// env). Errors wrap ErrExpression (and ErrMissingPath for a path that selects
+// nothing) and name the key path.
+func (t *Template) Eval(env *Env) (m map[string]any, err error) {
+	if env == nil {
+		env = &Env{}
+	}
+	if t == nil || t.root == nil {
+		return map[string]any{}, nil
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			m, err = nil, errorf("constructor: internal error: %v", r)
+		}
+	}()
+	return t.root.object(env)
+}
