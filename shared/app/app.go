@@ -3,9 +3,23 @@ package app
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
+	"os"
+	"time"
+
+	"github.com/cloudflow-oss/cloudflow/shared/api"
+	"github.com/cloudflow-oss/cloudflow/shared/execution"
+	"github.com/cloudflow-oss/cloudflow/shared/kv"
 )
+
+// store is what the app needs from a kv store: the service's methods and
+// Close.
+type store interface {
+	execution.Store
+	Close() error
+}
 
 // App is the assembled service.
 type App struct {
@@ -16,37 +30,82 @@ type App struct {
 	// anything else is an error.
 	OnEvent func(ctx context.Context, event []byte) error
 
-	close func() error
+	store   store
+	service *execution.Service
 }
 
-// New validates cfg, applies defaults and builds the App.
+// New validates cfg, applies defaults, opens the store, starts the
+// Standard runner and recovers the executions a previous process left
+// Starting or Running. An unknown Operations entry is an error.
 func New(cfg Config) (*App, error) {
+	return newApp(cfg, execution.Options{}, api.Options{})
+}
+
+// newApp is New with extra service and handler options (tests inject
+// clocks, engines and hooks here).
+func newApp(cfg Config, sopts execution.Options, hopts api.Options) (*App, error) {
 	cfg = cfg.withDefaults()
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	a := &App{close: func() error { return nil }}
-	// TODO(app): wired to shared/api and shared/execution in the next commit.
-	a.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json;charset=utf-8")
-		w.WriteHeader(http.StatusServiceUnavailable)
-		_, _ = w.Write([]byte(`{"Code":"ServiceUnavailable","Message":"service not wired yet"}`))
-	})
-	a.OnEvent = func(ctx context.Context, event []byte) error {
-		var ev struct {
-			Op string `json:"op"`
+	known := map[string]bool{}
+	for _, a := range api.Actions() {
+		known[a] = true
+	}
+	for _, op := range cfg.Operations {
+		if !known[op] {
+			return nil, fmt.Errorf("operation %q is not implemented", op)
 		}
-		if err := json.Unmarshal(event, &ev); err != nil {
-			return fmt.Errorf("decode event: %w", err)
+	}
+	var st store
+	switch cfg.Store {
+	case StoreMemory:
+		st = kv.NewMemStore()
+	default:
+		if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
+			return nil, fmt.Errorf("create data directory: %w", err)
 		}
-		if ev.Op != "sweep" {
-			return fmt.Errorf("unknown event op %q", ev.Op)
+		b, err := kv.OpenBolt(cfg.DataDir, kv.BoltOptions{Timeout: time.Second})
+		if err != nil {
+			return nil, fmt.Errorf("open store in %s: %w", cfg.DataDir, err)
 		}
-		return nil
+		st = b
+	}
+	if sopts.Workers == 0 {
+		sopts.Workers = cfg.Workers
+	}
+	svc := execution.New(st, sopts)
+	hopts.Operations = cfg.Operations
+	a := &App{Handler: api.NewHandler(svc, hopts), store: st, service: svc}
+	a.OnEvent = a.onEvent
+	if _, err := svc.Recover(context.Background()); err != nil {
+		_ = a.Close()
+		return nil, fmt.Errorf("recover pending executions: %w", err)
 	}
 	return a, nil
 }
 
-// Close stops the runner, waiting for in-flight runs to finish or be
-// abandoned, and closes the store.
-func (a *App) Close() error { return a.close() }
+// event is the asynchronous event envelope.
+type event struct {
+	Op string `json:"op"`
+}
+
+func (a *App) onEvent(ctx context.Context, raw []byte) error {
+	var ev event
+	if err := json.Unmarshal(raw, &ev); err != nil {
+		return fmt.Errorf("decode event: %w", err)
+	}
+	switch ev.Op {
+	case "sweep":
+		_, err := a.service.Recover(ctx)
+		return err
+	default:
+		return fmt.Errorf("unknown event op %q", ev.Op)
+	}
+}
+
+// Close stops the runner (in-flight runs are cancelled and left for
+// recovery by the next process) and closes the store.
+func (a *App) Close() error {
+	return errors.Join(a.service.Close(), a.store.Close())
+}

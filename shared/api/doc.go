@@ -1,0 +1,28 @@
+// Package api is the CloudFlow wire protocol (product fnf, version
+// 2019-03-15): an http.Handler that decodes RPC-style requests on path /,
+// validates parameters, calls the use cases of shared/execution and encodes
+// flat JSON responses or error bodies.
+//
+// # Requests
+//
+// The Action and Version come from the query or body parameters (HMAC-SHA1
+// RPC clients) or from the x-acs-action and x-acs-version headers (ACS3
+// clients). Parameters are the union of the query and the body, the body
+// winning on a clash; the body may be form-encoded or a JSON object (whose
+// non-string values are taken as their JSON text). Either HTTP method is
+// accepted for every operation.
+//
+// # Order of checks
+//
+// The first failing check answers: request size (EntityTooLarge) → body
+// media type (UnsupportedMediaType) → Action and Version → Options.Authenticate
+// → Options.Allow (ResourceThrottled) → parameter presence and validity →
+// resource lookup → state checks.
+//
+// # Errors
+//
+// Every error is a JSON body {"RequestId","HostId","Code","Message"} (plus
+// "Description" for InvalidArgument) with the HTTP status of the reference's
+// code table. ErrorFor is the one switch from Go errors to codes; a panic in
+// an operation becomes 500 InternalServerError.
+package api

@@ -1,0 +1,174 @@
+package api
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/cloudflow-oss/cloudflow/shared/execution"
+	"github.com/cloudflow-oss/cloudflow/shared/flow"
+)
+
+// Error codes (reference 11.2 and 11.3).
+const (
+	CodeActionNotSupported        = "ActionNotSupported"
+	CodeAPIVersionNotSupported    = "APIVersionNotSupported"
+	CodeEntityTooLarge            = "EntityTooLarge"
+	CodeInvalidArgument           = "InvalidArgument"
+	CodeMissingRequiredHeader     = "MissingRequiredHeader"
+	CodeMissingRequiredParams     = "MissingRequiredParams"
+	CodeAccessDenied              = "AccessDenied"
+	CodeInvalidAccessKeyID        = "InvalidAccessKeyID"
+	CodeRequestTimeTooSkewed      = "RequestTimeTooSkewed"
+	CodeSignatureNotMatch         = "SignatureNotMatch"
+	CodeSignatureNonceUsed        = "SignatureNonceUsed"
+	CodeUnsupportedMediaType      = "UnsupportedMediaType"
+	CodeResourceThrottled         = "ResourceThrottled"
+	CodeInternalServerError       = "InternalServerError"
+	CodeFlowAlreadyExists         = "FlowAlreadyExists"
+	CodeConcurrentUpdateError     = "ConcurrentUpdateError"
+	CodeFlowNotExists             = "FlowNotExists"
+	CodeExecutionNotExists        = "ExecutionNotExists"
+	CodeExecutionAlreadyExists    = "ExecutionAlreadyExists"
+	CodeExecutionAlreadyCompleted = "ExecutionAlreadyCompleted"
+)
+
+type codeInfo struct {
+	status   int
+	template string // fmt template; %s are the NewError arguments
+}
+
+// codes is the code → HTTP status + message table.
+var codes = map[string]codeInfo{
+	CodeActionNotSupported:        {http.StatusBadRequest, "The requested API operation '%s' is incorrect. Please check."},
+	CodeAPIVersionNotSupported:    {http.StatusBadRequest, "The requested API version '%s' is not supported yet. Please check."},
+	CodeEntityTooLarge:            {http.StatusBadRequest, "The payload size exceeds maximum allowed size (%s bytes)."},
+	CodeInvalidArgument:           {http.StatusBadRequest, "Parameter error."},
+	CodeMissingRequiredHeader:     {http.StatusBadRequest, "The HTTP header '%s' must be specified."},
+	CodeMissingRequiredParams:     {http.StatusBadRequest, "The HTTP query '%s' must be specified."},
+	CodeAccessDenied:              {http.StatusForbidden, "The resources doesn't belong to you."},
+	CodeInvalidAccessKeyID:        {http.StatusForbidden, "The AccessKey ID %s is invalid."},
+	CodeRequestTimeTooSkewed:      {http.StatusForbidden, "The difference between the request time %s and the current time %s is too large."},
+	CodeSignatureNotMatch:         {http.StatusForbidden, "The request signature we calculated does not match the signature you provided. Check your access key and signing method."},
+	CodeSignatureNonceUsed:        {http.StatusForbidden, "Specified signature nonce was used already."},
+	CodeUnsupportedMediaType:      {http.StatusUnsupportedMediaType, `The content type must be "application/json".`},
+	CodeResourceThrottled:         {http.StatusTooManyRequests, "The request is throttled. Please try again later."},
+	CodeInternalServerError:       {http.StatusInternalServerError, "An internal error has occurred. Please retry."},
+	CodeFlowAlreadyExists:         {http.StatusConflict, "Flow %s already exists."},
+	CodeConcurrentUpdateError:     {http.StatusConflict, "Update conflict, please retry."},
+	CodeFlowNotExists:             {http.StatusNotFound, "Flow  %s does not exist."},
+	CodeExecutionNotExists:        {http.StatusNotFound, "Execution %s for flow %s does not exist."},
+	CodeExecutionAlreadyExists:    {http.StatusBadRequest, "Execution %s for flow %s already exists."},
+	CodeExecutionAlreadyCompleted: {http.StatusBadRequest, "Execution '%s' for flow '%s' has already completed."},
+}
+
+// Error is an API error response: HTTP status, code and message (and, for
+// InvalidArgument, a Description). It is a response value, not a failure of
+// the server.
+type Error struct {
+	Status      int
+	Code        string
+	Message     string
+	Description string
+}
+
+func (e *Error) Error() string { return e.Code + ": " + e.Message }
+
+// NewError returns the error for a code of the table, its message template
+// filled with args (strings). An unknown code yields InternalServerError.
+func NewError(code string, args ...string) *Error {
+	info, ok := codes[code]
+	if !ok {
+		info, code, args = codes[CodeInternalServerError], CodeInternalServerError, nil
+	}
+	msg := info.template
+	if len(args) > 0 {
+		vals := make([]any, len(args))
+		for i, a := range args {
+			vals[i] = a
+		}
+		msg = fmt.Sprintf(info.template, vals...)
+	}
+	return &Error{Status: info.status, Code: code, Message: msg}
+}
+
+// InvalidArgument returns an InvalidArgument error whose message is
+// "Parameter error. " followed by sentence, which also becomes the
+// Description. sentence names the parameter and the rule it breaks.
+func InvalidArgument(sentence string) *Error {
+	e := NewError(CodeInvalidArgument)
+	e.Message += " " + sentence
+	e.Description = sentence
+	return e
+}
+
+// missing returns MissingRequiredParams naming param.
+func missing(param string) *Error { return NewError(CodeMissingRequiredParams, param) }
+
+// maxIssues caps how many definition issues one message lists.
+const maxIssues = 10
+
+// ErrorFor maps an error returned by Options.Authenticate or by a use case
+// to its API error. Extend the switch when a new domain error appears; an
+// error it does not know is a failure of the server (500).
+func ErrorFor(err error) *Error {
+	var (
+		apiErr *Error
+		argErr *execution.ArgumentError
+		modErr *execution.ModeError
+		resErr *execution.ResourceError
+	)
+	switch {
+	case errors.As(err, &apiErr):
+		return apiErr
+	case errors.As(err, &argErr):
+		if len(argErr.Issues) > 0 {
+			return InvalidArgument(definitionSentence(argErr.Issues))
+		}
+		return InvalidArgument(argErr.Reason)
+	case errors.As(err, &modErr):
+		e := NewError(CodeActionNotSupported)
+		e.Message = string(modErr.Mode) + " execution is not supported"
+		return e
+	case errors.As(err, &resErr):
+		return resourceError(resErr)
+	default:
+		return NewError(CodeInternalServerError)
+	}
+}
+
+func resourceError(e *execution.ResourceError) *Error {
+	switch {
+	case errors.Is(e.Err, execution.ErrFlowNotFound):
+		return NewError(CodeFlowNotExists, e.Flow)
+	case errors.Is(e.Err, execution.ErrFlowExists):
+		return NewError(CodeFlowAlreadyExists, e.Flow)
+	case errors.Is(e.Err, execution.ErrExecutionNotFound):
+		return NewError(CodeExecutionNotExists, e.Execution, e.Flow)
+	case errors.Is(e.Err, execution.ErrExecutionExists):
+		return NewError(CodeExecutionAlreadyExists, e.Execution, e.Flow)
+	case errors.Is(e.Err, execution.ErrExecutionCompleted):
+		return NewError(CodeExecutionAlreadyCompleted, e.Execution, e.Flow)
+	case errors.Is(e.Err, execution.ErrConflict):
+		return NewError(CodeConcurrentUpdateError)
+	default:
+		return NewError(CodeInternalServerError)
+	}
+}
+
+// definitionSentence lists up to maxIssues located definition problems.
+func definitionSentence(issues flow.Issues) string {
+	parts := make([]string, 0, min(len(issues), maxIssues))
+	for i, is := range issues {
+		if i == maxIssues {
+			break
+		}
+		parts = append(parts, is.String())
+	}
+	s := "Definition is invalid: " + strings.Join(parts, "; ")
+	if n := len(issues) - maxIssues; n > 0 {
+		s += fmt.Sprintf("; and %d more", n)
+	}
+	return strings.TrimSuffix(s, ".") + "."
+}

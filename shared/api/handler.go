@@ -1,0 +1,269 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/google/uuid"
+
+	"github.com/cloudflow-oss/cloudflow/shared/auth"
+	"github.com/cloudflow-oss/cloudflow/shared/execution"
+)
+
+// Version is the only API version served.
+const Version = "2019-03-15"
+
+// MaxBodyBytes is the largest request body accepted (1,024 KiB).
+const MaxBodyBytes = 1 << 20
+
+// Service is the set of use cases the handler calls; *execution.Service
+// satisfies it.
+type Service interface {
+	CreateFlow(ctx context.Context, in execution.CreateFlowInput) (*execution.Flow, error)
+	UpdateFlow(ctx context.Context, in execution.UpdateFlowInput) (*execution.Flow, error)
+	DescribeFlow(ctx context.Context, name string) (*execution.Flow, error)
+	DeleteFlow(ctx context.Context, name string) error
+	ListFlows(ctx context.Context, in execution.ListFlowsInput) ([]*execution.Flow, string, error)
+	StartExecution(ctx context.Context, in execution.StartInput) (*execution.Execution, error)
+	StartSync(ctx context.Context, in execution.StartInput) (*execution.Execution, error)
+	DescribeExecution(ctx context.Context, in execution.DescribeInput) (*execution.Execution, error)
+	StopExecution(ctx context.Context, in execution.StopInput) (*execution.Execution, error)
+	ListExecutions(ctx context.Context, in execution.ListInput) ([]*execution.Execution, string, error)
+}
+
+// Options configures the handler. Every field is optional.
+type Options struct {
+	// Authenticate checks a request's signature and returns the caller. It
+	// sees the raw body and the merged parameters. Its error is mapped by
+	// ErrorFor (return an *Error to choose the code). nil means every
+	// request acts as auth.DefaultAccount.
+	Authenticate func(r *http.Request, body []byte, params url.Values) (auth.Identity, error)
+	// Allow reports whether the account may call action now; false answers
+	// 429 ResourceThrottled. nil means no throttling.
+	Allow func(accountID, action string) bool
+	// Operations lists the Actions served; empty means all. Any other
+	// Action is ActionNotSupported (one function per operation).
+	Operations []string
+	// NewRequestID returns a request ID when the request carries none;
+	// default an upper-case UUID v4.
+	NewRequestID func() string
+	// Logger receives panics and internal errors; default slog.Default().
+	Logger *slog.Logger
+}
+
+type opFunc func(h *Handler, ctx context.Context, p params) (response, error)
+
+// Handler serves the CloudFlow API. It is safe for concurrent use.
+type Handler struct {
+	svc    Service
+	opts   Options
+	served map[string]opFunc
+}
+
+// NewHandler returns the API handler over svc.
+func NewHandler(svc Service, opts Options) *Handler {
+	if opts.NewRequestID == nil {
+		opts.NewRequestID = func() string { return strings.ToUpper(uuid.NewString()) }
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	h := &Handler{svc: svc, opts: opts, served: map[string]opFunc{}}
+	for name, op := range operations {
+		h.served[name] = op
+	}
+	if len(opts.Operations) > 0 {
+		h.served = map[string]opFunc{}
+		for _, name := range opts.Operations {
+			if op, ok := operations[name]; ok {
+				h.served[name] = op
+			}
+		}
+	}
+	return h
+}
+
+// ServeHTTP answers one API request.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	reqID := r.URL.Query().Get("RequestId")
+	if reqID == "" {
+		reqID = h.opts.NewRequestID()
+	}
+	defer func() {
+		if v := recover(); v != nil {
+			h.opts.Logger.Error("cloudflow: panic serving request", "requestId", reqID, "panic", v)
+			h.writeError(w, r, reqID, NewError(CodeInternalServerError))
+		}
+	}()
+	resp, reqID, apiErr := h.serve(r, reqID)
+	if apiErr != nil {
+		h.writeError(w, r, reqID, apiErr)
+		return
+	}
+	resp.setRequestID(reqID)
+	writeJSON(w, reqID, http.StatusOK, resp)
+}
+
+func (h *Handler) serve(r *http.Request, reqID string) (response, string, *Error) {
+	if r.ContentLength > MaxBodyBytes {
+		return nil, reqID, NewError(CodeEntityTooLarge, strconv.Itoa(MaxBodyBytes))
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, MaxBodyBytes+1))
+	if err != nil {
+		return nil, reqID, InvalidArgument("The request body could not be read.")
+	}
+	if len(body) > MaxBodyBytes {
+		return nil, reqID, NewError(CodeEntityTooLarge, strconv.Itoa(MaxBodyBytes))
+	}
+	values, apiErr := decodeParams(r, body)
+	if apiErr != nil {
+		return nil, reqID, apiErr
+	}
+	if id := values.Get("RequestId"); id != "" {
+		reqID = id
+	}
+	if r.URL.Path != "/" && r.URL.Path != "" {
+		return nil, reqID, NewError(CodeActionNotSupported, r.URL.Path)
+	}
+	action := firstNonEmpty(values.Get("Action"), r.Header.Get("x-acs-action"))
+	if action == "" {
+		return nil, reqID, missing("Action")
+	}
+	op, ok := h.served[action]
+	if !ok {
+		return nil, reqID, NewError(CodeActionNotSupported, action)
+	}
+	version := firstNonEmpty(values.Get("Version"), r.Header.Get("x-acs-version"))
+	if version == "" {
+		return nil, reqID, missing("Version")
+	}
+	if version != Version {
+		return nil, reqID, NewError(CodeAPIVersionNotSupported, version)
+	}
+	id := auth.Identity{AccountID: auth.DefaultAccount}
+	if h.opts.Authenticate != nil {
+		if id, err = h.opts.Authenticate(r, body, values); err != nil {
+			return nil, reqID, h.errorFor(reqID, err)
+		}
+	}
+	if h.opts.Allow != nil && !h.opts.Allow(id.AccountID, action) {
+		return nil, reqID, NewError(CodeResourceThrottled)
+	}
+	ctx := auth.NewContext(r.Context(), id)
+	resp, err := op(h, ctx, params{values})
+	if err != nil {
+		return nil, reqID, h.errorFor(reqID, err)
+	}
+	return resp, reqID, nil
+}
+
+// errorFor maps err and logs the ones that are server failures.
+func (h *Handler) errorFor(reqID string, err error) *Error {
+	e := ErrorFor(err)
+	if e.Status >= http.StatusInternalServerError {
+		h.opts.Logger.Error("cloudflow: request failed", "requestId", reqID, "err", err)
+	}
+	return e
+}
+
+// decodeParams merges the query and the body parameters (body wins).
+func decodeParams(r *http.Request, body []byte) (url.Values, *Error) {
+	values := r.URL.Query()
+	if len(bytes.TrimSpace(body)) == 0 {
+		return values, nil
+	}
+	mediaType, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	var bodyValues url.Values
+	switch {
+	case mediaType == "application/x-www-form-urlencoded":
+		v, err := url.ParseQuery(string(body))
+		if err != nil {
+			return nil, InvalidArgument("The request body is not valid form data.")
+		}
+		bodyValues = v
+	case mediaType == "application/json" || (mediaType == "" || mediaType == "text/plain") && bytes.HasPrefix(bytes.TrimSpace(body), []byte("{")):
+		v, ok := decodeJSONBody(body)
+		if !ok {
+			return nil, NewError(CodeUnsupportedMediaType)
+		}
+		bodyValues = v
+	default:
+		return nil, NewError(CodeUnsupportedMediaType)
+	}
+	for k, vs := range bodyValues {
+		values[k] = vs
+	}
+	return values, nil
+}
+
+// decodeJSONBody reads a JSON object body: strings are taken as they are,
+// other values as their JSON text, null as absent.
+func decodeJSONBody(body []byte) (url.Values, bool) {
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal(body, &obj); err != nil || obj == nil {
+		return nil, false
+	}
+	out := url.Values{}
+	for k, raw := range obj {
+		raw = bytes.TrimSpace(raw)
+		switch {
+		case bytes.Equal(raw, []byte("null")):
+		case len(raw) > 0 && raw[0] == '"':
+			var s string
+			if json.Unmarshal(raw, &s) != nil {
+				return nil, false
+			}
+			out.Set(k, s)
+		default:
+			var buf bytes.Buffer
+			if json.Compact(&buf, raw) != nil {
+				return nil, false
+			}
+			out.Set(k, buf.String())
+		}
+	}
+	return out, true
+}
+
+func firstNonEmpty(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+type errorBody struct {
+	RequestID   string `json:"RequestId"`
+	HostID      string `json:"HostId"`
+	Code        string `json:"Code"`
+	Message     string `json:"Message"`
+	Description string `json:"Description,omitempty"`
+}
+
+func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, reqID string, e *Error) {
+	writeJSON(w, reqID, e.Status, errorBody{RequestID: reqID, HostID: r.Host, Code: e.Code, Message: e.Message, Description: e.Description})
+}
+
+func writeJSON(w http.ResponseWriter, reqID string, status int, v any) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		status = http.StatusInternalServerError
+		buf.Reset()
+		e := NewError(CodeInternalServerError)
+		_ = json.NewEncoder(&buf).Encode(errorBody{RequestID: reqID, Code: e.Code, Message: e.Message})
+	}
+	w.Header().Set("Content-Type", "application/json;charset=utf-8")
+	w.Header().Set("x-acs-request-id", reqID)
+	w.WriteHeader(status)
+	_, _ = w.Write(buf.Bytes())
+}

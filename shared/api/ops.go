@@ -1,0 +1,294 @@
+package api
+
+import (
+	"context"
+	"time"
+
+	"github.com/cloudflow-oss/cloudflow/shared/execution"
+	"github.com/cloudflow-oss/cloudflow/shared/flow"
+)
+
+// operations maps every implemented Action to its handler. Each handler
+// decodes and validates parameters, calls one use case and builds the
+// response; nothing else.
+var operations = map[string]opFunc{
+	"CreateFlow":         createFlow,
+	"DescribeFlow":       describeFlow,
+	"UpdateFlow":         updateFlow,
+	"DeleteFlow":         deleteFlow,
+	"ListFlows":          listFlows,
+	"StartExecution":     startExecution,
+	"StartSyncExecution": startSyncExecution,
+	"DescribeExecution":  describeExecution,
+	"StopExecution":      stopExecution,
+	"ListExecutions":     listExecutions,
+}
+
+// Actions returns the names of every implemented Action.
+func Actions() []string {
+	out := make([]string, 0, len(operations))
+	for name := range operations {
+		out = append(out, name)
+	}
+	return out
+}
+
+func createFlow(h *Handler, ctx context.Context, p params) (response, error) {
+	name, err := p.newName("Name", true)
+	if err != nil {
+		return nil, err
+	}
+	def, err := p.required("Definition")
+	if err != nil {
+		return nil, err
+	}
+	mode := flow.Mode(p.get("ExecutionMode"))
+	if mode != "" && mode != flow.Standard && mode != flow.Express {
+		return nil, InvalidArgument("ExecutionMode must be Standard or Express.")
+	}
+	if t := p.get("Type"); t != "" && t != execution.FlowType {
+		return nil, InvalidArgument("Type must be FDL.")
+	}
+	env, err := p.object("Environment")
+	if err != nil {
+		return nil, err
+	}
+	f, err := h.svc.CreateFlow(ctx, execution.CreateFlowInput{
+		Name: name, Definition: def, Description: p.get("Description"), Type: p.get("Type"),
+		RoleArn: p.get("RoleArn"), ExecutionMode: mode, ExternalStorageLocation: p.get("ExternalStorageLocation"),
+		Environment: env, ResourceGroupID: p.get("ResourceGroupId"),
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &FlowResponse{Flow: flowOut(f)}, nil
+}
+
+func describeFlow(h *Handler, ctx context.Context, p params) (response, error) {
+	name, err := p.lookupName("Name", maxNameLen)
+	if err != nil {
+		return nil, err
+	}
+	if v := p.get("FlowVersion"); v != "" {
+		return nil, InvalidArgument("FlowVersion " + v + " does not exist (flow versions are not supported yet).")
+	}
+	f, err := h.svc.DescribeFlow(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	return &FlowResponse{Flow: flowOut(f)}, nil
+}
+
+func updateFlow(h *Handler, ctx context.Context, p params) (response, error) {
+	name, err := p.lookupName("Name", maxNameLen)
+	if err != nil {
+		return nil, err
+	}
+	in := execution.UpdateFlowInput{Name: name}
+	if d := p.get("Definition"); d != "" {
+		in.Definition = &d
+	}
+	if p.has("Description") {
+		d := p.get("Description")
+		in.Description = &d
+	}
+	if t := p.get("Type"); t != "" {
+		if t != execution.FlowType {
+			return nil, InvalidArgument("Type must be FDL.")
+		}
+		in.Type = &t
+	}
+	if p.has("RoleArn") {
+		r := p.get("RoleArn")
+		in.RoleArn = &r
+	}
+	if in.Environment, err = p.object("Environment"); err != nil {
+		return nil, err
+	}
+	f, err := h.svc.UpdateFlow(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	return &FlowResponse{Flow: flowOut(f)}, nil
+}
+
+func deleteFlow(h *Handler, ctx context.Context, p params) (response, error) {
+	name, err := p.lookupName("Name", maxNameLen)
+	if err != nil {
+		return nil, err
+	}
+	if err := h.svc.DeleteFlow(ctx, name); err != nil {
+		return nil, err
+	}
+	return &EmptyResponse{}, nil
+}
+
+func listFlows(h *Handler, ctx context.Context, p params) (response, error) {
+	limit, err := p.integer("Limit", defaultLimit, 1, maxFlowsLimit)
+	if err != nil {
+		return nil, err
+	}
+	flows, next, err := h.svc.ListFlows(ctx, execution.ListFlowsInput{
+		Limit: limit, NextToken: p.get("NextToken"), ResourceGroupID: p.get("ResourceGroupId"),
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := &ListFlowsResponse{Flows: make([]Flow, 0, len(flows)), NextToken: next}
+	for _, f := range flows {
+		out.Flows = append(out.Flows, flowOut(f))
+	}
+	return out, nil
+}
+
+func startInput(p params) (execution.StartInput, error) {
+	flowName, err := p.lookupName("FlowName", maxNameLen)
+	if err != nil {
+		return execution.StartInput{}, err
+	}
+	name, err := p.newName("ExecutionName", false)
+	if err != nil {
+		return execution.StartInput{}, err
+	}
+	input, err := p.input("Input")
+	if err != nil {
+		return execution.StartInput{}, err
+	}
+	return execution.StartInput{
+		FlowName: flowName, ExecutionName: name, Input: input,
+		CallbackFnFTaskToken: p.get("CallbackFnFTaskToken"), Qualifier: p.get("Qualifier"),
+	}, nil
+}
+
+func startExecution(h *Handler, ctx context.Context, p params) (response, error) {
+	in, err := startInput(p)
+	if err != nil {
+		return nil, err
+	}
+	e, err := h.svc.StartExecution(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	out := executionOut(e)
+	out.Environment = nil
+	return &ExecutionResponse{Execution: out}, nil
+}
+
+func startSyncExecution(h *Handler, ctx context.Context, p params) (response, error) {
+	in, err := startInput(p)
+	if err != nil {
+		return nil, err
+	}
+	in.CallbackFnFTaskToken = ""
+	e, err := h.svc.StartSync(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	out := &SyncExecutionResponse{
+		Name: e.Name, FlowName: e.FlowName, Status: string(e.Status),
+		StartedTime: FormatTime(e.StartedTime), StoppedTime: FormatTime(e.StoppedTime),
+		Environment: e.Environment,
+	}
+	if e.Status == execution.Succeeded {
+		out.Output = e.Output
+	} else {
+		out.ErrorCode, out.ErrorMessage = e.Error, e.Cause
+	}
+	return out, nil
+}
+
+func describeExecution(h *Handler, ctx context.Context, p params) (response, error) {
+	flowName, err := p.lookupName("FlowName", maxNameLen)
+	if err != nil {
+		return nil, err
+	}
+	name, err := p.lookupName("ExecutionName", maxSyncNameLen)
+	if err != nil {
+		return nil, err
+	}
+	wait, err := p.integer("WaitTimeSeconds", 0, 0, maxWaitSeconds)
+	if err != nil {
+		return nil, err
+	}
+	e, err := h.svc.DescribeExecution(ctx, execution.DescribeInput{
+		FlowName: flowName, ExecutionName: name, Wait: time.Duration(wait) * time.Second,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &ExecutionResponse{Execution: executionOut(e)}, nil
+}
+
+func stopExecution(h *Handler, ctx context.Context, p params) (response, error) {
+	flowName, err := p.lookupName("FlowName", maxNameLen)
+	if err != nil {
+		return nil, err
+	}
+	name, err := p.lookupName("ExecutionName", maxSyncNameLen)
+	if err != nil {
+		return nil, err
+	}
+	errName, err := p.length("Error", 1, maxErrorLen)
+	if err != nil {
+		return nil, err
+	}
+	cause, err := p.length("Cause", 1, maxCauseLen)
+	if err != nil {
+		return nil, err
+	}
+	e, err := h.svc.StopExecution(ctx, execution.StopInput{FlowName: flowName, ExecutionName: name, Error: errName, Cause: cause})
+	if err != nil {
+		return nil, err
+	}
+	out := executionOut(e)
+	out.Environment, out.RoleArn = nil, e.RoleArn
+	return &ExecutionResponse{Execution: out}, nil
+}
+
+func listExecutions(h *Handler, ctx context.Context, p params) (response, error) {
+	flowName, err := p.lookupName("FlowName", maxNameLen)
+	if err != nil {
+		return nil, err
+	}
+	limit, err := p.integer("Limit", defaultLimit, 1, maxExecutionLimit)
+	if err != nil {
+		return nil, err
+	}
+	status := execution.Status(p.get("Status"))
+	if status != "" && !status.Valid() {
+		return nil, InvalidArgument("Status must be one of Starting, Running, Stopped, Succeeded, Failed, TimedOut.")
+	}
+	begin, err := p.timestamp("StartedTimeBegin")
+	if err != nil {
+		return nil, err
+	}
+	end, err := p.timestamp("StartedTimeEnd")
+	if err != nil {
+		return nil, err
+	}
+	metadataOnly, err := p.boolean("MetadataOnly")
+	if err != nil {
+		return nil, err
+	}
+	execs, next, err := h.svc.ListExecutions(ctx, execution.ListInput{
+		FlowName: flowName, Limit: limit, NextToken: p.get("NextToken"), Status: status,
+		NamePrefix: p.get("ExecutionNamePrefix"), StartedTimeBegin: begin, StartedTimeEnd: end,
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := &ListExecutionsResponse{Executions: make([]Execution, 0, len(execs)), NextToken: next}
+	if p.get("Qualifier") != "" || p.get("MapRunName") != "" {
+		// No execution runs under a version, alias or map run yet.
+		out.Executions, out.NextToken = out.Executions[:0], ""
+		return out, nil
+	}
+	for _, e := range execs {
+		x := executionOut(e)
+		if metadataOnly {
+			x.Input, x.Output, x.FlowDefinition = "", "", ""
+		}
+		out.Executions = append(out.Executions, x)
+	}
+	return out, nil
+}

@@ -1,0 +1,159 @@
+package api
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"regexp"
+	"strconv"
+	"time"
+	"unicode/utf8"
+)
+
+// NamePattern is the naming rule for flows and executions (reference 2.5).
+const NamePattern = `^[A-Za-z_][A-Za-z0-9_-]{0,127}$`
+
+var nameRE = regexp.MustCompile(NamePattern)
+
+// Limits of parameters (reference 2.5, 4.6, 10.2, 10.3).
+const (
+	maxNameLen        = 128
+	maxSyncNameLen    = 165 // {ExecutionName}:{UUID}
+	MaxInputBytes     = 64 << 10
+	maxErrorLen       = 128
+	maxCauseLen       = 4096
+	maxWaitSeconds    = 60
+	defaultLimit      = 60
+	maxFlowsLimit     = 1000
+	maxExecutionLimit = 100
+)
+
+// params reads and validates operation parameters. Each method returns an
+// *Error naming the parameter.
+type params struct{ v url.Values }
+
+func (p params) get(name string) string { return p.v.Get(name) }
+
+// has reports whether name was sent (even empty).
+func (p params) has(name string) bool { _, ok := p.v[name]; return ok }
+
+// required returns a non-empty parameter or MissingRequiredParams.
+func (p params) required(name string) (string, error) {
+	s := p.v.Get(name)
+	if s == "" {
+		return "", missing(name)
+	}
+	return s, nil
+}
+
+// newName returns a client-supplied name of a resource being created; it
+// must match NamePattern. Empty is allowed unless required.
+func (p params) newName(name string, required bool) (string, error) {
+	s := p.v.Get(name)
+	if s == "" {
+		if required {
+			return "", missing(name)
+		}
+		return "", nil
+	}
+	if !nameRE.MatchString(s) {
+		return "", InvalidArgument(fmt.Sprintf("%s must match %s.", name, NamePattern))
+	}
+	return s, nil
+}
+
+// lookupName returns a required name used to find a resource: present and
+// 1 to maxLen characters.
+func (p params) lookupName(name string, maxLen int) (string, error) {
+	s, err := p.required(name)
+	if err != nil {
+		return "", err
+	}
+	if utf8.RuneCountInString(s) > maxLen {
+		return "", InvalidArgument(fmt.Sprintf("%s must be 1 to %d characters long.", name, maxLen))
+	}
+	return s, nil
+}
+
+// length returns an optional parameter that, when sent, has min to max
+// characters.
+func (p params) length(name string, lo, hi int) (string, error) {
+	if !p.has(name) {
+		return "", nil
+	}
+	s := p.v.Get(name)
+	if n := utf8.RuneCountInString(s); n < lo || n > hi {
+		return "", InvalidArgument(fmt.Sprintf("%s must be %d to %d characters long.", name, lo, hi))
+	}
+	return s, nil
+}
+
+// integer returns an optional integer in lo..hi, or def when absent.
+func (p params) integer(name string, def, lo, hi int) (int, error) {
+	s := p.v.Get(name)
+	if s == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < lo || n > hi {
+		return 0, InvalidArgument(fmt.Sprintf("%s must be an integer from %d to %d.", name, lo, hi))
+	}
+	return n, nil
+}
+
+// boolean returns an optional true/false parameter.
+func (p params) boolean(name string) (bool, error) {
+	switch p.v.Get(name) {
+	case "", "false", "False", "FALSE":
+		return false, nil
+	case "true", "True", "TRUE":
+		return true, nil
+	}
+	return false, InvalidArgument(fmt.Sprintf("%s must be true or false.", name))
+}
+
+// timestamp returns an optional RFC 3339 time.
+func (p params) timestamp(name string) (time.Time, error) {
+	s := p.v.Get(name)
+	if s == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return time.Time{}, InvalidArgument(fmt.Sprintf("%s must be a UTC RFC 3339 time such as 2019-01-01T01:01:01.001Z.", name))
+	}
+	return t, nil
+}
+
+// input returns an optional execution Input: at most MaxInputBytes
+// (EntityTooLarge) and a JSON object (InvalidArgument).
+func (p params) input(name string) (string, error) {
+	s := p.v.Get(name)
+	if s == "" {
+		return "", nil
+	}
+	if len(s) > MaxInputBytes {
+		return "", NewError(CodeEntityTooLarge, strconv.Itoa(MaxInputBytes))
+	}
+	if !isJSONObject(s) {
+		return "", InvalidArgument(name + " must be a JSON object.")
+	}
+	return s, nil
+}
+
+// object returns an optional parameter holding a JSON object, as raw JSON.
+func (p params) object(name string) (json.RawMessage, error) {
+	s := p.v.Get(name)
+	if s == "" {
+		return nil, nil
+	}
+	if !isJSONObject(s) {
+		return nil, InvalidArgument(name + " must be a JSON object (as a string).")
+	}
+	return json.RawMessage(s), nil
+}
+
+func isJSONObject(s string) bool {
+	var obj map[string]json.RawMessage
+	return json.Unmarshal([]byte(s), &obj) == nil && obj != nil
+}

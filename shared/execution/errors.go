@@ -1,0 +1,88 @@
+package execution
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/cloudflow-oss/cloudflow/shared/flow"
+)
+
+// Sentinel errors of the use cases. They reach callers wrapped in
+// ResourceError, ModeError or ArgumentError; compare with errors.Is.
+var (
+	// ErrFlowNotFound means the caller's account has no flow of that name.
+	ErrFlowNotFound = errors.New("flow not found")
+	// ErrFlowExists means CreateFlow named a flow that already exists.
+	ErrFlowExists = errors.New("flow already exists")
+	// ErrExecutionNotFound means the flow has no execution of that name.
+	ErrExecutionNotFound = errors.New("execution not found")
+	// ErrExecutionExists means StartExecution named an execution that has
+	// already ended.
+	ErrExecutionExists = errors.New("execution already exists")
+	// ErrExecutionCompleted means StopExecution named an execution that has
+	// already ended.
+	ErrExecutionCompleted = errors.New("execution already completed")
+	// ErrModeNotSupported means the operation does not run flows of the
+	// flow's execution mode.
+	ErrModeNotSupported = errors.New("execution mode not supported")
+	// ErrConflict means an optimistic write kept losing to concurrent
+	// writers after the service's own retries.
+	ErrConflict = errors.New("concurrent update")
+	// ErrInvalidArgument means a parameter breaks a rule.
+	ErrInvalidArgument = errors.New("invalid argument")
+	// ErrClosed means the service was closed.
+	ErrClosed = errors.New("execution service closed")
+)
+
+// ResourceError names the flow and execution a lookup or state error is
+// about. Err is one of ErrFlowNotFound, ErrFlowExists, ErrExecutionNotFound,
+// ErrExecutionExists, ErrExecutionCompleted or ErrConflict.
+type ResourceError struct {
+	Err       error
+	Flow      string // flow name
+	Execution string // execution name; empty for flow errors
+}
+
+func (e *ResourceError) Error() string {
+	if e.Execution == "" {
+		return fmt.Sprintf("flow %q: %v", e.Flow, e.Err)
+	}
+	return fmt.Sprintf("execution %q of flow %q: %v", e.Execution, e.Flow, e.Err)
+}
+
+// Unwrap returns the sentinel.
+func (e *ResourceError) Unwrap() error { return e.Err }
+
+// ModeError reports an operation used on a flow of the wrong execution mode;
+// Mode is the flow's mode. It unwraps to ErrModeNotSupported.
+type ModeError struct {
+	Flow string
+	Mode flow.Mode
+}
+
+func (e *ModeError) Error() string {
+	return fmt.Sprintf("flow %q: %s execution is not supported", e.Flow, e.Mode)
+}
+
+// Unwrap returns ErrModeNotSupported.
+func (e *ModeError) Unwrap() error { return ErrModeNotSupported }
+
+// ArgumentError reports a parameter that breaks a rule. Reason is one
+// sentence naming the parameter (or the state and field of a definition) and
+// the rule, ready to follow "Parameter error. ". Issues holds the located
+// definition problems when Param is "Definition". It unwraps to
+// ErrInvalidArgument.
+type ArgumentError struct {
+	Param  string
+	Reason string
+	Issues flow.Issues
+}
+
+func (e *ArgumentError) Error() string { return "invalid " + e.Param + ": " + e.Reason }
+
+// Unwrap returns ErrInvalidArgument.
+func (e *ArgumentError) Unwrap() error { return ErrInvalidArgument }
+
+func invalid(param, format string, args ...any) error {
+	return &ArgumentError{Param: param, Reason: fmt.Sprintf(format, args...)}
+}

@@ -1,0 +1,392 @@
+package execution
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/cloudflow-oss/cloudflow/shared/flow"
+	"github.com/cloudflow-oss/cloudflow/shared/interp"
+	"github.com/cloudflow-oss/cloudflow/shared/kv"
+)
+
+// StartInput holds StartExecution's and StartSyncExecution's parameters,
+// already checked for presence and shape by the API layer.
+type StartInput struct {
+	FlowName             string
+	ExecutionName        string // "" means generated
+	Input                string // a JSON object as text; "" means {}
+	CallbackFnFTaskToken string
+	Qualifier            string
+}
+
+// DescribeInput holds DescribeExecution's parameters.
+type DescribeInput struct {
+	FlowName      string
+	ExecutionName string
+	Wait          time.Duration // long-poll up to this long for a terminal status
+}
+
+// StopInput holds StopExecution's parameters.
+type StopInput struct {
+	FlowName      string
+	ExecutionName string
+	Error         string
+	Cause         string
+}
+
+// ListInput holds ListExecutions' parameters.
+type ListInput struct {
+	FlowName         string
+	Limit            int    // 1..100
+	NextToken        string // name of the first execution to return
+	Status           Status // "" means any
+	NamePrefix       string
+	StartedTimeBegin time.Time // zero means unbounded
+	StartedTimeEnd   time.Time // zero means unbounded
+}
+
+// checkQualifier rejects every Qualifier: flow versions and aliases are not
+// implemented, so no Qualifier can name one (reference 2.3: an unknown
+// version or alias is InvalidArgument).
+func checkQualifier(q, flowName string) error {
+	if q == "" {
+		return nil
+	}
+	return invalid("Qualifier", "Qualifier %s names no version or alias of flow %s (flow versions are not supported yet).", q, flowName)
+}
+
+// StartExecution starts a Standard execution, or returns the unfinished
+// execution of the same name. It returns ResourceError(ErrFlowNotFound),
+// ModeError for an Express flow, an ArgumentError for a Qualifier, and
+// ResourceError(ErrExecutionExists) when an execution of that name has
+// ended.
+func (s *Service) StartExecution(ctx context.Context, in StartInput) (*Execution, error) {
+	account := accountOf(ctx)
+	f, _, err := s.getFlow(ctx, account, in.FlowName)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkQualifier(in.Qualifier, in.FlowName); err != nil {
+		return nil, err
+	}
+	if f.ExecutionMode == flow.Express {
+		return nil, &ModeError{Flow: f.Name, Mode: flow.Express}
+	}
+	if s.base.Err() != nil {
+		return nil, ErrClosed
+	}
+	name := in.ExecutionName
+	if name == "" {
+		name = s.opts.NewID()
+	}
+	e := &Execution{
+		Name: name, FlowName: f.Name, FlowID: f.ID, Account: account,
+		FlowDefinition: f.Definition, FlowMode: f.ExecutionMode, RoleArn: f.RoleArn,
+		Environment: f.Environment, Input: in.Input, Status: Starting, StartedTime: s.now(),
+		CallbackFnFTaskToken: in.CallbackFnFTaskToken, Qualifier: in.Qualifier,
+	}
+	val, err := json.Marshal(e)
+	if err != nil {
+		return nil, fmt.Errorf("encode execution %q: %w", name, err)
+	}
+	it, err := s.store.PutIfAbsent(ctx, e.ref().key(), val)
+	if errors.Is(err, kv.ErrConditionFailed) {
+		old, derr := decodeExecution(it)
+		if derr != nil {
+			return nil, derr
+		}
+		if old.Status.Terminal() {
+			return nil, &ResourceError{Err: ErrExecutionExists, Flow: f.Name, Execution: name}
+		}
+		return old, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store execution %q: %w", name, err)
+	}
+	e.version = it.Version
+	if err := s.opts.Enqueuer.Enqueue(ctx, e.ref()); err != nil {
+		// The record stays Starting; Recover (sweep) enqueues it again.
+		return e, nil //nolint:nilerr // the execution exists and will be recovered
+	}
+	return e, nil
+}
+
+// StartSync runs an Express execution inside the call and returns how it
+// ended (Status, Output, Error, Cause). The run is bounded by the flow's
+// Timeout, Options.MaxSyncDuration and ctx's deadline less
+// Options.SyncMargin; running out of time ends it TimedOut with
+// FnF.Timeout. The execution is not stored. It returns
+// ResourceError(ErrFlowNotFound), ModeError for a Standard flow, or an
+// ArgumentError for a Qualifier.
+func (s *Service) StartSync(ctx context.Context, in StartInput) (*Execution, error) {
+	account := accountOf(ctx)
+	f, _, err := s.getFlow(ctx, account, in.FlowName)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkQualifier(in.Qualifier, in.FlowName); err != nil {
+		return nil, err
+	}
+	if f.ExecutionMode != flow.Express {
+		return nil, &ModeError{Flow: f.Name, Mode: flow.Standard}
+	}
+	parsed, err := s.parse(f.ID, f.Name, f.ExecutionMode, f.Definition)
+	if err != nil {
+		return nil, fmt.Errorf("parse stored flow %q: %w", f.Name, err)
+	}
+	base := in.ExecutionName
+	if base == "" {
+		base = s.opts.NewID()
+	}
+	e := &Execution{
+		Name: base + ":" + s.opts.NewID(), FlowName: f.Name, FlowID: f.ID, Account: account,
+		FlowDefinition: f.Definition, FlowMode: f.ExecutionMode, RoleArn: f.RoleArn,
+		Environment: f.Environment, Input: in.Input, Status: Running, StartedTime: s.now(),
+	}
+	limit := s.opts.MaxSyncDuration
+	if dl, ok := ctx.Deadline(); ok {
+		limit = min(limit, dl.Sub(s.opts.Clock.Now())-s.opts.SyncMargin)
+	}
+	var res interp.Result
+	if limit <= 0 {
+		res = interp.Result{Status: interp.TimedOut, Error: "FnF.Timeout", Cause: "the invocation deadline leaves no time to run the execution"}
+	} else {
+		runCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), limit)
+		stop := context.AfterFunc(ctx, cancel) // a gone client stops the run
+		res = s.opts.Engine.Run(runCtx, parsed, interp.Execution{Name: e.Name, Input: json.RawMessage(in.Input), RoleArn: f.RoleArn})
+		stop()
+		cancel()
+	}
+	finish(e, res, s.now())
+	return e, nil
+}
+
+// finish records a run's result in e.
+func finish(e *Execution, res interp.Result, now time.Time) {
+	e.Status = Status(res.Status)
+	if !e.Status.Terminal() {
+		e.Status = Failed
+	}
+	e.StoppedTime = now
+	e.Output = ""
+	if e.Status == Succeeded {
+		e.Output = string(res.Output)
+		if e.Output == "" {
+			e.Output = "{}"
+		}
+	}
+	e.Error, e.Cause = res.Error, res.Cause
+	if e.Status == TimedOut && e.Error == "" {
+		e.Error = "FnF.Timeout"
+	}
+}
+
+// DescribeExecution returns an execution of the caller's flow. With a
+// positive in.Wait it waits until the execution reaches a terminal status or
+// the wait ends (or ctx is done), then answers with the current record. It
+// returns ResourceError(ErrFlowNotFound) or
+// ResourceError(ErrExecutionNotFound).
+func (s *Service) DescribeExecution(ctx context.Context, in DescribeInput) (*Execution, error) {
+	account := accountOf(ctx)
+	f, _, err := s.getFlow(ctx, account, in.FlowName)
+	if err != nil {
+		return nil, err
+	}
+	ref := Ref{Account: account, FlowID: f.ID, Name: in.ExecutionName}
+	var deadline <-chan time.Time
+	if in.Wait > 0 {
+		deadline = s.opts.Clock.After(in.Wait)
+	}
+	for {
+		changed := s.watch(ref.key()) // before the read, so no change is missed
+		e, err := s.getExecution(ctx, ref, f.Name)
+		if err != nil || e.Status.Terminal() || in.Wait <= 0 {
+			return e, err
+		}
+		select {
+		case <-changed:
+		case <-s.opts.Clock.After(s.opts.PollInterval):
+		case <-deadline:
+			return s.getExecution(ctx, ref, f.Name)
+		case <-ctx.Done():
+			return e, nil
+		}
+	}
+}
+
+// StopExecution moves an unfinished execution to Stopped, recording Error
+// and Cause, and cancels its in-process run. It returns
+// ResourceError(ErrFlowNotFound), ResourceError(ErrExecutionNotFound),
+// ResourceError(ErrExecutionCompleted) or ResourceError(ErrConflict).
+func (s *Service) StopExecution(ctx context.Context, in StopInput) (*Execution, error) {
+	account := accountOf(ctx)
+	f, _, err := s.getFlow(ctx, account, in.FlowName)
+	if err != nil {
+		return nil, err
+	}
+	return s.stop(ctx, Ref{Account: account, FlowID: f.ID, Name: in.ExecutionName}, f.Name, nil, in.Error, in.Cause)
+}
+
+func (s *Service) stop(ctx context.Context, ref Ref, flowName string, cur *Execution, errName, cause string) (*Execution, error) {
+	e, err := s.updateExecution(ctx, ref, flowName, cur, func(e *Execution) (bool, error) {
+		if e.Status.Terminal() {
+			return false, &ResourceError{Err: ErrExecutionCompleted, Flow: flowName, Execution: ref.Name}
+		}
+		e.Status, e.StoppedTime, e.Output = Stopped, s.now(), ""
+		e.Error, e.Cause = errName, cause
+		return true, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	cancel := s.running[ref.key()]
+	s.mu.Unlock()
+	if cancel != nil {
+		cancel()
+	}
+	return e, nil
+}
+
+// ListExecutions returns up to in.Limit executions of the caller's flow,
+// newest first then by name, starting at in.NextToken, and the name of the
+// next one ("" on the last page). It reads every execution of the flow. It
+// returns ResourceError(ErrFlowNotFound), or an ArgumentError when
+// NextToken names no listed execution.
+func (s *Service) ListExecutions(ctx context.Context, in ListInput) ([]*Execution, string, error) {
+	account := accountOf(ctx)
+	f, _, err := s.getFlow(ctx, account, in.FlowName)
+	if err != nil {
+		return nil, "", err
+	}
+	var all []*Execution
+	err = s.scan(ctx, execPrefix(account, f.ID)+in.NamePrefix, func(e *Execution) error {
+		switch {
+		case in.Status != "" && e.Status != in.Status:
+		case !in.StartedTimeBegin.IsZero() && e.StartedTime.Before(in.StartedTimeBegin):
+		case !in.StartedTimeEnd.IsZero() && e.StartedTime.After(in.StartedTimeEnd):
+		default:
+			all = append(all, e)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	sort.Slice(all, func(i, j int) bool {
+		if !all[i].StartedTime.Equal(all[j].StartedTime) {
+			return all[i].StartedTime.After(all[j].StartedTime)
+		}
+		return all[i].Name < all[j].Name
+	})
+	if in.NextToken != "" {
+		i := 0
+		for i < len(all) && all[i].Name != in.NextToken {
+			i++
+		}
+		if i == len(all) {
+			return nil, "", invalid("NextToken", "NextToken %s names no execution of flow %s in this listing.", in.NextToken, f.Name)
+		}
+		all = all[i:]
+	}
+	if len(all) > in.Limit {
+		return all[:in.Limit], all[in.Limit].Name, nil
+	}
+	return all, "", nil
+}
+
+// Run drives one stored execution: Starting becomes Running, the
+// snapshotted definition runs, and the terminal status is written. A record
+// that is already terminal is left alone, and a record stopped meanwhile
+// wins over the run's own result. When the service is closing, the run is
+// abandoned without a write so that Recover resumes it later. Run returns an
+// error only when the store fails.
+func (s *Service) Run(ctx context.Context, ref Ref) error {
+	key := ref.key()
+	runCtx, cancel := context.WithCancel(s.base)
+	defer cancel()
+	stopOuter := context.AfterFunc(ctx, cancel)
+	defer stopOuter()
+	s.mu.Lock()
+	if _, busy := s.running[key]; busy {
+		s.mu.Unlock()
+		return nil // already running in this process
+	}
+	s.running[key] = cancel
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		delete(s.running, key)
+		s.mu.Unlock()
+	}()
+
+	e, err := s.updateExecution(runCtx, ref, "", nil, func(e *Execution) (bool, error) {
+		if e.Status != Starting {
+			return false, nil
+		}
+		e.Status = Running
+		return true, nil
+	})
+	if errors.Is(err, ErrExecutionNotFound) || (err != nil && runCtx.Err() != nil) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if e.Status.Terminal() {
+		return nil
+	}
+	var res interp.Result
+	parsed, err := s.parse(e.FlowID, e.FlowName, e.FlowMode, e.FlowDefinition)
+	if err != nil {
+		res = interp.Result{Status: interp.Failed, Error: "FnF.InvalidDefinition", Cause: err.Error()}
+	} else {
+		res = s.opts.Engine.Run(runCtx, parsed, interp.Execution{Name: e.Name, Input: json.RawMessage(e.Input), RoleArn: e.RoleArn})
+	}
+	if s.base.Err() != nil || (ctx.Err() != nil && res.Status == interp.Stopped) {
+		return nil // abandoned: left Running for Recover
+	}
+	// Write with a context of its own: runCtx may be cancelled by a stop.
+	wctx := context.WithoutCancel(ctx)
+	_, err = s.updateExecution(wctx, ref, e.FlowName, e, func(cur *Execution) (bool, error) {
+		if cur.Status.Terminal() {
+			return false, nil // a stop (or another runner) won
+		}
+		finish(cur, res, s.now())
+		return true, nil
+	})
+	if errors.Is(err, ErrExecutionNotFound) {
+		return nil
+	}
+	return err
+}
+
+// Recover enqueues every execution left Starting or Running, in every
+// account, except those running in this process. Recovered executions run
+// again from the start. It returns how many it enqueued.
+func (s *Service) Recover(ctx context.Context) (int, error) {
+	n := 0
+	err := s.scan(ctx, execRoot, func(e *Execution) error {
+		if e.Status.Terminal() {
+			return nil
+		}
+		ref := e.ref()
+		s.mu.Lock()
+		_, busy := s.running[ref.key()]
+		s.mu.Unlock()
+		if busy {
+			return nil
+		}
+		if err := s.opts.Enqueuer.Enqueue(ctx, ref); err != nil {
+			return fmt.Errorf("enqueue %s: %w", strings.TrimPrefix(ref.key(), execRoot), err)
+		}
+		n++
+		return nil
+	})
+	return n, err
+}

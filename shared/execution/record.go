@@ -1,0 +1,103 @@
+package execution
+
+import (
+	"encoding/json"
+	"strings"
+	"time"
+
+	"github.com/cloudflow-oss/cloudflow/shared/flow"
+)
+
+// Status is an execution's status (reference 9.2).
+type Status string
+
+// Execution statuses.
+const (
+	Starting  Status = "Starting"
+	Running   Status = "Running"
+	Stopped   Status = "Stopped"
+	Succeeded Status = "Succeeded"
+	Failed    Status = "Failed"
+	TimedOut  Status = "TimedOut"
+)
+
+// Terminal reports whether s is a final status.
+func (s Status) Terminal() bool {
+	switch s {
+	case Stopped, Succeeded, Failed, TimedOut:
+		return true
+	}
+	return false
+}
+
+// Valid reports whether s is one of the six statuses.
+func (s Status) Valid() bool { return s == Starting || s == Running || s.Terminal() }
+
+// Flow is a stored flow.
+type Flow struct {
+	Name                    string          `json:"name"`
+	ID                      string          `json:"id"`
+	Definition              string          `json:"definition"`
+	Description             string          `json:"description,omitempty"`
+	Type                    string          `json:"type"`
+	RoleArn                 string          `json:"roleArn,omitempty"`
+	ExecutionMode           flow.Mode       `json:"executionMode"`
+	ExternalStorageLocation string          `json:"externalStorageLocation,omitempty"`
+	Environment             json.RawMessage `json:"environment,omitempty"`
+	ResourceGroupID         string          `json:"resourceGroupId,omitempty"`
+	CreatedTime             time.Time       `json:"createdTime"`
+	LastModifiedTime        time.Time       `json:"lastModifiedTime"`
+}
+
+// Execution is a stored Standard execution, or the result of an Express run.
+type Execution struct {
+	Name           string          `json:"name"`
+	FlowName       string          `json:"flowName"`
+	FlowID         string          `json:"flowId"`
+	Account        string          `json:"account"`
+	FlowDefinition string          `json:"flowDefinition"`
+	FlowMode       flow.Mode       `json:"flowMode"`
+	RoleArn        string          `json:"roleArn,omitempty"`
+	Environment    json.RawMessage `json:"environment,omitempty"`
+	Input          string          `json:"input,omitempty"` // JSON object text as sent
+	Output         string          `json:"output,omitempty"`
+	Status         Status          `json:"status"`
+	StartedTime    time.Time       `json:"startedTime"`
+	StoppedTime    time.Time       `json:"stoppedTime,omitzero"`
+	// Error and Cause record why a run failed, timed out or was stopped.
+	Error string `json:"error,omitempty"`
+	Cause string `json:"cause,omitempty"`
+	// CallbackFnFTaskToken and Qualifier are stored as given.
+	CallbackFnFTaskToken string `json:"callbackFnFTaskToken,omitempty"`
+	Qualifier            string `json:"qualifier,omitempty"`
+
+	version int64 // store version of the record this value was read from
+}
+
+// Ref identifies a stored execution for a runner.
+type Ref struct {
+	Account string `json:"account"`
+	FlowID  string `json:"flowId"`
+	Name    string `json:"name"`
+}
+
+func (r Ref) key() string { return execPrefix(r.Account, r.FlowID) + r.Name }
+
+func (e *Execution) ref() Ref { return Ref{Account: e.Account, FlowID: e.FlowID, Name: e.Name} }
+
+func flowPrefix(account string) string { return "flow/" + account + "/" }
+
+func flowKey(account, name string) string { return flowPrefix(account) + name }
+
+func execPrefix(account, flowID string) string { return "exec/" + account + "/" + flowID + "/" }
+
+const execRoot = "exec/"
+
+// refFromKey parses an execution key; ok is false for a malformed key.
+func refFromKey(key string) (Ref, bool) {
+	parts := strings.SplitN(strings.TrimPrefix(key, execRoot), "/", 3)
+	if len(parts) != 3 || !strings.HasPrefix(key, execRoot) {
+		return Ref{}, false
+	}
+	return Ref{Account: parts[0], FlowID: parts[1], Name: parts[2]}, true
+}

@@ -1,0 +1,287 @@
+package execution
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/cloudflow-oss/cloudflow/shared/flow"
+	"github.com/cloudflow-oss/cloudflow/shared/interp"
+	"github.com/cloudflow-oss/cloudflow/shared/kv"
+)
+
+// Store is the key-value store the service keeps its records in. The
+// shared/kv stores satisfy it.
+type Store interface {
+	Get(ctx context.Context, key string) (kv.Item, error)
+	PutIfAbsent(ctx context.Context, key string, value []byte) (kv.Item, error)
+	CompareAndSwap(ctx context.Context, key string, version int64, value []byte) (kv.Item, error)
+	Delete(ctx context.Context, key string, version int64) error
+	List(ctx context.Context, prefix, after string, limit int) ([]kv.Item, error)
+}
+
+// Clock is the time source (real time in production, a fake in tests).
+type Clock interface {
+	Now() time.Time
+	After(d time.Duration) <-chan time.Time
+}
+
+type systemClock struct{}
+
+func (systemClock) Now() time.Time                         { return time.Now() }
+func (systemClock) After(d time.Duration) <-chan time.Time { return time.After(d) }
+
+// SystemClock is the real clock.
+var SystemClock Clock = systemClock{}
+
+// Engine runs a parsed flow; *interp.Engine satisfies it.
+type Engine interface {
+	Run(ctx context.Context, f *flow.Flow, ex interp.Execution) interp.Result
+}
+
+// Enqueuer hands a Starting execution to a runner, which eventually calls
+// Service.Run with the Ref. Pool is the in-process implementation; a cloud
+// deployment may send an asynchronous invocation instead.
+type Enqueuer interface {
+	Enqueue(ctx context.Context, ref Ref) error
+}
+
+// Defaults of Options.
+const (
+	DefaultWorkers         = 4
+	DefaultSyncMargin      = 500 * time.Millisecond
+	DefaultMaxSyncDuration = 5 * time.Minute
+	DefaultPollInterval    = time.Second
+	// casAttempts bounds the retries of an optimistic write before
+	// ErrConflict.
+	casAttempts = 16
+	// listPage is how many items one store List call reads.
+	listPage = 500
+	// parseCacheSize bounds the parsed-definition cache.
+	parseCacheSize = 1024
+)
+
+// Options configures a Service. Zero fields take the documented defaults.
+type Options struct {
+	// Clock is the time source; default SystemClock.
+	Clock Clock
+	// NewID returns a fresh lower-case UUID v4 string (flow Ids and
+	// generated execution names); default uuid.NewString.
+	NewID func() string
+	// Engine runs flows; default interp.New(interp.Options{}).
+	Engine Engine
+	// Parse parses and validates definitions; default flow.Parse.
+	Parse func(src []byte, opts flow.ParseOptions) (*flow.Flow, error)
+	// KnownAction is passed to Parse; nil accepts every Task action.
+	KnownAction func(action string) bool
+	// Enqueuer receives started executions; nil means an in-process Pool
+	// with Workers goroutines, stopped by Close.
+	Enqueuer Enqueuer
+	// Workers is the size of the default Pool; default 4.
+	Workers int
+	// SyncMargin is subtracted from the caller's deadline to bound an
+	// Express run; default 500ms.
+	SyncMargin time.Duration
+	// MaxSyncDuration is the longest Express run; default 5 minutes.
+	MaxSyncDuration time.Duration
+	// PollInterval is how often DescribeExecution's long-poll re-reads the
+	// store (for changes made by other processes); default 1s.
+	PollInterval time.Duration
+}
+
+// Service implements the flow and execution use cases. It is safe for
+// concurrent use.
+type Service struct {
+	store Store
+	opts  Options
+	pool  *Pool // the default runner, nil when Options.Enqueuer is set
+
+	base     context.Context // cancelled by Close
+	shutdown context.CancelFunc
+
+	mu       sync.Mutex
+	running  map[string]context.CancelFunc // in-process runs by execution key
+	watchers map[string]chan struct{}      // closed when the execution changes
+	parsed   map[string]*flow.Flow         // parse cache
+}
+
+// New returns a Service on store. Unless opts.Enqueuer is set it starts an
+// in-process Pool; call Close to stop it.
+func New(store Store, opts Options) *Service {
+	if opts.Clock == nil {
+		opts.Clock = SystemClock
+	}
+	if opts.NewID == nil {
+		opts.NewID = uuid.NewString
+	}
+	if opts.Engine == nil {
+		opts.Engine = interp.New(interp.Options{})
+	}
+	if opts.Parse == nil {
+		opts.Parse = flow.Parse
+	}
+	if opts.Workers <= 0 {
+		opts.Workers = DefaultWorkers
+	}
+	if opts.SyncMargin <= 0 {
+		opts.SyncMargin = DefaultSyncMargin
+	}
+	if opts.MaxSyncDuration <= 0 {
+		opts.MaxSyncDuration = DefaultMaxSyncDuration
+	}
+	if opts.PollInterval <= 0 {
+		opts.PollInterval = DefaultPollInterval
+	}
+	s := &Service{
+		store:    store,
+		opts:     opts,
+		running:  map[string]context.CancelFunc{},
+		watchers: map[string]chan struct{}{},
+		parsed:   map[string]*flow.Flow{},
+	}
+	s.base, s.shutdown = context.WithCancel(context.Background())
+	if opts.Enqueuer == nil {
+		s.pool = NewPool(s, opts.Workers)
+		s.opts.Enqueuer = s.pool
+	}
+	return s
+}
+
+// Close stops the service: in-process runs are cancelled and abandoned
+// (their records stay Starting or Running, so Recover picks them up in the
+// next process) and the default Pool's workers are waited for. Close does
+// not close the store.
+func (s *Service) Close() error {
+	s.shutdown()
+	if s.pool != nil {
+		s.pool.Close()
+	}
+	return nil
+}
+
+// parse returns the parsed definition, from the cache when this flow
+// version was parsed before. The cache key is the flow Id plus a hash of the
+// definition and mode, so each version is parsed once.
+func (s *Service) parse(flowID, name string, mode flow.Mode, def string) (*flow.Flow, error) {
+	sum := sha256.Sum256([]byte(string(mode) + "\x00" + name + "\x00" + def))
+	key := flowID + "/" + hex.EncodeToString(sum[:])
+	s.mu.Lock()
+	f, ok := s.parsed[key]
+	s.mu.Unlock()
+	if ok {
+		return f, nil
+	}
+	f, err := s.opts.Parse([]byte(def), flow.ParseOptions{Name: name, Mode: mode, KnownAction: s.opts.KnownAction})
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	if len(s.parsed) >= parseCacheSize {
+		clear(s.parsed)
+	}
+	s.parsed[key] = f
+	s.mu.Unlock()
+	return f, nil
+}
+
+// watch returns a channel closed at the next change of the execution key.
+func (s *Service) watch(key string) <-chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ch, ok := s.watchers[key]
+	if !ok {
+		ch = make(chan struct{})
+		s.watchers[key] = ch
+	}
+	return ch
+}
+
+// notify wakes the watchers of the execution key.
+func (s *Service) notify(key string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if ch, ok := s.watchers[key]; ok {
+		close(ch)
+		delete(s.watchers, key)
+	}
+}
+
+func (s *Service) now() time.Time { return s.opts.Clock.Now().UTC().Truncate(time.Millisecond) }
+
+func (s *Service) getFlow(ctx context.Context, account, name string) (*Flow, int64, error) {
+	it, err := s.store.Get(ctx, flowKey(account, name))
+	if errors.Is(err, kv.ErrNotFound) {
+		return nil, 0, &ResourceError{Err: ErrFlowNotFound, Flow: name}
+	}
+	if err != nil {
+		return nil, 0, fmt.Errorf("load flow %q: %w", name, err)
+	}
+	var f Flow
+	if err := json.Unmarshal(it.Value, &f); err != nil {
+		return nil, 0, fmt.Errorf("decode flow %q: %w", name, err)
+	}
+	return &f, it.Version, nil
+}
+
+func decodeExecution(it kv.Item) (*Execution, error) {
+	var e Execution
+	if err := json.Unmarshal(it.Value, &e); err != nil {
+		return nil, fmt.Errorf("decode execution %q: %w", it.Key, err)
+	}
+	e.version = it.Version
+	return &e, nil
+}
+
+func (s *Service) getExecution(ctx context.Context, ref Ref, flowName string) (*Execution, error) {
+	it, err := s.store.Get(ctx, ref.key())
+	if errors.Is(err, kv.ErrNotFound) {
+		return nil, &ResourceError{Err: ErrExecutionNotFound, Flow: flowName, Execution: ref.Name}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load execution %q: %w", ref.Name, err)
+	}
+	return decodeExecution(it)
+}
+
+// updateExecution applies change to the stored execution with
+// CompareAndSwap, re-reading and retrying on conflict. change returns false
+// to leave the record as it is. The written (or unchanged) record is
+// returned.
+func (s *Service) updateExecution(ctx context.Context, ref Ref, flowName string, cur *Execution, change func(e *Execution) (bool, error)) (*Execution, error) {
+	for range casAttempts {
+		if cur == nil {
+			var err error
+			if cur, err = s.getExecution(ctx, ref, flowName); err != nil {
+				return nil, err
+			}
+		}
+		next := *cur
+		ok, err := change(&next)
+		if err != nil || !ok {
+			return cur, err
+		}
+		val, err := json.Marshal(&next)
+		if err != nil {
+			return nil, fmt.Errorf("encode execution %q: %w", ref.Name, err)
+		}
+		it, err := s.store.CompareAndSwap(ctx, ref.key(), cur.version, val)
+		if errors.Is(err, kv.ErrConditionFailed) || errors.Is(err, kv.ErrNotFound) {
+			cur = nil
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("update execution %q: %w", ref.Name, err)
+		}
+		next.version = it.Version
+		s.notify(ref.key())
+		return &next, nil
+	}
+	return nil, &ResourceError{Err: ErrConflict, Flow: flowName, Execution: ref.Name}
+}
