@@ -1,0 +1,242 @@
+package interp
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/cloudflow-oss/cloudflow/shared/eval"
+	"github.com/cloudflow-oss/cloudflow/shared/flow"
+	"github.com/cloudflow-oss/cloudflow/shared/value"
+)
+
+// Engine runs flows. It is safe for concurrent use; it never modifies a
+// flow.Flow.
+type Engine struct{ opts Options }
+
+// New returns an engine; zero Options fields take their defaults.
+func New(opts Options) *Engine { return &Engine{opts: opts.withDefaults()} }
+
+// Run executes f from its start to a terminal status: a loop over
+// Machine.Step. The run ends TimedOut (Error FnF.Timeout) when the flow's
+// Timeout passes on the engine's clock or ctx's deadline is exceeded, and
+// Stopped when ctx is cancelled otherwise.
+func (e *Engine) Run(ctx context.Context, f *flow.Flow, ex Execution) Result {
+	m := e.Start(f, ex)
+	if d := f.Timeout(); d > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeoutCause(ctx, d, ErrFlowTimeout)
+		defer cancel()
+	}
+	for !m.Step(ctx) {
+	}
+	return m.Result()
+}
+
+// run is the state shared by every scope of one execution.
+type run struct {
+	opts     *Options
+	flow     *flow.Flow
+	exec     eval.ExecutionContext
+	runtime  eval.Runtime
+	global   atomic.Pointer[map[string]any]
+	gmu      sync.Mutex // serialises $Global merges
+	deadline time.Time  // flow Timeout on the engine clock; zero = none
+	hist     *history   // nil when not recording
+}
+
+// emptyGlobal is the initial $Global, never modified.
+var emptyGlobal = map[string]any{}
+
+func (r *run) loadGlobal() map[string]any { return *r.global.Load() }
+
+// frame is a position inside one scope: the state about to run and its input.
+type frame struct {
+	scope        *flow.Scope
+	cur          int
+	input        any
+	retries      int       // $Context.Current.RetryCount of the current entry
+	ruleAttempts []int     // per Retry rule of the current entry; nil until a retry
+	retryAt      time.Time // when the next attempt may start; zero = now
+	noGlobal     bool      // distributed Map child: $Global is always {}
+	entered      int64     // EventId of the current StepEntered (recording only)
+	env          eval.Env
+	ctx          eval.Context
+}
+
+func (r *run) newFrame(scope *flow.Scope, input any) *frame {
+	fr := &frame{}
+	r.initFrame(fr, scope, input)
+	return fr
+}
+
+func (r *run) initFrame(fr *frame, scope *flow.Scope, input any) {
+	*fr = frame{scope: scope, cur: scope.Start, input: input}
+	fr.ctx.Execution = r.exec
+	fr.env.Context = &fr.ctx
+	fr.env.Runtime = &r.runtime
+}
+
+// checkAbort reports a stop or timeout before a transition.
+func (r *run) checkAbort(ctx context.Context) *failure {
+	if err := ctx.Err(); err != nil {
+		return abortFor(ctx)
+	}
+	if !r.deadline.IsZero() && !r.opts.Clock.Now().Before(r.deadline) {
+		return timedOut()
+	}
+	return nil
+}
+
+func timedOut() *failure {
+	return &failure{err: &Error{Name: ErrorTimeout, Detail: "the execution timed out"}, status: TimedOut, fatal: true, abort: true}
+}
+
+// abortFor turns a done ctx into the failure that ends the run.
+func abortFor(ctx context.Context) *failure {
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) || errors.Is(context.Cause(ctx), ErrFlowTimeout) {
+		return timedOut()
+	}
+	return &failure{err: &Error{Name: "", Detail: ""}, status: Stopped, fatal: true, abort: true}
+}
+
+// sleep waits d on the engine clock, bounded by the flow deadline.
+func (r *run) sleep(ctx context.Context, d time.Duration) *failure {
+	if d <= 0 {
+		return nil
+	}
+	if !r.deadline.IsZero() {
+		if left := r.deadline.Sub(r.opts.Clock.Now()); left < d {
+			if left > 0 {
+				if err := r.opts.Clock.Sleep(ctx, left); err != nil {
+					return abortFor(ctx)
+				}
+			}
+			return timedOut()
+		}
+	}
+	if err := r.opts.Clock.Sleep(ctx, d); err != nil {
+		return abortFor(ctx)
+	}
+	return nil
+}
+
+// runScope runs a whole scope (a Parallel branch or a Map iteration) from
+// its start and returns the output of its last state.
+func (r *run) runScope(ctx context.Context, fr *frame) (any, *failure) {
+	for {
+		done, out, f := r.step(ctx, fr)
+		if f != nil {
+			return nil, f
+		}
+		if done {
+			return out, nil
+		}
+	}
+}
+
+// Machine is one execution that advances one state attempt per Step. Parallel
+// and Map states run their whole sub-scopes inside the one Step of the
+// enclosing state. A Machine is not safe for concurrent use.
+type Machine struct {
+	r      *run
+	fr     frame
+	start  time.Time
+	done   bool
+	result Result
+}
+
+// Start prepares an execution of f without running any state. An input that
+// is not a JSON object (or is too large) makes the Machine finish Failed with
+// FnF.InvalidData at its first Step.
+func (e *Engine) Start(f *flow.Flow, ex Execution) *Machine {
+	m := &Machine{r: &run{opts: &e.opts, flow: f}}
+	m.start = e.opts.Clock.Now()
+	var input any = map[string]any{}
+	var bad *failure
+	if len(ex.Input) > 0 {
+		v, err := value.Decode(ex.Input)
+		switch {
+		case err != nil:
+			bad = fail(ErrorInvalidData, "the execution input is not valid JSON: %v", err)
+		case len(ex.Input) > e.opts.MaxPayloadBytes:
+			bad = fail(ErrorInvalidData, "the execution input is larger than %d bytes", e.opts.MaxPayloadBytes)
+		default:
+			if _, ok := v.(map[string]any); !ok {
+				bad = fail(ErrorInvalidData, "the execution input must be a JSON object")
+			}
+			input = v
+		}
+	}
+	m.init(f, ex, input)
+	if bad != nil {
+		m.finish(bad)
+	} else if m.r.hist != nil {
+		m.r.hist.emit(ExecutionStarted, 0, "", detail{Input: input, has: hasInput})
+	}
+	return m
+}
+
+func (m *Machine) init(f *flow.Flow, ex Execution, input any) {
+	r := m.r
+	r.exec = eval.ExecutionContext{Name: ex.Name, Input: input, RoleArn: ex.RoleArn}
+	r.runtime = eval.Runtime{RandInt: r.opts.RandInt, UUID: r.opts.UUID}
+	r.global.Store(&emptyGlobal)
+	if d := f.Timeout(); d > 0 {
+		r.deadline = m.start.Add(d)
+	}
+	if r.opts.Recorder != nil {
+		r.hist = &history{rec: r.opts.Recorder, exec: ex.Name, clock: r.opts.Clock, nextID: 1, max: r.opts.MaxEvents}
+	}
+	r.initFrame(&m.fr, f.Root(), input)
+}
+
+// Step runs one state attempt (or, after a failed attempt that a Retry rule
+// matched, the backoff wait and the next attempt) and reports whether the
+// execution has finished. It checks ctx before doing anything.
+func (m *Machine) Step(ctx context.Context) bool {
+	if m.done {
+		return true
+	}
+	done, out, f := m.r.step(ctx, &m.fr)
+	switch {
+	case f != nil:
+		m.finish(f)
+	case done:
+		b, err := value.Encode(out)
+		if err != nil {
+			m.finish(fail(ErrorInvalidData, "the execution output cannot be encoded: %v", err))
+			break
+		}
+		m.done = true
+		m.result = Result{Status: Succeeded, Output: json.RawMessage(b)}
+		if m.r.hist != nil {
+			m.r.hist.final(ExecutionSucceeded, detail{Output: out, has: hasOutput})
+		}
+	}
+	return m.done
+}
+
+func (m *Machine) finish(f *failure) {
+	m.done = true
+	m.result = Result{Status: f.status, Error: f.err.Name, Cause: f.err.Detail}
+	if m.r.hist != nil {
+		typ := ExecutionFailed
+		switch f.status {
+		case TimedOut:
+			typ = ExecutionTimedOut
+		case Stopped:
+			typ = ExecutionStopped
+		}
+		m.r.hist.final(typ, detail{Error: f.err.Name, Cause: f.err.Detail, has: hasError})
+	}
+}
+
+// Done reports whether the execution has finished.
+func (m *Machine) Done() bool { return m.done }
+
+// Result returns how the execution ended; it is meaningful once Done.
+func (m *Machine) Result() Result { return m.result }

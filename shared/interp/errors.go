@@ -1,0 +1,65 @@
+package interp
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Error names the engine raises (reference 6.4). Retry and Catch rules match
+// them by name; ErrorAll matches every name.
+const (
+	ErrorAll                = "FnF.ALL"                // wildcard in Errors lists; never raised
+	ErrorTimeout            = "FnF.Timeout"            // a Task exceeded its Timeout, or the flow its Timeout
+	ErrorExpression         = "FnF.ExpressionError"    // an expression could not be evaluated
+	ErrorInvalidData        = "FnF.InvalidData"        // state data not an object, too large, or a bad $Global write
+	ErrorActionNotSupported = "FnF.ActionNotSupported" // no task runner can serve the Action
+	ErrorLimitExceeded      = "FnF.LimitExceeded"      // the history-event limit was hit; not catchable
+	// ErrorTaskFailed is raised when a task runner returns an error that is
+	// not (and does not wrap) an *Error. Project decision: the reference names
+	// no generic task error.
+	ErrorTaskFailed = "FnF.TaskFailed"
+)
+
+// Sentinel errors.
+var (
+	// ErrTaskTimeout is the cause of a task context cancelled because the
+	// Task's Timeout passed.
+	ErrTaskTimeout = errors.New("task timeout")
+	// ErrFlowTimeout is the cause of a run context cancelled because the
+	// flow's Timeout passed.
+	ErrFlowTimeout = errors.New("flow timeout")
+	// ErrBadCheckpoint is returned by Resume when a checkpoint does not fit
+	// the flow.
+	ErrBadCheckpoint = errors.New("checkpoint does not match the flow")
+)
+
+// Error is a named flow error: what a Task runner returns to fail a task, and
+// what Retry and Catch rules match by Name.
+type Error struct {
+	Name   string // e.g. FnF.Timeout, FC.ResourceThrottled, a Fail state's Code
+	Detail string // human-readable cause
+	Err    error  // optional underlying error
+}
+
+// Error returns "name: detail".
+func (e *Error) Error() string {
+	if e.Detail == "" {
+		return e.Name
+	}
+	return fmt.Sprintf("%s: %s", e.Name, e.Detail)
+}
+
+// Unwrap returns the underlying error, if any.
+func (e *Error) Unwrap() error { return e.Err }
+
+// failure is how a state attempt or a scope ended without success.
+type failure struct {
+	err    *Error
+	status Status // Failed, or TimedOut / Stopped for aborts
+	fatal  bool   // not catchable: Fail state, LimitExceeded, aborts
+	abort  bool   // the run was stopped or timed out (ctx or flow deadline)
+}
+
+func fail(name, format string, args ...any) *failure {
+	return &failure{err: &Error{Name: name, Detail: fmt.Sprintf(format, args...)}, status: Failed}
+}

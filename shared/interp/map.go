@@ -1,0 +1,74 @@
+package interp
+
+import (
+	"context"
+
+	"github.com/cloudflow-oss/cloudflow/shared/flow"
+)
+
+// runMap runs the Processor once per item of ItemsPath and returns
+// {"Items": [...]} in item order (reference 3.10). Each iteration's input is
+// the ItemConstructor result, or the item itself (which may be a non-object).
+// At most MaxConcurrency iterations run at once; an uncaught iteration error
+// cancels the others and fails the state. Distributed mode (ProcessorConfig
+// ExecutionMode: Express) runs in the engine the same way, with Express rules
+// (checked when the flow was parsed), MaxItems, and an empty $Global. The whole
+// Map runs inside one Machine.Step.
+func (r *run) runMap(ctx context.Context, parent *frame, st *flow.State, in any) (any, *failure) {
+	v, err := st.ItemsPath.Eval(&parent.env)
+	if err != nil {
+		return nil, exprFailure("ItemsPath", err)
+	}
+	items, ok := v.([]any)
+	if !ok {
+		return nil, fail(ErrorExpression, "ItemsPath %q yielded %s, not an array", st.ItemsPath.Source(), typeName(v))
+	}
+	if st.MaxItems > 0 && len(items) > st.MaxItems {
+		return nil, fail(ErrorInvalidData, "ItemsPath yielded %d items, more than MaxItems %d", len(items), st.MaxItems)
+	}
+	conc := st.MaxConcurrency
+	noGlobal := parent.noGlobal || st.Distributed
+	if !st.Distributed {
+		conc = min(conc, r.opts.MaxInlineMapConcurrency)
+	}
+	parentCur := parent.ctx.Current
+	outs, f := r.fanOut(ctx, len(items), conc, func(ctx context.Context, i int, fr *frame) (any, *failure) {
+		var input any = items[i]
+		if st.ItemConstructor != nil {
+			r.initFrame(fr, st.Processor, nil)
+			fr.ctx.Current = parentCur
+			fr.env.Input, fr.env.Item = in, items[i]
+			if noGlobal {
+				fr.env.Global = emptyGlobal
+			} else {
+				fr.env.Global = r.loadGlobal()
+			}
+			m, err := st.ItemConstructor.Eval(&fr.env)
+			if err != nil {
+				return nil, exprFailure("ItemConstructor", err)
+			}
+			if f := r.checkData(m, "the iteration input"); f != nil {
+				return nil, f
+			}
+			input = m
+		}
+		r.initFrame(fr, st.Processor, input)
+		fr.noGlobal = noGlobal
+		if r.hist != nil {
+			if _, ok := r.hist.emit(IterationEntered, parent.entered, st.Name, detail{Input: input, Index: i, has: hasInput | hasIndex}); !ok {
+				return nil, limitFailure(r)
+			}
+		}
+		out, f := r.runScope(ctx, fr)
+		if r.hist != nil && f == nil {
+			if _, ok := r.hist.emit(IterationExited, parent.entered, st.Name, detail{Output: out, Index: i, has: hasOutput | hasIndex}); !ok {
+				return nil, limitFailure(r)
+			}
+		}
+		return out, f
+	})
+	if f != nil {
+		return nil, f
+	}
+	return map[string]any{"Items": outs}, nil
+}

@@ -1,0 +1,137 @@
+package interp
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"math/big"
+	"time"
+
+	"github.com/cloudflow-oss/cloudflow/shared/flow"
+)
+
+// Default limits (reference 4.3, 4.6, 9.6).
+const (
+	DefaultMaxPayloadBytes         = 64 << 10  // per state input/output
+	DefaultMaxEvents               = 5000      // history events per execution, when recording
+	DefaultMaxGlobalKeyBytes       = 128       // per $Global key
+	DefaultMaxGlobalValueBytes     = 256 << 10 // per $Global value
+	DefaultMaxInlineMapConcurrency = 40        // inline Map iterations in flight
+)
+
+// Clock is the engine's time source. Tests inject a fake so that waits and
+// retry backoff take no real time.
+type Clock interface {
+	Now() time.Time
+	// Sleep pauses for d or until ctx is done; it returns ctx.Err() in the
+	// latter case.
+	Sleep(ctx context.Context, d time.Duration) error
+}
+
+// TaskCall is one Task attempt as the engine hands it to a TaskRunner.
+type TaskCall struct {
+	Execution  string        // execution name
+	State      string        // Task state name
+	Action     string        // e.g. FC:InvokeFunction
+	Mode       flow.TaskMode // integration mode
+	Parameters any           // evaluated Parameters (a map), nil when the Task has none
+	Input      any           // the state's $Input
+	Timeout    time.Duration // 0 = no limit; the engine also enforces it through ctx
+	RetryCount int           // retries done so far for this state entry
+}
+
+// TaskRunner runs Task states. Invoke returns the raw task result (the
+// state's $Output) in the value model of package value, or an error; an
+// *Error (or an error wrapping one) names the error that Retry and Catch
+// match. Invoke must honour ctx and must not modify call's values.
+type TaskRunner interface {
+	Invoke(ctx context.Context, call TaskCall) (any, error)
+}
+
+// Options configures an Engine. Zero fields take the documented defaults.
+type Options struct {
+	Clock   Clock                      // default: the real clock
+	RandInt func(min, max int64) int64 // randomInt(); default: crypto/rand
+	UUID    func() string              // uuid(); default: crypto/rand UUID v4
+	// Tasks runs Task states; nil fails every Task with FnF.ActionNotSupported.
+	Tasks TaskRunner
+	// Recorder receives history events; nil records nothing and costs nothing.
+	Recorder Recorder
+
+	MaxPayloadBytes         int // state input/output; default DefaultMaxPayloadBytes
+	MaxEvents               int // history events when recording; default DefaultMaxEvents
+	MaxGlobalKeyBytes       int // default DefaultMaxGlobalKeyBytes
+	MaxGlobalValueBytes     int // default DefaultMaxGlobalValueBytes
+	MaxInlineMapConcurrency int // caps inline Map concurrency; default DefaultMaxInlineMapConcurrency
+}
+
+func (o Options) withDefaults() Options {
+	if o.Clock == nil {
+		o.Clock = realClock{}
+	}
+	if o.RandInt == nil {
+		o.RandInt = cryptoRandInt
+	}
+	if o.UUID == nil {
+		o.UUID = cryptoUUID
+	}
+	setDefault(&o.MaxPayloadBytes, DefaultMaxPayloadBytes)
+	setDefault(&o.MaxEvents, DefaultMaxEvents)
+	setDefault(&o.MaxGlobalKeyBytes, DefaultMaxGlobalKeyBytes)
+	setDefault(&o.MaxGlobalValueBytes, DefaultMaxGlobalValueBytes)
+	setDefault(&o.MaxInlineMapConcurrency, DefaultMaxInlineMapConcurrency)
+	return o
+}
+
+func setDefault(p *int, d int) {
+	if *p <= 0 {
+		*p = d
+	}
+}
+
+type realClock struct{}
+
+func (realClock) Now() time.Time { return time.Now() }
+
+func (realClock) Sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func cryptoRandInt(min, max int64) int64 {
+	if max <= min {
+		return min
+	}
+	n, err := rand.Int(rand.Reader, new(big.Int).Sub(big.NewInt(max), big.NewInt(min)))
+	if err != nil {
+		return min
+	}
+	return min + n.Int64()
+}
+
+func cryptoUUID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	var s [36]byte
+	hex.Encode(s[0:8], b[0:4])
+	s[8] = '-'
+	hex.Encode(s[9:13], b[4:6])
+	s[13] = '-'
+	hex.Encode(s[14:18], b[6:8])
+	s[18] = '-'
+	hex.Encode(s[19:23], b[8:10])
+	s[23] = '-'
+	hex.Encode(s[24:], b[10:])
+	return string(s[:])
+}

@@ -1,0 +1,287 @@
+package interp
+
+import (
+	"context"
+	"errors"
+	"maps"
+	"time"
+
+	"github.com/cloudflow-oss/cloudflow/shared/eval"
+	"github.com/cloudflow-oss/cloudflow/shared/flow"
+)
+
+// step runs one attempt of the frame's current state and moves the frame on.
+// done is true when the scope finished with output out.
+func (r *run) step(ctx context.Context, fr *frame) (done bool, out any, f *failure) {
+	if f := r.checkAbort(ctx); f != nil {
+		return false, nil, f
+	}
+	if fr.cur < 0 || fr.cur >= len(fr.scope.States) {
+		return false, nil, &failure{err: &Error{Name: ErrorInvalidData, Detail: "invalid state position"}, status: Failed, fatal: true}
+	}
+	st := fr.scope.States[fr.cur]
+	if !fr.retryAt.IsZero() {
+		wait := fr.retryAt.Sub(r.opts.Clock.Now())
+		fr.retryAt = time.Time{}
+		if f := r.sleep(ctx, wait); f != nil {
+			return false, nil, f
+		}
+	}
+	if r.hist != nil {
+		if f := r.enterEvents(fr, st); f != nil {
+			return false, nil, f
+		}
+	}
+	out, next, f := r.attempt(ctx, fr, st)
+	if f == nil {
+		if r.hist != nil {
+			if f := r.stepEvent(fr, st, StepSucceeded, detail{Output: out, has: hasOutput}); f != nil {
+				return false, nil, f
+			}
+			if f := r.stepEvent(fr, st, StepExited, detail{}); f != nil {
+				return false, nil, f
+			}
+		}
+		return r.advance(fr, next, out)
+	}
+	if r.hist != nil && !f.abort {
+		if lf := r.stepEvent(fr, st, StepFailed, detail{Error: f.err.Name, Cause: f.err.Detail, has: hasError}); lf != nil {
+			return false, nil, lf
+		}
+	}
+	if f.fatal {
+		return false, nil, f
+	}
+	// Retry first: the first rule naming the error applies (reference 6.1).
+	for i := range st.Retry {
+		rule := &st.Retry[i]
+		if !rule.Matches(f.err.Name) {
+			continue
+		}
+		if fr.ruleAttempts == nil {
+			fr.ruleAttempts = make([]int, len(st.Retry))
+		}
+		if fr.ruleAttempts[i] < rule.MaxAttempts {
+			fr.ruleAttempts[i]++
+			fr.retries++
+			fr.retryAt = r.opts.Clock.Now().Add(rule.Delay(fr.ruleAttempts[i]))
+			return false, nil, nil
+		}
+		break
+	}
+	for i := range st.Catch {
+		c := &st.Catch[i]
+		if !c.Matches(f.err.Name) {
+			continue
+		}
+		caught, cf := r.catchOutput(fr, c, f.err)
+		if cf != nil {
+			return false, nil, cf
+		}
+		if r.hist != nil {
+			if lf := r.stepEvent(fr, st, StepExited, detail{Error: f.err.Name, Cause: f.err.Detail, has: hasError}); lf != nil {
+				return false, nil, lf
+			}
+		}
+		return r.advance(fr, c.Next, caught)
+	}
+	return false, nil, f
+}
+
+// advance moves the frame to next with input out, or ends the scope.
+func (r *run) advance(fr *frame, next int, out any) (bool, any, *failure) {
+	fr.retries, fr.ruleAttempts, fr.retryAt = 0, nil, time.Time{}
+	if next == flow.NoState {
+		return true, out, nil
+	}
+	fr.cur, fr.input = next, out
+	return false, nil, nil
+}
+
+// catchOutput builds what a Catch rule's Next receives (reference 6.3).
+func (r *run) catchOutput(fr *frame, c *flow.Catch, e *Error) (any, *failure) {
+	if c.Output == nil {
+		return map[string]any{"Error": e.Name, "Cause": e.Detail}, nil
+	}
+	env := &fr.env
+	env.Output = nil
+	fr.ctx.Current.Output = nil
+	fr.ctx.Current.Error = &eval.ErrorContext{Code: e.Name, Detail: e.Detail}
+	out, err := c.Output.Eval(env)
+	fr.ctx.Current.Error = nil
+	if err != nil {
+		return nil, exprFailure("Catch OutputConstructor", err)
+	}
+	if f := r.checkData(out, "the Catch output"); f != nil {
+		return nil, f
+	}
+	return out, nil
+}
+
+// attempt runs one state: InputConstructor, work, OutputConstructor,
+// GlobalConstructor (reference 4.3). It returns the state output and the next
+// state index.
+func (r *run) attempt(ctx context.Context, fr *frame, st *flow.State) (any, int, *failure) {
+	env := &fr.env
+	in := fr.input
+	env.Input, env.Output, env.Item = in, nil, nil
+	if fr.noGlobal {
+		env.Global = emptyGlobal
+	} else {
+		env.Global = r.loadGlobal()
+	}
+	fr.ctx.Current = eval.CurrentContext{Name: st.Name, Input: in, RetryCount: fr.retries}
+	if st.Input != nil {
+		m, err := st.Input.Eval(env)
+		if err != nil {
+			return nil, 0, exprFailure("InputConstructor", err)
+		}
+		if f := r.checkData(m, "the state input"); f != nil {
+			return nil, 0, f
+		}
+		in = m
+		env.Input, fr.ctx.Current.Input = in, in
+	}
+	next := st.Next
+	var raw any
+	var f *failure
+	fresh := true // raw is new data, not the state input
+	switch st.Type {
+	case flow.Pass:
+		raw, fresh = in, false
+	case flow.Succeed:
+		raw, fresh, next = in, false, flow.NoState
+	case flow.Fail:
+		return nil, 0, runFail(st)
+	case flow.Choice:
+		raw, fresh = in, false
+		next, f = r.runChoice(fr, st)
+	case flow.Wait:
+		raw, fresh = in, false
+		f = r.runWait(ctx, fr, st)
+	case flow.Task:
+		raw, f = r.runTask(ctx, fr, st, in)
+	case flow.Parallel:
+		raw, f = r.runParallel(ctx, fr, st, in)
+	case flow.Map:
+		raw, f = r.runMap(ctx, fr, st, in)
+	default:
+		f = fail(ErrorInvalidData, "state %q has an unknown type", st.Name)
+	}
+	if f != nil {
+		return nil, 0, f
+	}
+	// The frame's env may have been reused by nested work; restore it.
+	env.Input, env.Item = in, nil
+	out := raw
+	if st.Output != nil {
+		env.Output, fr.ctx.Current.Output = raw, raw
+		m, err := st.Output.Eval(env)
+		if err != nil {
+			return nil, 0, exprFailure("OutputConstructor", err)
+		}
+		out, fresh = m, true
+	}
+	if fresh {
+		if f := r.checkData(out, "the state output"); f != nil {
+			return nil, 0, f
+		}
+	}
+	if st.Global != nil {
+		env.Output, fr.ctx.Current.Output = raw, raw
+		g, err := st.Global.Eval(env)
+		if err != nil {
+			return nil, 0, exprFailure("GlobalConstructor", err)
+		}
+		if f := r.mergeGlobal(g); f != nil {
+			return nil, 0, f
+		}
+	}
+	return out, next, nil
+}
+
+// exprFailure turns an evaluation error into FnF.ExpressionError.
+func exprFailure(field string, err error) *failure {
+	var e *Error
+	if errors.As(err, &e) {
+		return &failure{err: e, status: Failed}
+	}
+	return fail(ErrorExpression, "%s: %v", field, err)
+}
+
+// checkData enforces the state data rule: a JSON object of at most
+// MaxPayloadBytes (reference 4.6).
+func (r *run) checkData(v any, what string) *failure {
+	if _, ok := v.(map[string]any); !ok {
+		return fail(ErrorInvalidData, "%s must be a JSON object, got %s", what, typeName(v))
+	}
+	if n, ok := jsonSize(v, r.opts.MaxPayloadBytes); !ok {
+		return fail(ErrorInvalidData, "%s is larger than %d bytes (at least %d)", what, r.opts.MaxPayloadBytes, n)
+	}
+	return nil
+}
+
+// mergeGlobal shallow-merges g into $Global (copy on write, so concurrent
+// readers keep a consistent snapshot).
+func (r *run) mergeGlobal(g map[string]any) *failure {
+	for k, v := range g {
+		if len(k) > r.opts.MaxGlobalKeyBytes {
+			return fail(ErrorInvalidData, "$Global key %.40q... is longer than %d bytes", k, r.opts.MaxGlobalKeyBytes)
+		}
+		if _, ok := jsonSize(v, r.opts.MaxGlobalValueBytes); !ok {
+			return fail(ErrorInvalidData, "$Global value of %q is larger than %d bytes", k, r.opts.MaxGlobalValueBytes)
+		}
+	}
+	if len(g) == 0 {
+		return nil
+	}
+	r.gmu.Lock()
+	defer r.gmu.Unlock()
+	old := r.loadGlobal()
+	next := make(map[string]any, len(old)+len(g))
+	maps.Copy(next, old)
+	maps.Copy(next, g)
+	r.global.Store(&next)
+	return nil
+}
+
+func typeName(v any) string {
+	switch v.(type) {
+	case nil:
+		return "null"
+	case bool:
+		return "a boolean"
+	case string:
+		return "a string"
+	case int64, float64, int:
+		return "a number"
+	case []any:
+		return "an array"
+	case map[string]any:
+		return "an object"
+	}
+	return "an unsupported value"
+}
+
+// enterEvents records StepEntered (first attempt of an entry) and StepStarted.
+func (r *run) enterEvents(fr *frame, st *flow.State) *failure {
+	if fr.retries == 0 {
+		id, ok := r.hist.emit(StepEntered, 0, st.Name, detail{Input: fr.input, has: hasInput})
+		if !ok {
+			return limitFailure(r)
+		}
+		fr.entered = id
+	}
+	return r.stepEvent(fr, st, StepStarted, detail{Input: fr.input, has: hasInput})
+}
+
+func (r *run) stepEvent(fr *frame, st *flow.State, typ EventType, d detail) *failure {
+	if _, ok := r.hist.emit(typ, fr.entered, st.Name, d); !ok {
+		return limitFailure(r)
+	}
+	return nil
+}
+
+func limitFailure(r *run) *failure {
+	return &failure{err: &Error{Name: ErrorLimitExceeded, Detail: "the execution exceeded the history event limit"}, status: Failed, fatal: true}
+}

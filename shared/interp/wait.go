@@ -1,0 +1,43 @@
+package interp
+
+import (
+	"context"
+	"math"
+	"time"
+
+	"github.com/cloudflow-oss/cloudflow/shared/flow"
+)
+
+// runWait pauses for Seconds (or the value of Seconds.$) on the engine clock
+// (reference 3.5). An expression value that is not a whole number in 1 to the
+// mode's maximum fails the state with FnF.ExpressionError.
+func (r *run) runWait(ctx context.Context, fr *frame, st *flow.State) *failure {
+	secs := st.Seconds
+	if st.SecondsExpr != nil {
+		v, err := st.SecondsExpr.Eval(&fr.env)
+		if err != nil {
+			return exprFailure("Seconds.$", err)
+		}
+		n, ok := wholeNumber(v)
+		if !ok || n < 1 || n > int64(st.MaxSeconds) {
+			return fail(ErrorExpression, "Seconds.$ yielded %v; want a whole number from 1 to %d", v, st.MaxSeconds)
+		}
+		secs = int(n)
+	}
+	return r.sleep(ctx, time.Duration(secs)*time.Second)
+}
+
+// wholeNumber accepts integral numbers.
+func wholeNumber(v any) (int64, bool) {
+	switch t := v.(type) {
+	case int64:
+		return t, true
+	case int:
+		return int64(t), true
+	case float64:
+		if t == math.Trunc(t) && math.Abs(t) < 1<<53 {
+			return int64(t), true
+		}
+	}
+	return 0, false
+}
