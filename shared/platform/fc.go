@@ -2,6 +2,7 @@ package platform
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -56,7 +57,8 @@ func (o FCOptions) budget() time.Duration {
 // HTTP request for api. Routing on the header, not the path, means an HTTP caller posting to
 // /invoke reaches the API and cannot pose as an event.
 //
-// A failed event is answered 500 so that FC records a failed invocation (and may retry it).
+// An FC timer trigger's envelope is unwrapped: the event function gets its payload. A failed
+// event is answered 500 so that FC records a failed invocation (and may retry it).
 func FCHandler(api http.Handler, onEvent EventFunc, opts FCOptions) http.Handler {
 	out := opts.Log
 	if out == nil {
@@ -110,10 +112,25 @@ func serveFCEvent(ctx context.Context, w http.ResponseWriter, r *http.Request, o
 		http.Error(w, "read event: "+err.Error(), http.StatusBadRequest)
 		return
 	}
-	if err := onEvent(ctx, body); err != nil {
+	if err := onEvent(ctx, timerPayload(body)); err != nil {
 		logger.ErrorContext(ctx, "event failed", "err", err, "request_id", id)
 		http.Error(w, "event failed", http.StatusInternalServerError)
 		return
 	}
 	w.WriteHeader(http.StatusOK)
+}
+
+// timerPayload unwraps an FC timer trigger's body, {"triggerTime","triggerName","payload"}, into
+// its payload (the s.yaml sets it to {"op":"sweep"}), so the event function sees the same event on
+// both clouds. Any other body is returned unchanged.
+func timerPayload(body []byte) []byte {
+	var timer struct {
+		TriggerTime *string `json:"triggerTime"`
+		TriggerName *string `json:"triggerName"`
+		Payload     *string `json:"payload"`
+	}
+	if json.Unmarshal(body, &timer) != nil || timer.TriggerName == nil || timer.TriggerTime == nil || timer.Payload == nil {
+		return body
+	}
+	return []byte(*timer.Payload)
 }
