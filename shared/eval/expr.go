@@ -47,6 +47,9 @@ func Compile(src string, opts Options) (x *Expr, err error) {
 			x, err = nil, &SyntaxError{Msg: fmt.Sprintf("internal compiler error: %v", r)}
 		}
 	}()
+	if isBlank(src) {
+		return nil, &SyntaxError{Msg: "empty expression"}
+	}
 	c := &compiler{src: src, opts: opts}
 	text := src
 	if opts.Legacy {
@@ -60,9 +63,6 @@ func Compile(src string, opts Options) (x *Expr, err error) {
 			return nil, &SyntaxError{Pos: c.offset(fe.From), Msg: fe.Message}
 		}
 		return nil, &SyntaxError{Msg: perr.Error()}
-	}
-	if isBlank(src) {
-		return nil, &SyntaxError{Msg: "empty expression"}
 	}
 	root, cerr := c.compile(tree.Node, 0, 0)
 	if cerr != nil {
@@ -92,15 +92,15 @@ func (x *Expr) Eval(env *Env) (v any, err error) {
 	if env == nil {
 		env = &Env{}
 	}
+	// A plain path is resolved directly (it cannot panic).
+	if p, ok := x.root.(*pathNode); ok && !x.cond {
+		return p.eval(env)
+	}
 	defer func() {
 		if r := recover(); r != nil {
 			v, err = nil, errorf("%s: internal error: %v", x.src, r)
 		}
 	}()
-	// A plain path is resolved directly.
-	if p, ok := x.root.(*pathNode); ok && !x.cond {
-		return p.eval(env)
-	}
 	v, err = x.root.eval(env)
 	if err != nil {
 		return nil, err

@@ -25,8 +25,8 @@ type tnode interface {
 // tmap builds an object; each value is a literal, an expression or a nested
 // template.
 type tmap struct {
-	keys  []string
-	vals  []tnode
+	keys []string
+	vals []tnode
 }
 
 type tlist struct {
@@ -62,7 +62,8 @@ func (t *tlist) build(env *Env) (any, error) {
 	return out, nil
 }
 
-func (t *texpr) build(env *Env) (any, error) { return t.x.Eval(env) }
+// build evaluates the expression; Template.Eval recovers panics for it.
+func (t *texpr) build(env *Env) (any, error) { return t.x.root.eval(env) }
 
 // tconst is a literal subtree without expressions; a fresh copy is built for
 // every evaluation.
