@@ -2,6 +2,7 @@ package eval
 
 import (
 	"errors"
+	"fmt"
 	"reflect"
 	"testing"
 )
@@ -109,5 +110,34 @@ func TestCompileTemplate_Errors(t *testing.T) {
 				t.Errorf("errors.As(*SyntaxError) = %v, want %v (err %v)", got, tc.isSyntax, err)
 			}
 		})
+	}
+}
+
+func TestTemplate_Eval_Concurrent(t *testing.T) {
+	tp, err := CompileTemplate(map[string]any{
+		"lit": map[string]any{"l": []any{int64(1)}}, "id.$": "$Input.order.id", "f.$": `format("{}", $Input.n)`,
+	}, allNew)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]any{"lit": map[string]any{"l": []any{int64(1)}}, "id": "o-1", "f": "10"}
+	done := make(chan error, 8)
+	for range 8 {
+		go func() {
+			for range 200 {
+				got, err := tp.Eval(testEnv())
+				if err != nil || !reflect.DeepEqual(got, want) {
+					done <- fmt.Errorf("Eval() = %v, %v, want %v", got, err, want)
+					return
+				}
+				got["lit"].(map[string]any)["l"].([]any)[0] = "mutated"
+			}
+			done <- nil
+		}()
+	}
+	for range 8 {
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
 	}
 }
