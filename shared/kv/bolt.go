@@ -43,12 +43,27 @@ type BoltOptions struct {
 	// NoSync skips fsync after each commit. A crash can then lose or
 	// corrupt data: for tests only.
 	NoSync bool
+	// BatchDelay, when positive, coalesces concurrent writes into shared
+	// commits with bbolt's DB.Batch: a write waits up to BatchDelay for
+	// others to join its commit (less if BatchSize writes gather first).
+	// Zero, the default, commits every write on its own with DB.Update.
+	// Batching raises throughput of many concurrent durable writers but
+	// adds up to BatchDelay of latency to a lone writer; see the package
+	// benchmarks.
+	BatchDelay time.Duration
+	// BatchSize is the most writes one batched commit takes; a full batch
+	// commits without waiting for BatchDelay. Zero or negative means
+	// DefaultBoltBatchSize. Ignored unless BatchDelay is positive.
+	BatchSize int
 }
 
+// DefaultBoltBatchSize is BoltOptions.BatchSize when it is not set.
+const DefaultBoltBatchSize = 16
+
 // BoltStore is a durable store in a single bbolt file. Every conditional
-// write is one serializable bbolt transaction that checks and writes
-// atomically; concurrent writers are coalesced into shared commits with
-// bbolt's DB.Batch. Values are copied out of bbolt's memory before a
+// write checks and writes inside one serializable bbolt transaction, so it is
+// atomic; with BoltOptions.BatchDelay, concurrent writers share commits
+// through bbolt's DB.Batch. Values are copied out of bbolt's memory before a
 // transaction ends. A BoltStore is safe for concurrent use; only one
 // BoltStore (in any process) can hold a directory at a time.
 type BoltStore struct {
@@ -89,7 +104,16 @@ func OpenBolt(dir string, opts BoltOptions) (*BoltStore, error) {
 		_ = db.Close()
 		return nil, fmt.Errorf("kv: open bolt %s: create bucket: %w", path, err)
 	}
-	return &BoltStore{db: db, batch: true}, nil
+	s := &BoltStore{db: db}
+	if opts.BatchDelay > 0 {
+		s.batch = true
+		db.MaxBatchDelay = opts.BatchDelay
+		db.MaxBatchSize = DefaultBoltBatchSize
+		if opts.BatchSize > 0 {
+			db.MaxBatchSize = opts.BatchSize
+		}
+	}
+	return s, nil
 }
 
 // encodeRecord builds the bbolt value for version and value.
@@ -139,7 +163,7 @@ func (s *BoltStore) view(ctx context.Context, fn func(b *bolt.Bucket) error) err
 }
 
 // write runs fn in a read-write transaction, batched with concurrent writers
-// when s.batch is set. fn may run more than once, so it must set all of its
+// when s.batch is set (BoltOptions.BatchDelay). fn may run more than once, so it must set all of its
 // results on every run. It should report a lost condition through its
 // results, not its error: an error rolls back the whole batch and re-runs
 // the others.

@@ -2,6 +2,7 @@ package kv_test
 
 import (
 	"testing"
+	"time"
 
 	"github.com/cloudflow-oss/cloudflow/shared/kv"
 	"github.com/cloudflow-oss/cloudflow/shared/kv/kvtest"
@@ -33,16 +34,22 @@ func TestMemStore_Contract(t *testing.T) {
 
 func TestBoltStore_Contract(t *testing.T) {
 	kvtest.Run(t, func(t *testing.T) kvtest.Store {
-		return openBolt(t, kv.BoltOptions{NoSync: true})
+		s := openBolt(t, kv.BoltOptions{NoSync: true})
+		if on, _ := kv.Batching(s); on {
+			t.Fatal("Batching = true without BatchDelay, want false")
+		}
+		return s
 	})
 }
 
-// TestBoltStore_Contract_NoBatch runs the suite with plain DB.Update writes,
-// the path taken when batching is off.
-func TestBoltStore_Contract_NoBatch(t *testing.T) {
+// TestBoltStore_Contract_Batch runs the suite with writes coalesced by
+// DB.Batch, whose functions may run more than once.
+func TestBoltStore_Contract_Batch(t *testing.T) {
 	kvtest.Run(t, func(t *testing.T) kvtest.Store {
-		s := openBolt(t, kv.BoltOptions{NoSync: true})
-		kv.SetBatch(s, false)
+		s := openBolt(t, kv.BoltOptions{NoSync: true, BatchDelay: 200 * time.Microsecond, BatchSize: 8})
+		if on, size := kv.Batching(s); !on || size != 8 {
+			t.Fatalf("Batching = %v, %d; want true, 8", on, size)
+		}
 		return s
 	})
 }

@@ -1,5 +1,4 @@
 package kv
 
-// SetBatch chooses DB.Batch (true) or DB.Update (false) for s's writes, so
-// benchmarks can compare them.
-func SetBatch(s *BoltStore, on bool) { s.batch = on }
+// Batching reports whether s's writes go through DB.Batch, and its limits.
+func Batching(s *BoltStore) (on bool, size int) { return s.batch, s.db.MaxBatchSize }

@@ -7,15 +7,16 @@ import (
 	"sync"
 )
 
-// MemStore is an in-memory store: a map guarded by a mutex plus a sorted key
-// index for List. It is the fake for unit tests and passes the same contract
+// MemStore is an in-memory store: a map guarded by a mutex plus a key index
+// that List sorts when it has changed. It is the fake for unit tests and passes the same contract
 // suite (package kvtest) as the durable stores. Values are copied on the way
 // in and out, so callers never share memory with the store. The zero value is
 // not usable; call NewMemStore. A MemStore is safe for concurrent use.
 type MemStore struct {
 	mu     sync.RWMutex
 	items  map[string]memItem
-	keys   []string // sorted ascending (byte order); same set as items
+	keys   []string // the keys of items; ascending (byte order) when sorted
+	sorted bool
 	closed bool
 }
 
@@ -27,7 +28,7 @@ type memItem struct {
 
 // NewMemStore returns an empty MemStore.
 func NewMemStore() *MemStore {
-	return &MemStore{items: make(map[string]memItem)}
+	return &MemStore{items: make(map[string]memItem), sorted: true}
 }
 
 func (m memItem) item(key string) Item {
@@ -72,8 +73,11 @@ func (s *MemStore) PutIfAbsent(ctx context.Context, key string, value []byte) (I
 	}
 	m := memItem{value: v, version: 1}
 	s.items[key] = m
-	i, _ := slices.BinarySearch(s.keys, key)
-	s.keys = slices.Insert(s.keys, i, key)
+	// Appending keeps creation O(1); List sorts once after a run of writes.
+	if s.sorted && len(s.keys) > 0 && key < s.keys[len(s.keys)-1] {
+		s.sorted = false
+	}
+	s.keys = append(s.keys, key)
 	return m.item(key), nil
 }
 
@@ -125,8 +129,15 @@ func (s *MemStore) Delete(ctx context.Context, key string, version int64) error 
 		return ErrConditionFailed
 	}
 	delete(s.items, key)
-	if i, found := slices.BinarySearch(s.keys, key); found {
-		s.keys = slices.Delete(s.keys, i, i+1)
+	if s.sorted {
+		if i, found := slices.BinarySearch(s.keys, key); found {
+			s.keys = slices.Delete(s.keys, i, i+1)
+		}
+	} else if i := slices.Index(s.keys, key); i >= 0 {
+		// Order does not matter until the next sort: move the last key here.
+		last := len(s.keys) - 1
+		s.keys[i] = s.keys[last]
+		s.keys = s.keys[:last]
 	}
 	return nil
 }
@@ -140,7 +151,23 @@ func (s *MemStore) List(ctx context.Context, prefix, after string, limit int) ([
 		return nil, err
 	}
 	s.mu.RLock()
-	defer s.mu.RUnlock()
+	if s.sorted || s.closed {
+		defer s.mu.RUnlock()
+		return s.list(prefix, after, limit)
+	}
+	// The index changed since the last List: sort it under the write lock.
+	s.mu.RUnlock()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.sorted {
+		slices.Sort(s.keys)
+		s.sorted = true
+	}
+	return s.list(prefix, after, limit)
+}
+
+// list is List over the sorted index; the caller holds s.mu.
+func (s *MemStore) list(prefix, after string, limit int) ([]Item, error) {
 	if s.closed {
 		return nil, ErrClosed
 	}

@@ -313,12 +313,32 @@ func testListRandom(t *testing.T, s Store, seed uint64) {
 			delete(model, k)
 		}
 	}
-	sorted := make([]string, 0, len(model))
-	for k := range model {
-		sorted = append(sorted, k)
+	var sorted []string
+	resort := func() {
+		sorted = sorted[:0]
+		for k := range model {
+			sorted = append(sorted, k)
+		}
+		slices.Sort(sorted)
 	}
-	slices.Sort(sorted)
-	for range 200 {
+	resort()
+	for q := range 300 {
+		if q%10 == 9 {
+			// Change the store between queries: create one key and delete
+			// another, so listings follow writes made after earlier lists.
+			if k := word(5); k != "" && !model[k] {
+				model[k] = true
+				mustPut(t, s, k, k)
+			}
+			if len(sorted) > 0 {
+				k := sorted[rng.IntN(len(sorted))]
+				if err := s.Delete(ctx, k, 1); err != nil {
+					t.Fatalf("seed %d: Delete(%q): %v", seed, k, err)
+				}
+				delete(model, k)
+			}
+			resort()
+		}
 		prefix, after, limit := word(2), word(4), rng.IntN(6)-1
 		var want []string
 		for _, k := range sorted {
