@@ -238,7 +238,12 @@ func waitStatus(t *testing.T, e *testEnv, flowName, name, status string) reply {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		r := e.call(t, "DescribeExecution", map[string]string{"FlowName": flowName, "ExecutionName": name, "WaitTimeSeconds": "5"})
+		wait := "5" // long-poll returns at a terminal status
+		if status == "Running" || status == "Starting" {
+			wait = "0"
+			time.Sleep(5 * time.Millisecond)
+		}
+		r := e.call(t, "DescribeExecution", map[string]string{"FlowName": flowName, "ExecutionName": name, "WaitTimeSeconds": wait})
 		wantOK(t, r)
 		if r.str("Status") == status {
 			return r

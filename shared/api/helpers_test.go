@@ -66,7 +66,7 @@ type testEnv struct {
 
 // newEnv serves the API over a real HTTP server on store (a MemStore when
 // nil), with the fake parser and engine unless configure replaces them.
-func newEnv(t *testing.T, store execution.Store, configure func(*execution.Options, *api.Options)) *testEnv {
+func newEnv(t testing.TB, store execution.Store, configure func(*execution.Options, *api.Options)) *testEnv {
 	t.Helper()
 	if store == nil {
 		store = kv.NewMemStore()

@@ -1,0 +1,39 @@
+package api_test
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+
+	"github.com/cloudflow-oss/cloudflow/shared/api"
+)
+
+func TestWire_JSONRoundTrip(t *testing.T) {
+	tests := []struct {
+		name string
+		in   string
+		into any
+	}{
+		{"flow", `{"RequestId":"R","Name":"orders","Definition":"Type: StateMachine","Description":"","Type":"FDL","RoleArn":"acs:ram::1:role/r","Id":"9b1c","CreatedTime":"2019-01-01T01:01:01.001Z","LastModifiedTime":"2019-01-01T01:01:01.002Z","ExecutionMode":"Express","Environment":{"Variables":[{"Name":"k","Value":"v"}]},"ResourceGroupId":"rg","ExternalStorageLocation":"oss://b"}`, &api.FlowResponse{}},
+		{"flow minimal", `{"RequestId":"R","Name":"f","Definition":"d","Description":"","Type":"FDL","Id":"1","CreatedTime":"t","LastModifiedTime":"t","ExecutionMode":"Standard"}`, &api.FlowResponse{}},
+		{"list flows", `{"RequestId":"R","Flows":[{"Name":"f","Definition":"d","Description":"x","Type":"FDL","Id":"1","CreatedTime":"t","LastModifiedTime":"t","ExecutionMode":"Standard"}],"NextToken":"g"}`, &api.ListFlowsResponse{}},
+		{"execution running", `{"RequestId":"R","Name":"e","FlowName":"f","FlowDefinition":"d","Input":"{\"a\":1}","Status":"Running","StartedTime":"2019-01-01T01:01:01.001Z"}`, &api.ExecutionResponse{}},
+		{"execution done", `{"RequestId":"R","Name":"e","FlowName":"f","FlowDefinition":"d","Input":"{}","Output":"{\"b\":2}","Status":"Succeeded","StartedTime":"s","StoppedTime":"t","Environment":{"Variables":[]},"RoleArn":"r"}`, &api.ExecutionResponse{}},
+		{"list executions", `{"RequestId":"R","Executions":[{"Name":"e","FlowName":"f","Status":"Failed","StartedTime":"s","StoppedTime":"t"}]}`, &api.ListExecutionsResponse{}},
+		{"sync", `{"RequestId":"R","Name":"e:u","FlowName":"f","Status":"Failed","ErrorCode":"E","ErrorMessage":"m","StartedTime":"s","StoppedTime":"t","Environment":{"Variables":[]}}`, &api.SyncExecutionResponse{}},
+		{"empty", `{"RequestId":"R"}`, &api.EmptyResponse{}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if err := json.Unmarshal([]byte(tc.in), tc.into); err != nil {
+				t.Fatal(err)
+			}
+			out, err := json.Marshal(tc.into)
+			if err != nil {
+				t.Fatal(err)
+			}
+			assert.JSONEq(t, tc.in, string(out))
+		})
+	}
+}
