@@ -48,11 +48,16 @@
 //
 // # bbolt
 //
-// BoltStore keeps every item in one bucket of the file dir/cloudflow.db. Each
-// conditional write checks and writes inside one read-write transaction, so
-// it is atomic; concurrent writers are coalesced into shared commits with
-// DB.Batch, whose functions are written to be safe to re-run. The file is
-// locked exclusively: only one process (functions/local) may own the
-// directory, and a second OpenBolt fails with ErrLocked after
+// BoltStore keeps every item in one bucket of the file dir/cloudflow.db, as a
+// format byte, the version (8 bytes, big-endian) and the value. Each
+// conditional write checks and writes inside one db.Update transaction, so it
+// is atomic, and each commit is synced to disk. BoltOptions.BatchDelay
+// switches writes to db.Batch, which shares one commit among concurrent
+// writers; its functions may run more than once, so they reset their results
+// on every run and report a lost condition as a result rather than an error
+// (an error would roll back the whole batch). Batching is off by default
+// because a lone writer then waits up to the delay; the benchmarks compare
+// both. The file is locked exclusively: only one process (functions/local)
+// may own the directory, and a second OpenBolt fails with ErrLocked after
 // BoltOptions.Timeout.
 package kv

@@ -14,7 +14,7 @@ import (
 func ExampleMemStore_PutIfAbsent() {
 	ctx := context.Background()
 	s := kv.NewMemStore()
-	defer s.Close()
+	defer func() { _ = s.Close() }()
 
 	it, err := s.PutIfAbsent(ctx, "exec/flow-1/run-1", []byte(`{"Status":"Starting"}`))
 	fmt.Println(string(it.Value), it.Version, err)
@@ -34,13 +34,13 @@ func ExampleBoltStore_PutIfAbsent() {
 		fmt.Println(err)
 		return
 	}
-	defer os.RemoveAll(dir)
+	defer func() { _ = os.RemoveAll(dir) }()
 	s, err := kv.OpenBolt(dir, kv.BoltOptions{})
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	defer s.Close()
+	defer func() { _ = s.Close() }()
 
 	ctx := context.Background()
 	for _, status := range []string{"Starting", "Running"} {
@@ -57,7 +57,7 @@ func ExampleBoltStore_PutIfAbsent() {
 func ExampleMemStore_CompareAndSwap() {
 	ctx := context.Background()
 	s := kv.NewMemStore()
-	defer s.Close()
+	defer func() { _ = s.Close() }()
 
 	created, _ := s.PutIfAbsent(ctx, "exec/1", []byte("Starting"))
 	running, err := s.CompareAndSwap(ctx, "exec/1", created.Version, []byte("Running"))
@@ -73,7 +73,7 @@ func ExampleMemStore_CompareAndSwap() {
 func ExampleMemStore_Update() {
 	ctx := context.Background()
 	s := kv.NewMemStore()
-	defer s.Close()
+	defer func() { _ = s.Close() }()
 
 	bump := func(cur kv.Item, exists bool) ([]byte, error) {
 		if !exists {
