@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -513,6 +514,9 @@ func increment(ctx context.Context, s Store, key string) (lost int, err error) {
 		if err != nil {
 			return lost, fmt.Errorf("counter value %q: %w", cur.Value, err)
 		}
+		// Yield between read and write so that other incrementers get in
+		// and stale versions really occur, even on fast in-memory stores.
+		runtime.Gosched()
 		_, err = s.CompareAndSwap(ctx, key, cur.Version, []byte(strconv.Itoa(n+1)))
 		if !errors.Is(err, kv.ErrConditionFailed) {
 			return lost, err
