@@ -7,14 +7,18 @@ import (
 	"testing"
 
 	"github.com/cloudflow-oss/cloudflow/shared/api"
+	"github.com/cloudflow-oss/cloudflow/shared/execution"
+	"github.com/cloudflow-oss/cloudflow/shared/flow"
 )
 
 // BenchmarkStartSyncExecution measures one StartSyncExecution round trip
-// through the real HTTP server on loopback for a small Express flow (fake
-// engine unless the real one is wired; see helpers_test.go).
+// through the real HTTP server on loopback for a small Express flow (one
+// Pass state with an OutputConstructor), with the real parser and engine.
 func BenchmarkStartSyncExecution(b *testing.B) {
-	e := newEnv(b, nil, nil)
-	form := url.Values{"Name": {"bench"}, "Definition": {strings.Replace(testDef, "%s", "bench", 1)}, "ExecutionMode": {"Express"}}
+	e := newEnv(b, nil, func(o *execution.Options, _ *api.Options) {
+		o.Parse, o.Engine = flow.Parse, nil // the real parser and engine
+	})
+	form := url.Values{"Name": {"bench"}, "Definition": {benchDef}, "ExecutionMode": {"Express"}}
 	post(b, e.srv.URL+"/?Action=CreateFlow&Version="+api.Version, form.Encode())
 	body := url.Values{"FlowName": {"bench"}, "Input": {`{"order":42}`}}.Encode()
 	target := e.srv.URL + "/?Action=StartSyncExecution&Version=" + api.Version
@@ -35,3 +39,15 @@ func post(b *testing.B, target, body string) {
 		b.Fatalf("status %d", resp.StatusCode)
 	}
 }
+
+const benchDef = `Type: StateMachine
+SpecVersion: v1
+Name: bench
+StartAt: Echo
+States:
+  - Name: Echo
+    Type: Pass
+    OutputConstructor:
+      order.$: $Input.order
+    End: true
+`

@@ -202,7 +202,7 @@ func TestApp_StartSyncExecution_RealEngine(t *testing.T) {
 		mustCall(t, a.Handler, "CreateFlow", map[string]string{"Name": f.name, "Definition": define(f.name, f.src), "ExecutionMode": "Express"})
 	}
 	tests := []struct {
-		flow, input                 string
+		flow, input                   string
 		status, output, code, message string
 	}{
 		{"greet", `{"name":"Cy"}`, "Succeeded", `{"greeting":"Cy"}`, "", ""},

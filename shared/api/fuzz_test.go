@@ -1,0 +1,46 @@
+package api_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/cloudflow-oss/cloudflow/shared/api"
+	"github.com/cloudflow-oss/cloudflow/shared/execution"
+	"github.com/cloudflow-oss/cloudflow/shared/kv"
+)
+
+// FuzzHandler_Decode feeds arbitrary query strings, content types and
+// bodies to the handler: every answer must be a JSON object with a
+// RequestId and never a 5xx.
+func FuzzHandler_Decode(f *testing.F) {
+	f.Add("Action=CreateFlow&Version=2019-03-15", "application/x-www-form-urlencoded", "Name=f&Definition=d")
+	f.Add("", "application/json", `{"Action":"StartExecution","Version":"2019-03-15","FlowName":"f","Input":{"a":1}}`)
+	f.Add("Action=ListFlows&Version=2019-03-15&Limit=x", "", "")
+	f.Add("Action=DescribeExecution&Version=2019-03-15", "text/plain", "{")
+	f.Add("%zz", "application/x-www-form-urlencoded", "%zz=1")
+	svc := execution.New(kv.NewMemStore(), execution.Options{Parse: fakeParse, Engine: fakeEngine{}})
+	f.Cleanup(func() { _ = svc.Close() })
+	h := api.NewHandler(svc, api.Options{})
+	f.Fuzz(func(t *testing.T, query, ctype, body string) {
+		req := httptest.NewRequest(http.MethodPost, "/", bytes.NewBufferString(body))
+		req.URL.RawQuery = query
+		if ctype != "" {
+			req.Header.Set("Content-Type", ctype)
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		var out map[string]any
+		if err := json.Unmarshal(rec.Body.Bytes(), &out); err != nil {
+			t.Fatalf("body %q is not a JSON object: %v", rec.Body.String(), err)
+		}
+		if rec.Code >= 500 {
+			t.Fatalf("status %d for query %q body %q: %v", rec.Code, query, body, out)
+		}
+		if id, _ := out["RequestId"].(string); id == "" {
+			t.Fatalf("no RequestId in %v", out)
+		}
+	})
+}
