@@ -10,7 +10,6 @@ import (
 
 	"github.com/cloudflow-oss/cloudflow/shared/eval"
 	"github.com/cloudflow-oss/cloudflow/shared/flow"
-	"github.com/cloudflow-oss/cloudflow/shared/value"
 )
 
 // Engine runs flows. It is safe for concurrent use; it never modifies a
@@ -47,6 +46,9 @@ type run struct {
 	deadline time.Time  // flow Timeout on the engine clock; zero = none
 	hist     *history   // nil when not recording
 }
+
+// outputBufSize is the initial capacity of the execution output buffer.
+const outputBufSize = 256
 
 // emptyGlobal is the initial $Global, never modified.
 var emptyGlobal = map[string]any{}
@@ -158,7 +160,7 @@ func (e *Engine) Start(f *flow.Flow, ex Execution) *Machine {
 	var input any = map[string]any{}
 	var bad *failure
 	if len(ex.Input) > 0 {
-		v, err := value.Decode(ex.Input)
+		v, err := decodeJSON(ex.Input)
 		switch {
 		case err != nil:
 			bad = fail(ErrorInvalidData, "the execution input is not valid JSON: %v", err)
@@ -206,7 +208,7 @@ func (m *Machine) Step(ctx context.Context) bool {
 	case f != nil:
 		m.finish(f)
 	case done:
-		b, err := value.Encode(out)
+		b, err := encodeJSON(make([]byte, 0, outputBufSize), out)
 		if err != nil {
 			m.finish(fail(ErrorInvalidData, "the execution output cannot be encoded: %v", err))
 			break
