@@ -25,4 +25,15 @@
 // "Description" for InvalidArgument) with the HTTP status of the reference's
 // code table. ErrorFor is the one switch from Go errors to codes; a panic in
 // an operation becomes 500 InternalServerError.
+//
+// # Decisions where the reference is silent
+//
+// Flow versions, aliases and map runs are not implemented yet: a non-empty
+// Qualifier on StartExecution or StartSyncExecution, and a FlowVersion on
+// DescribeFlow, is InvalidArgument (no version or alias can exist, which is
+// the reference's rule for an unknown one); ListExecutions with a Qualifier
+// or MapRunName returns an empty list. CallbackFnFTaskToken is stored with
+// the execution. A JSON body is recognised by its Content-Type, or by a
+// leading "{" when the Content-Type is empty or text/plain. Error sentences
+// for definition issues list at most ten issues.
 package api

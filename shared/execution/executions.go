@@ -203,9 +203,14 @@ func (s *Service) DescribeExecution(ctx context.Context, in DescribeInput) (*Exe
 		deadline = s.opts.Clock.After(in.Wait)
 	}
 	for {
-		changed := s.watch(ref.key()) // before the read, so no change is missed
 		e, err := s.getExecution(ctx, ref, f.Name)
 		if err != nil || e.Status.Terminal() || in.Wait <= 0 {
+			return e, err
+		}
+		// Watch, then read again, so a change between the reads is not
+		// missed; only unfinished executions get a watcher entry.
+		changed := s.watch(ref.key())
+		if e, err = s.getExecution(ctx, ref, f.Name); err != nil || e.Status.Terminal() {
 			return e, err
 		}
 		select {
