@@ -82,47 +82,53 @@ async function loadPeer(dir) {
   return { mod, version: pkg.version };
 }
 
-// The workloads, in Amazon States Language, mirroring the Go benchmarks.
+// The workloads, in Amazon States Language, mirroring the Go benchmarks in
+// shared/interp/bench_test.go state for state, with the same inputs.
 //
-// pass_choice_pass: Start (Pass) → Route (Choice on $.kind == "bulk") → Bulk
-// (Pass, End). Three states run per execution. The Choice's Default is a Fail
-// state that is never reached: the output check before timing would catch a
-// peer that took it, so the timed path is the matching condition.
+// pass_choice_pass: A (Pass) → C (Choice on $.kind == "bulk") → B (Pass, End,
+// building {"id": $.id, "kind": "done"} as the Go side's OutputConstructor
+// does). Three states run per execution. One deviation: the Go flow's Choice
+// Default is B, here it is a Fail state that is never reached, so that the
+// output check before timing proves the condition matched (the timed path,
+// A → C → B through the matching condition, is the same).
 const passChoicePass = {
-  StartAt: 'Start',
+  StartAt: 'A',
   States: {
-    Start: { Type: 'Pass', Next: 'Route' },
-    Route: {
+    A: { Type: 'Pass', Next: 'C' },
+    C: {
       Type: 'Choice',
-      Choices: [{ Variable: '$.kind', StringEquals: 'bulk', Next: 'Bulk' }],
-      Default: 'Single',
+      Choices: [{ Variable: '$.kind', StringEquals: 'bulk', Next: 'B' }],
+      Default: 'NoMatch',
     },
-    Bulk: { Type: 'Pass', End: true },
-    Single: { Type: 'Fail', Error: 'NoMatch', Cause: 'kind is not bulk' },
+    B: { Type: 'Pass', Parameters: { 'id.$': '$.id', kind: 'done' }, End: true },
+    NoMatch: { Type: 'Fail', Error: 'NoMatch', Cause: 'kind is not bulk' },
   },
 };
-const pcpInput = { kind: 'bulk', id: 42 };
+const pcpInput = { id: 'o-1', kind: 'bulk', count: 3 };
+const pcpOutput = { id: 'o-1', kind: 'done' };
 
-// map1000: one inline Map over the 1,000 objects of $.items, each processed by
-// a single Pass state; MaxConcurrency is left at the engine default (40 for the
-// peer, the same as the inline default of this engine).
+// map1000: one inline Map over the 1,000 objects {"i": n} of $.xs, each
+// processed by a single Pass state. MaxConcurrency is left at the engine
+// default on both sides (40 for the peer, and 40 for this engine's inline Map).
+// The peer's Map outputs the bare array, ours {"Items": [...]}: each engine's
+// own shape.
 const map1000 = {
-  StartAt: 'Each',
+  StartAt: 'M',
   States: {
-    Each: {
+    M: {
       Type: 'Map',
-      ItemsPath: '$.items',
+      ItemsPath: '$.xs',
       ItemProcessor: {
         ProcessorConfig: { Mode: 'INLINE' },
-        StartAt: 'Item',
-        States: { Item: { Type: 'Pass', End: true } },
+        StartAt: 'P',
+        States: { P: { Type: 'Pass', End: true } },
       },
       End: true,
     },
   },
 };
 const mapItems = Array.from({ length: 1000 }, (_, i) => ({ i }));
-const mapInput = { items: mapItems };
+const mapInput = { xs: mapItems };
 
 // measure keeps `inflight` executions running until the wall time or the run
 // bound is reached and returns how many completed in how long.
@@ -172,7 +178,7 @@ async function main() {
   const { StateMachine } = mod;
   if (typeof StateMachine !== 'function') throw new Error('aws-local-stepfunctions exports no StateMachine class');
 
-  const pcpRuns = await bench(cfg, 'pass_choice_pass', new StateMachine(passChoicePass), pcpInput, pcpInput);
+  const pcpRuns = await bench(cfg, 'pass_choice_pass', new StateMachine(passChoicePass), pcpInput, pcpOutput);
   const mapRuns = await bench(cfg, 'map1000', new StateMachine(map1000), mapInput, mapItems);
 
   const rate = (r) => r.executions / r.seconds;
