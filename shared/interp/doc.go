@@ -1,4 +1,32 @@
 // Package interp provides the flow interpreter: it runs a compiled flow.Flow on
 // an input, one state transition at a time, with an injected clock, random
-// source and task runner.
+// source, UUID source and task runner.
+//
+// # Running
+//
+// Engine.Run runs an execution to its end. For durable runners, Engine.Start
+// returns a Machine whose Step runs one state attempt (after a failed attempt
+// that a Retry rule matched, the next Step first waits out the backoff);
+// Machine.Checkpoint captures the position between Steps as JSON and
+// Engine.Resume continues from it. Parallel and Map states run their whole
+// sub-scopes (branches run on goroutines, Map iterations on at most
+// MaxConcurrency goroutines) inside the one Step of the enclosing state, so a
+// checkpoint only records the top-level position.
+//
+// # Data
+//
+// The execution input is decoded once and the output encoded once (a small
+// built-in JSON codec with the value model of package value); states pass Go
+// values to each other and never re-encode them. The 64 KiB state-data check
+// walks a value to compute its exact compact-JSON size with an early exit,
+// and runs only on data a state produced (constructor results, Task results,
+// Parallel and Map outputs); data passed through unchanged was checked when it
+// was produced. The only non-object state input allowed is a Map item, which
+// a Pass may also pass through as its output unchanged.
+//
+// # Errors
+//
+// Retry and Catch match the Name of an *Error. A Fail state, FnF.LimitExceeded
+// (history event limit) and stop/timeout are not catchable. A task runner
+// error that is not an *Error becomes FnF.TaskFailed.
 package interp
