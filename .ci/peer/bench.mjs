@@ -28,6 +28,9 @@
 // several executions in flight can only help the peer by overlapping its own
 // promise and timer waits; we measure that too (--concurrency) and report the
 // better peer figure, so the comparison never favours us by starving the peer.
+// (Our inline Map runs its iterations on goroutines and may use every core; the
+// peer's JavaScript runs on one thread whatever we do. That is a property of
+// the two engines, not of the method.)
 // Each workload is warmed up first (JIT, caches), and its output is checked
 // once against the expected value so that an error path is never timed.
 // The state machine is constructed (and its definition validated) once, outside
