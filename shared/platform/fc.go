@@ -77,8 +77,8 @@ func FCHandler(api http.Handler, onEvent EventFunc, opts FCOptions) http.Handler
 		if control == "/initialize" {
 			phase = "Initialize"
 		}
-		fmt.Fprintf(out, "FC %s Start RequestId: %s\n", phase, id)
-		defer fmt.Fprintf(out, "FC %s End RequestId: %s\n", phase, id)
+		invokeLine(out, phase, "Start", id)
+		defer invokeLine(out, phase, "End", id)
 
 		ctx := r.Context()
 		if opts.Timeout > 0 {
@@ -133,4 +133,10 @@ func timerPayload(body []byte) []byte {
 		return body
 	}
 	return []byte(*timer.Payload)
+}
+
+// invokeLine prints one "FC <phase> <edge> RequestId: <id>" line; a failed write of a log line
+// is not worth failing the request for.
+func invokeLine(out io.Writer, phase, edge, id string) {
+	_, _ = fmt.Fprintf(out, "FC %s %s RequestId: %s\n", phase, edge, id)
 }

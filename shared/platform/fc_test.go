@@ -49,7 +49,7 @@ func TestFCHandler_ControlPaths(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			rec := eventRecorder{err: tc.evErr}
 			var log bytes.Buffer
-			h := FCHandler(echoAPI(), rec.handle, FCOptions{Log: &log})
+			h := FCHandler(echoAPI(), rec.handle, FCOptions{Log: &log, Logger: quietLogger()})
 			req := httptest.NewRequest(tc.method, tc.path, strings.NewReader(tc.body))
 			req.Header.Set("x-fc-request-id", "1-6789abcd-0123456789abcdef")
 			if tc.control != "" {
@@ -85,7 +85,7 @@ func TestFCHandler_ControlPaths(t *testing.T) {
 }
 
 func TestFCHandler_NoEventFunc(t *testing.T) {
-	h := FCHandler(echoAPI(), nil, FCOptions{})
+	h := FCHandler(echoAPI(), nil, FCOptions{Logger: quietLogger()})
 	req := httptest.NewRequest("POST", "/invoke", strings.NewReader(`{"op":"sweep"}`))
 	req.Header.Set("x-fc-control-path", "/invoke")
 	w := httptest.NewRecorder()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"sync"
 	"testing"
@@ -70,3 +71,6 @@ func decodeEcho(t *testing.T, body []byte) echoed {
 	}
 	return e
 }
+
+// quietLogger discards everything, for tests that provoke logged failures.
+func quietLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }

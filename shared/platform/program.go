@@ -61,7 +61,7 @@ func Main(ctx context.Context, p Program, env Env) int {
 		return 2
 	}
 	if fs.NArg() > 0 {
-		fmt.Fprintf(env.Stderr, "%s: unexpected arguments %q\n", p.Name, fs.Args())
+		_, _ = fmt.Fprintf(env.Stderr, "%s: unexpected arguments %q\n", p.Name, fs.Args())
 		fs.Usage()
 		return 2
 	}
@@ -70,7 +70,7 @@ func Main(ctx context.Context, p Program, env Env) int {
 
 	cfg, err := app.ConfigFromEnv(env.Getenv)
 	if err != nil {
-		fmt.Fprintf(env.Stderr, "%s: configuration: %v\n", p.Name, err)
+		_, _ = fmt.Fprintf(env.Stderr, "%s: configuration: %v\n", p.Name, err)
 		return 1
 	}
 	cfg.Operations = p.Operations
@@ -86,14 +86,14 @@ func Main(ctx context.Context, p Program, env Env) int {
 		if cfg.Store == app.StoreBolt && !dataSet && env.Getenv("DATA_DIR") == "" {
 			tmp, err := os.MkdirTemp("", "cloudflow-replay-*")
 			if err != nil {
-				fmt.Fprintf(env.Stderr, "%s: %v\n", p.Name, err)
+				_, _ = fmt.Fprintf(env.Stderr, "%s: %v\n", p.Name, err)
 				return 1
 			}
 			defer func() { _ = os.RemoveAll(tmp) }()
 			cfg.DataDir = tmp
 		}
 		if err := replayMain(ctx, cfg, *event, env); err != nil {
-			fmt.Fprintf(env.Stderr, "%s: replay %s: %v\n", p.Name, *event, err)
+			_, _ = fmt.Fprintf(env.Stderr, "%s: replay %s: %v\n", p.Name, *event, err)
 			return 1
 		}
 		return 0
@@ -105,7 +105,7 @@ func Main(ctx context.Context, p Program, env Env) int {
 	opts := Options{Addr: addr, FCPort: env.Getenv("FC_CUSTOM_LISTEN_PORT"), Logger: logger}
 	if host == FC {
 		if opts.FC.Timeout, err = parseTimeout(env.Getenv("FUNCTION_TIMEOUT_S")); err != nil {
-			fmt.Fprintf(env.Stderr, "%s: configuration: %v\n", p.Name, err)
+			_, _ = fmt.Fprintf(env.Stderr, "%s: configuration: %v\n", p.Name, err)
 			return 1
 		}
 		opts.FC.Log = env.Stdout
