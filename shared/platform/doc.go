@@ -13,6 +13,11 @@
 //     (a platform envelope, a raw FC HTTP request, or a session of several requests) and prints
 //     the response.
 //
+// [Main] is the whole of a function binary: each functions/<op>/main.go fills an [Env] from package
+// os and calls it with a [Program] naming the operation it serves, and functions/local adds the
+// -addr and -data flags. It parses -event, reads the configuration once, builds the App, then
+// replays the file or calls [Serve] for the host [Detect] reports.
+//
 // # Configuration
 //
 // The package never reads the environment itself: [Detect] and [Main] take a getenv function,

@@ -118,7 +118,9 @@ func Main(ctx context.Context, p Program, env Env) int {
 	defer func() {
 		if err := a.Close(); err != nil {
 			logger.Error("close", "err", err)
+			return
 		}
+		logger.Info("stopped")
 	}()
 	opts.OnSIGTERM = func() { _ = a.Close() }
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)

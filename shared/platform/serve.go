@@ -112,6 +112,7 @@ func serveHTTP(ctx context.Context, addr string, h http.Handler, logger *slog.Lo
 	if err := srv.Shutdown(sctx); err != nil {
 		_ = srv.Close() // requests still running after the grace period are cut off
 	}
+	logger.Info("server closed", "addr", ln.Addr().String())
 	if err := <-done; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("serve on %s: %w", addr, err)
 	}
