@@ -1,0 +1,49 @@
+// Package action provides the task integrations behind the engine's
+// interp.TaskRunner: a Registry that maps Action names (FC:InvokeFunction,
+// HTTP:Request, FNF:StartExecution, …) to runners, and a Mock runner loaded
+// from a mock file that answers Task states with canned results or errors.
+//
+// # Mock file
+//
+// A mock file (YAML or JSON; JSON is read as YAML) has two optional
+// top-level maps, in the spirit of Step Functions Local's MockConfigFile:
+//
+//	States:                      # by Task state name (wins over Actions)
+//	  Charge:
+//	    - Error: FC.ResourceThrottled
+//	      Cause: busy
+//	    - Return: {Body: {receiptId: r-1}}
+//	Actions:                     # by Action, for every state not listed above
+//	  HTTP:Request:
+//	    Return: {Code: 200, Body: ok}
+//	    Delay: 2
+//
+// Each entry is one response or a list of responses. The Nth call of an
+// entry within one execution gets the Nth response; once the list is used up
+// the last response repeats. A response has exactly one of Return (any JSON
+// value, the task's raw result, i.e. $Output) or Error (the error name that
+// Retry and Catch match), an optional Cause (the error detail, only with
+// Error) and an optional Delay in seconds (0 to 604,800, fractions allowed),
+// slept on the injected clock before answering, so that a Task Timeout can
+// fire.
+//
+// Validation is strict: unknown keys, wrong types, empty names, an empty
+// response list, both or neither of Return/Error, anchors and aliases, and
+// duplicate keys are errors. Every problem is reported with its path, line
+// and column (Issues).
+//
+// # Call counting
+//
+// Counters are kept per execution name and per entry, so concurrent
+// executions never share a sequence. Calls from concurrent Map iterations or
+// Parallel branches of one execution share their entry's counter and are
+// served in the order they reach the mock. Counters live as long as the Mock;
+// Forget drops those of a finished execution.
+//
+// # Decisions
+//
+//   - Known reports the Actions keys only: a state-name entry cannot make an
+//     unknown Action valid at CreateFlow, because Known sees no state name.
+//   - An Action with no runner and no mock entry fails at run time with
+//     FnF.ActionNotSupported.
+package action

@@ -1,0 +1,51 @@
+package action
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/cloudflow-oss/cloudflow/shared/interp"
+)
+
+// Registry dispatches Task calls to the runner registered for their Action,
+// consulting a Mock first. It is immutable after NewRegistry and safe for
+// concurrent use; it satisfies interp.TaskRunner.
+type Registry struct {
+	runners map[string]interp.TaskRunner
+	mock    *Mock
+}
+
+// NewRegistry returns a Registry serving runners (Action name → runner; the
+// map is copied) and, ahead of them, mock (nil for none).
+func NewRegistry(mock *Mock, runners map[string]interp.TaskRunner) *Registry {
+	r := &Registry{runners: make(map[string]interp.TaskRunner, len(runners)), mock: mock}
+	for a, run := range runners {
+		r.runners[a] = run
+	}
+	return r
+}
+
+// Known reports whether action has a runner or a mock Actions entry. It is
+// meant for flow.ParseOptions.KnownAction.
+func (r *Registry) Known(action string) bool {
+	if _, ok := r.runners[action]; ok {
+		return true
+	}
+	return r.mock != nil && r.mock.Known(action)
+}
+
+// Invoke runs call: through the mock when it has an entry for the state or
+// the action (state name first), else through the runner registered for
+// call.Action. Without either it returns an *interp.Error named
+// FnF.ActionNotSupported.
+func (r *Registry) Invoke(ctx context.Context, call interp.TaskCall) (any, error) {
+	if r.mock != nil {
+		if _, ok := r.mock.Match(call.State, call.Action); ok {
+			return r.mock.Invoke(ctx, call)
+		}
+	}
+	if run, ok := r.runners[call.Action]; ok {
+		return run.Invoke(ctx, call)
+	}
+	return nil, &interp.Error{Name: interp.ErrorActionNotSupported, Detail: fmt.Sprintf("no integration serves action %s", call.Action)}
+}
