@@ -9,8 +9,10 @@ import (
 	"os"
 	"time"
 
+	"github.com/cloudflow-oss/cloudflow/shared/action"
 	"github.com/cloudflow-oss/cloudflow/shared/api"
 	"github.com/cloudflow-oss/cloudflow/shared/execution"
+	"github.com/cloudflow-oss/cloudflow/shared/interp"
 	"github.com/cloudflow-oss/cloudflow/shared/kv"
 )
 
@@ -71,6 +73,12 @@ func newApp(cfg Config, sopts execution.Options, hopts api.Options) (*App, error
 		}
 		st = b
 	}
+	if cfg.MockFile != "" {
+		if err := useMockFile(cfg.MockFile, &sopts); err != nil {
+			_ = st.Close()
+			return nil, err
+		}
+	}
 	if sopts.Workers == 0 {
 		sopts.Workers = cfg.Workers
 	}
@@ -83,6 +91,24 @@ func newApp(cfg Config, sopts execution.Options, hopts api.Options) (*App, error
 		return nil, fmt.Errorf("recover pending executions: %w", err)
 	}
 	return a, nil
+}
+
+// useMockFile loads the task mock file at path and makes it the engine's
+// task runner and the flow parser's list of known actions, unless sopts
+// already sets them.
+func useMockFile(path string, sopts *execution.Options) error {
+	m, err := action.LoadMockFile(path, nil)
+	if err != nil {
+		return err
+	}
+	reg := action.NewRegistry(m, nil)
+	if sopts.Engine == nil {
+		sopts.Engine = interp.New(interp.Options{Tasks: reg})
+	}
+	if sopts.KnownAction == nil {
+		sopts.KnownAction = reg.Known
+	}
+	return nil
 }
 
 // event is the asynchronous event envelope.

@@ -27,18 +27,22 @@ type Config struct {
 	Region     string   // default "cn-hangzhou"
 	Operations []string // Actions served; empty = all (functions/local); one entry in per-operation binaries
 	Workers    int      // Standard runner goroutines, default 4
+	// MockFile is a task mock file (package action); when set, Task states
+	// are answered from it and only its Actions pass flow validation.
+	MockFile string
 }
 
 // ConfigFromEnv builds a Config from the environment variables STORE,
-// DATA_DIR, CLOUDFLOW_REGION and CLOUDFLOW_WORKERS, read through getenv
+// DATA_DIR, CLOUDFLOW_REGION, CLOUDFLOW_WORKERS and CLOUDFLOW_MOCK_FILE, read through getenv
 // (usually os.Getenv). Unset variables take their defaults; an unknown STORE
 // or a CLOUDFLOW_WORKERS that is not an integer in 1..256 is an error.
 // Operations is left empty for main to set.
 func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	cfg := Config{
-		Store:   strings.TrimSpace(getenv("STORE")),
-		DataDir: strings.TrimSpace(getenv("DATA_DIR")),
-		Region:  strings.TrimSpace(getenv("CLOUDFLOW_REGION")),
+		Store:    strings.TrimSpace(getenv("STORE")),
+		DataDir:  strings.TrimSpace(getenv("DATA_DIR")),
+		Region:   strings.TrimSpace(getenv("CLOUDFLOW_REGION")),
+		MockFile: strings.TrimSpace(getenv("CLOUDFLOW_MOCK_FILE")),
 	}
 	if w := strings.TrimSpace(getenv("CLOUDFLOW_WORKERS")); w != "" {
 		n, err := strconv.Atoi(w)
