@@ -10,7 +10,11 @@
 // clients). Parameters are the union of the query and the body, the body
 // winning on a clash; the body may be form-encoded or a JSON object (whose
 // non-string values are taken as their JSON text). Either HTTP method is
-// accepted for every operation.
+// accepted for every operation. Each parameter may be given once (a query or
+// form body naming one twice is InvalidArgument), so the values an RPC
+// signature covers, which are the merged parameters passed to
+// Options.Authenticate, are exactly the values the operation acts on; an
+// ACS3 signature covers the raw query and the body's hash.
 //
 // # Order of checks
 //
@@ -23,8 +27,12 @@
 //
 // Every error is a JSON body {"RequestId","HostId","Code","Message"} (plus
 // "Description" for InvalidArgument) with the HTTP status of the reference's
-// code table. ErrorFor is the one switch from Go errors to codes; a panic in
-// an operation becomes 500 InternalServerError.
+// code table. ErrorFor is the one switch from Go errors to codes, including
+// the errors of auth.Verifier.Verify (MissingRequiredParams,
+// MissingRequiredHeader, InvalidArgument, InvalidAccessKeyID,
+// SignatureNotMatch, RequestTimeTooSkewed, SignatureNonceUsed and, for a
+// full nonce cache, ResourceThrottled); a panic in an operation becomes 500
+// InternalServerError.
 //
 // # Decisions where the reference is silent
 //

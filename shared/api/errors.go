@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/cloudflow-oss/cloudflow/shared/auth"
 	"github.com/cloudflow-oss/cloudflow/shared/execution"
 	"github.com/cloudflow-oss/cloudflow/shared/flow"
 )
@@ -109,8 +110,9 @@ func missing(param string) *Error { return NewError(CodeMissingRequiredParams, p
 // maxIssues caps how many definition issues one message lists.
 const maxIssues = 10
 
-// ErrorFor maps an error returned by Options.Authenticate or by a use case
-// to its API error. Extend the switch when a new domain error appears; an
+// ErrorFor maps an error returned by Options.Authenticate (the errors of
+// auth.Verifier.Verify, as tabled in the auth package documentation) or by a
+// use case to its API error. Extend the switch when a new domain error appears; an
 // error it does not know is a failure of the server (500).
 func ErrorFor(err error) *Error {
 	var (
@@ -122,6 +124,8 @@ func ErrorFor(err error) *Error {
 	switch {
 	case errors.As(err, &apiErr):
 		return apiErr
+	case isAuthError(err):
+		return authError(err)
 	case errors.As(err, &argErr):
 		if len(argErr.Issues) > 0 {
 			return InvalidArgument(definitionSentence(argErr.Issues))
@@ -133,6 +137,49 @@ func ErrorFor(err error) *Error {
 		return e
 	case errors.As(err, &resErr):
 		return resourceError(resErr)
+	default:
+		return NewError(CodeInternalServerError)
+	}
+}
+
+// isAuthError reports whether err is one of auth.Verifier.Verify's errors.
+func isAuthError(err error) bool {
+	var invalidKey *auth.InvalidKeyError // may wrap a TokenVerifier's own error
+	return errors.As(err, &invalidKey) ||
+		errors.Is(err, auth.ErrMissingParam) || errors.Is(err, auth.ErrMissingHeader) ||
+		errors.Is(err, auth.ErrInvalidParam) || errors.Is(err, auth.ErrSignatureMismatch) ||
+		errors.Is(err, auth.ErrTimeSkewed) || errors.Is(err, auth.ErrNonceUsed) ||
+		errors.Is(err, auth.ErrNonceCacheFull)
+}
+
+// authError maps an error of auth.Verifier.Verify (the table in the auth
+// package documentation, reference 11.2 and 12.5).
+func authError(err error) *Error {
+	var (
+		missingParam  *auth.MissingParamError
+		missingHeader *auth.MissingHeaderError
+		invalidParam  *auth.InvalidParamError
+		invalidKey    *auth.InvalidKeyError
+		skew          *auth.SkewError
+	)
+	switch {
+	case errors.As(err, &missingParam):
+		return missing(missingParam.Name)
+	case errors.As(err, &missingHeader):
+		return NewError(CodeMissingRequiredHeader, missingHeader.Name)
+	case errors.As(err, &invalidParam):
+		return InvalidArgument(invalidParam.Name + " " + invalidParam.Reason + ".")
+	case errors.As(err, &invalidKey):
+		return NewError(CodeInvalidAccessKeyID, invalidKey.AccessKeyID)
+	case errors.Is(err, auth.ErrSignatureMismatch):
+		return NewError(CodeSignatureNotMatch)
+	case errors.As(err, &skew):
+		return NewError(CodeRequestTimeTooSkewed,
+			skew.RequestTime.UTC().Format(auth.TimeLayout), skew.ServerTime.UTC().Format(auth.TimeLayout))
+	case errors.Is(err, auth.ErrNonceUsed):
+		return NewError(CodeSignatureNonceUsed)
+	case errors.Is(err, auth.ErrNonceCacheFull):
+		return NewError(CodeResourceThrottled)
 	default:
 		return NewError(CodeInternalServerError)
 	}

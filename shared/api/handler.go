@@ -175,8 +175,21 @@ func (h *Handler) errorFor(reqID string, err error) *Error {
 }
 
 // decodeParams merges the query and the body parameters (body wins).
+//
+// Every parameter has exactly one value in the result, and a query or form
+// body that is malformed or names a parameter twice is InvalidArgument: the
+// RPC signature covers the merged values and ACS3 the raw query and body, so
+// with one value per name the parameters the signature covers are exactly
+// the ones the operation acts on (a second value appended to a signed
+// request cannot be slipped past either verifier).
 func decodeParams(r *http.Request, body []byte) (url.Values, *Error) {
-	values := r.URL.Query()
+	values, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		return nil, InvalidArgument("The query string is not valid URL encoding.")
+	}
+	if e := singleValued(values); e != nil {
+		return nil, e
+	}
 	if len(bytes.TrimSpace(body)) == 0 {
 		return values, nil
 	}
@@ -187,6 +200,9 @@ func decodeParams(r *http.Request, body []byte) (url.Values, *Error) {
 		v, err := url.ParseQuery(string(body))
 		if err != nil {
 			return nil, InvalidArgument("The request body is not valid form data.")
+		}
+		if e := singleValued(v); e != nil {
+			return nil, e
 		}
 		bodyValues = v
 	case mediaType == "application/json" || (mediaType == "" || mediaType == "text/plain") && bytes.HasPrefix(bytes.TrimSpace(body), []byte("{")):
@@ -202,6 +218,24 @@ func decodeParams(r *http.Request, body []byte) (url.Values, *Error) {
 		values[k] = vs
 	}
 	return values, nil
+}
+
+// singleValued rejects a parameter given more than once, naming the first
+// such name in byte order (so the answer does not depend on map order).
+func singleValued(v url.Values) *Error {
+	dup, found := "", false
+	for name, vs := range v {
+		if len(vs) > 1 && (!found || name < dup) {
+			dup, found = name, true
+		}
+	}
+	if !found {
+		return nil
+	}
+	if len(dup) > maxNameLen {
+		dup = dup[:maxNameLen] + "..."
+	}
+	return InvalidArgument(strconv.Quote(dup) + " must be given at most once.")
 }
 
 // decodeJSONBody reads a JSON object body: strings are taken as they are,
