@@ -11,9 +11,11 @@ import (
 
 	"github.com/cloudflow-oss/cloudflow/shared/action"
 	"github.com/cloudflow-oss/cloudflow/shared/api"
+	"github.com/cloudflow-oss/cloudflow/shared/auth"
 	"github.com/cloudflow-oss/cloudflow/shared/execution"
 	"github.com/cloudflow-oss/cloudflow/shared/interp"
 	"github.com/cloudflow-oss/cloudflow/shared/kv"
+	"github.com/cloudflow-oss/cloudflow/shared/throttle"
 )
 
 // store is what the app needs from a kv store: the service's methods and
@@ -36,9 +38,18 @@ type App struct {
 	service *execution.Service
 }
 
+// OpenWarning is the start-up warning New logs (at WARN) when no access keys
+// are configured.
+const OpenWarning = "SECURITY WARNING: no access keys configured (" + EnvAccessKeys + " is empty): " +
+	"the API accepts UNSIGNED requests from anyone who can reach it, all acting as one default account. " +
+	"Set " + EnvAccessKeys + "=id:secret[@account][,...] before exposing this endpoint."
+
 // New validates cfg, applies defaults, opens the store, starts the
 // Standard runner and recovers the executions a previous process left
-// Starting or Running. An unknown Operations entry is an error.
+// Starting or Running. The API verifies signatures with cfg.AccessKeys (or,
+// with none, accepts unsigned requests and logs OpenWarning) and, when
+// cfg.Throttled(), enforces cfg.Limits per account and operation. An
+// unknown Operations entry is an error.
 func New(cfg Config) (*App, error) {
 	return newApp(cfg, execution.Options{}, api.Options{})
 }
@@ -84,6 +95,19 @@ func newApp(cfg Config, sopts execution.Options, hopts api.Options) (*App, error
 	}
 	svc := execution.New(st, sopts)
 	hopts.Operations = cfg.Operations
+	if hopts.Authenticate == nil {
+		v := auth.NewVerifier(cfg.AccessKeys, cfg.Now, auth.Options{})
+		hopts.Authenticate = v.Verify
+		if v.Open() {
+			cfg.Logger.Warn(OpenWarning, "account", auth.DefaultAccount)
+		} else {
+			cfg.Logger.Info("cloudflow: signed requests required", "keys", cfg.AccessKeys.String())
+		}
+	}
+	if hopts.Allow == nil && cfg.Throttled() {
+		hopts.Allow = throttle.New(cfg.Limits, cfg.Now, throttle.Options{}).Allow
+	}
+	cfg.Logger.Info("cloudflow: API throttling", "on", cfg.Throttled(), "rates", cfg.Limits.String())
 	a := &App{Handler: api.NewHandler(svc, hopts), store: st, service: svc}
 	a.OnEvent = a.onEvent
 	if _, err := svc.Recover(context.Background()); err != nil {
