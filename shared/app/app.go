@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"os"
 	"time"
@@ -60,6 +61,9 @@ func newApp(cfg Config, sopts execution.Options, hopts api.Options) (*App, error
 	cfg = cfg.withDefaults()
 	if err := cfg.validate(); err != nil {
 		return nil, err
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
 	}
 	known := map[string]bool{}
 	for _, a := range api.Actions() {

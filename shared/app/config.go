@@ -77,7 +77,7 @@ type Config struct {
 	// nil means time.Now. Tests inject it.
 	Now func() time.Time
 	// Logger receives start-up messages (the open-mode warning); nil means
-	// slog.Default().
+	// slog.Default() as it is when New runs.
 	Logger *slog.Logger
 }
 
@@ -160,9 +160,6 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Now == nil {
 		c.Now = time.Now
-	}
-	if c.Logger == nil {
-		c.Logger = slog.Default()
 	}
 	return c
 }

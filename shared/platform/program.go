@@ -43,8 +43,11 @@ type Env struct {
 // Exit status: 0 on success, 1 on a configuration, start-up or replay failure (a sample answered
 // with a non-2xx status included), 2 on bad flags.
 //
-// Environment: STORE, DATA_DIR, CLOUDFLOW_REGION, CLOUDFLOW_WORKERS (see app.ConfigFromEnv); on
-// Function Compute also FC_CUSTOM_LISTEN_PORT and FUNCTION_TIMEOUT_S.
+// Environment: STORE, DATA_DIR, CLOUDFLOW_REGION, CLOUDFLOW_WORKERS, CLOUDFLOW_ACCESS_KEYS,
+// CLOUDFLOW_THROTTLE, CLOUDFLOW_API_RATES (see app.ConfigFromEnv); on Function Compute also
+// FC_CUSTOM_LISTEN_PORT and FUNCTION_TIMEOUT_S. With no access keys the service logs a WARN line
+// at start-up saying it accepts unsigned requests; API throttling is on by default on Lambda and
+// FC and off locally.
 func Main(ctx context.Context, p Program, env Env) int {
 	fs := flag.NewFlagSet(p.Name, flag.ContinueOnError)
 	fs.SetOutput(env.Stderr)
@@ -74,6 +77,10 @@ func Main(ctx context.Context, p Program, env Env) int {
 		return 1
 	}
 	cfg.Operations = p.Operations
+	host := Detect(env.Getenv)
+	// Throttling defaults to on in the cloud runtimes and off on the local endpoint and in
+	// -event replays (CLOUDFLOW_THROTTLE overrides either way).
+	cfg.Cloud = host != Local && *event == ""
 	if dataSet {
 		cfg.DataDir = dataDir
 	}
@@ -101,7 +108,7 @@ func Main(ctx context.Context, p Program, env Env) int {
 
 	logger := slog.New(slog.NewJSONHandler(env.Stdout, nil))
 	slog.SetDefault(logger)
-	host := Detect(env.Getenv)
+	cfg.Logger = logger
 	opts := Options{Addr: addr, FCPort: env.Getenv("FC_CUSTOM_LISTEN_PORT"), Logger: logger}
 	if host == FC {
 		if opts.FC.Timeout, err = parseTimeout(env.Getenv("FUNCTION_TIMEOUT_S")); err != nil {
