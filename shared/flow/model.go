@@ -15,6 +15,7 @@ type Flow struct {
 	timeout     time.Duration
 	legacy      bool
 	root        *Scope
+	legacyIO    legacyIO // legacy flow-level mappings (legacy_model.go)
 }
 
 // Name returns the flow's name: the FDL Name, or ParseOptions.Name when the
@@ -130,6 +131,10 @@ type State struct {
 	MaxConcurrency  int  // effective value: the mode's default when absent
 	Distributed     bool // ProcessorConfig.ExecutionMode: Express
 	MaxItems        int  // distributed mode only; 0 = no limit (inline)
+
+	// Legacy holds what only legacy steps have (legacy_model.go); nil for
+	// new-FDL states.
+	Legacy *LegacyStep
 }
 
 // ChoiceBranch is one Choice branch.
