@@ -11,12 +11,12 @@
 // enclosing Scope, so the engine never looks names up. Constructors and
 // expressions are compiled once with package eval.
 //
-// The legacy compiler (not written yet; Parse reports "legacy FDL is not
-// supported yet") is meant to target the same model: a legacy step becomes a
-// State whose templates are compiled with eval.Options.Legacy ($input,
-// $local), inline choice steps become states of the same scope reached by
-// ChoiceBranch.Next, goto becomes Next or Catch.Next, and foreach becomes a
-// Map whose ItemConstructor sets the item and index keys.
+// The legacy compiler (legacy.go) targets the same model: a legacy step
+// becomes a State whose mappings are compiled with eval.Options.Legacy
+// ($input, $local) into State.Legacy; goto becomes a ChoiceBranch.Next,
+// Default or Catch.Next in the step's own list; inline choice steps,
+// parallel branches and foreach bodies become nested Scopes, and foreach
+// becomes a Map whose iteration input gets the item and index keys.
 //
 // # Limits
 //

@@ -35,10 +35,6 @@ const (
 	maxBackoffSeconds      = 86400
 )
 
-// ErrLegacyUnsupported is the message of the Issue Parse returns for legacy
-// FDL definitions until the legacy compiler exists.
-var ErrLegacyUnsupported = errors.New("legacy FDL is not supported yet")
-
 // Parse parses and validates a definition (YAML or JSON, new or legacy FDL).
 // The error is Issues when the definition is invalid: every problem found (at
 // most MaxIssues), ordered by position.
@@ -86,7 +82,10 @@ func Parse(src []byte, opts ParseOptions) (*Flow, error) {
 	case isNew && isLegacy:
 		p.add("", root, "definition mixes the new FDL header (Type: StateMachine) and the legacy header (type: flow)")
 	case isLegacy:
-		p.add("", root, "%v", ErrLegacyUnsupported)
+		f := p.legacyFlow(top)
+		if len(p.issues) == 0 {
+			return f, nil
+		}
 	case isNew:
 		f := p.newFlow(top)
 		if len(p.issues) == 0 {

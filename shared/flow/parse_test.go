@@ -130,7 +130,7 @@ func TestParse_Invalid(t *testing.T) {
 		src  string
 		want []wantIssue
 	}{
-		{name: "legacy", src: "version: v1\ntype: flow\nsteps: []\n", want: []wantIssue{{"", "legacy FDL is not supported yet"}}},
+		{name: "legacy with empty steps", src: "version: v1\ntype: flow\nsteps: []\n", want: []wantIssue{{"steps", "steps must be a non-empty list"}}},
 		{name: "both headers", src: "Type: StateMachine\ntype: flow\nversion: v1\n", want: []wantIssue{{"", "mixes"}}},
 		{name: "no header", src: "StartAt: A\n", want: []wantIssue{{"", "unknown definition format"}}},
 		{name: "not YAML", src: "Type: [StateMachine\n", want: []wantIssue{{"", "invalid YAML"}}},
