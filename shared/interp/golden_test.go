@@ -37,6 +37,8 @@ var update = flag.Bool("update", false, "rewrite testdata/*/want.json from the e
 //	Test:Echo   returns Parameters (the state input when there are none)
 //	Test:Fail   fails with Parameters.error / Parameters.cause
 //	Test:Block  blocks until its context ends (Task Timeout tests)
+//	Mock:Call   known to the parser but served by no runner: cases answer
+//	            it from mock.yaml by state name
 const (
 	goldenUUID = "6a2f41a3-c54c-4c5e-9b1c-0e1d2c3b4a59"
 	goldenRole = "acs:ram::1234567890:role/fnf"
@@ -275,6 +277,9 @@ var testRunners = map[string]interp.TaskRunner{
 		name, _ := p["error"].(string)
 		cause, _ := p["cause"].(string)
 		return nil, fmt.Errorf("wrapped: %w", &interp.Error{Name: name, Detail: cause})
+	}),
+	"Mock:Call": runnerFunc(func(_ context.Context, call interp.TaskCall) (any, error) {
+		return nil, &interp.Error{Name: interp.ErrorActionNotSupported, Detail: "no mock.yaml entry for state " + call.State}
 	}),
 	"Test:Block": runnerFunc(func(ctx context.Context, _ interp.TaskCall) (any, error) {
 		<-ctx.Done()
