@@ -67,6 +67,9 @@ type frame struct {
 	entered      int64     // EventId of the current StepEntered (recording only)
 	env          eval.Env
 	ctx          eval.Context
+	// Legacy scopes (legacy.go): input then holds the scope's $local, and
+	// scopeIn the scope's input; stepIn is the current step's input.
+	scopeIn, stepIn any
 }
 
 func (r *run) newFrame(scope *flow.Scope, input any) *frame {
@@ -173,7 +176,9 @@ func (e *Engine) Start(f *flow.Flow, ex Execution) *Machine {
 			input = v
 		}
 	}
-	m.init(f, ex, input)
+	if lf := m.init(f, ex, input); bad == nil {
+		bad = lf
+	}
 	if bad != nil {
 		m.finish(bad)
 	} else if m.r.hist != nil {
@@ -182,7 +187,7 @@ func (e *Engine) Start(f *flow.Flow, ex Execution) *Machine {
 	return m
 }
 
-func (m *Machine) init(f *flow.Flow, ex Execution, input any) {
+func (m *Machine) init(f *flow.Flow, ex Execution, input any) *failure {
 	r := m.r
 	r.exec = eval.ExecutionContext{Name: ex.Name, Input: input, RoleArn: ex.RoleArn}
 	r.runtime = eval.Runtime{RandInt: r.opts.RandInt, UUID: r.opts.UUID}
@@ -194,6 +199,10 @@ func (m *Machine) init(f *flow.Flow, ex Execution, input any) {
 		r.hist = &history{rec: r.opts.Recorder, exec: ex.Name, clock: r.opts.Clock, nextID: 1, max: r.opts.MaxEvents}
 	}
 	r.initFrame(&m.fr, f.Root(), input)
+	if f.Legacy() {
+		return r.legacyStart(&m.fr)
+	}
+	return nil
 }
 
 // Step runs one state attempt (or, after a failed attempt that a Retry rule
@@ -207,6 +216,8 @@ func (m *Machine) Step(ctx context.Context) bool {
 	switch {
 	case f != nil:
 		m.finish(f)
+	case done && m.r.flow.Legacy() && m.legacyFinish(&out):
+		// legacyFinish applied the flow outputMappings and failed the run.
 	case done:
 		b, err := encodeJSON(make([]byte, 0, outputBufSize), out)
 		if err != nil {

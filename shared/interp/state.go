@@ -100,6 +100,9 @@ func (r *run) advance(fr *frame, next int, out any) (bool, any, *failure) {
 
 // catchOutput builds what a Catch rule's Next receives (reference 6.3).
 func (r *run) catchOutput(fr *frame, c *flow.Catch, e *Error) (any, *failure) {
+	if st := fr.scope.States[fr.cur]; st.Legacy != nil {
+		return r.legacyCatch(fr, st, e)
+	}
 	if c.Output == nil {
 		return map[string]any{"Error": e.Name, "Cause": e.Detail}, nil
 	}
@@ -122,6 +125,9 @@ func (r *run) catchOutput(fr *frame, c *flow.Catch, e *Error) (any, *failure) {
 // GlobalConstructor (reference 4.3). It returns the state output and the next
 // state index.
 func (r *run) attempt(ctx context.Context, fr *frame, st *flow.State) (any, int, *failure) {
+	if st.Legacy != nil {
+		return r.legacyAttempt(ctx, fr, st)
+	}
 	env := &fr.env
 	in := fr.input
 	env.Input, env.Output, env.Item = in, nil, nil
