@@ -1,0 +1,342 @@
+package interp
+
+import (
+	"context"
+	"time"
+
+	"github.com/cloudflow-oss/cloudflow/shared/eval"
+	"github.com/cloudflow-oss/cloudflow/shared/flow"
+)
+
+// Legacy FDL data semantics (reference 8.2) on the shared run loop.
+//
+// In a legacy scope the frame's input holds the scope's $local (the union of
+// the outputs of the steps run so far, a fresh map after every step) and
+// scopeIn the scope's own input, which never changes. A step's attempt
+// computes its input (inputMappings over scopeIn and $local, or their union),
+// runs, computes its output (outputMappings over its input and its own
+// $local, or that $local), and returns the scope's new $local, which the
+// loop passes on as the next "input". The scope's result is therefore its
+// $local, which is what a parent step sees as $local.
+
+// legacyStart applies the flow-level inputMappings to the execution input and
+// starts the root scope with an empty $local.
+func (r *run) legacyStart(fr *frame) *failure {
+	in := fr.input
+	if m, _ := r.flow.LegacyMappings(); m != nil {
+		fr.env.Input, fr.env.Local = in, map[string]any{}
+		v, err := m.Eval(&fr.env)
+		if err != nil {
+			return exprFailure("flow inputMappings", err)
+		}
+		in = v
+	}
+	fr.scopeIn, fr.input = in, map[string]any{}
+	return nil
+}
+
+// legacyFinish turns the root scope's $local (*out) into the execution
+// output with the flow-level outputMappings. It reports whether it failed
+// the run instead.
+func (m *Machine) legacyFinish(out *any) bool {
+	_, om := m.r.flow.LegacyMappings()
+	if om == nil {
+		return false
+	}
+	env := &m.fr.env
+	env.Input, env.Local = m.fr.scopeIn, *out
+	v, err := om.Eval(env)
+	if err != nil {
+		m.finish(exprFailure("flow outputMappings", err))
+		return true
+	}
+	*out = v
+	return false
+}
+
+// initLegacyFrame starts a nested legacy scope on input in.
+func (r *run) initLegacyFrame(fr *frame, scope *flow.Scope, in any, noGlobal bool) {
+	r.initFrame(fr, scope, nil)
+	fr.scopeIn, fr.input, fr.noGlobal = in, map[string]any{}, noGlobal
+}
+
+// legacyAttempt runs one legacy step and returns the scope's new $local and
+// the next step.
+func (r *run) legacyAttempt(ctx context.Context, fr *frame, st *flow.State) (any, int, *failure) {
+	lg := st.Legacy
+	env := &fr.env
+	parentLocal, _ := fr.input.(map[string]any)
+	env.Input, env.Local, env.Output, env.Item, env.Global = fr.scopeIn, parentLocal, nil, nil, emptyGlobal
+	fr.ctx.Current = eval.CurrentContext{Name: st.Name, RetryCount: fr.retries}
+	var in map[string]any
+	if lg.InputMappings != nil {
+		m, err := lg.InputMappings.Eval(env)
+		if err != nil {
+			return nil, 0, exprFailure("inputMappings", err)
+		}
+		in = m
+	} else {
+		in = union(fr.scopeIn, parentLocal)
+	}
+	fr.stepIn = in
+	env.Input, env.Local = in, nil
+	fr.ctx.Current.Input = in
+
+	next := st.Next
+	var local any = map[string]any{}
+	var f *failure
+	switch st.Type {
+	case flow.Pass:
+	case flow.Succeed:
+		next = flow.NoState
+	case flow.Fail:
+		return nil, 0, runFail(st)
+	case flow.Task:
+		var raw any
+		if raw, f = r.runTask(ctx, fr, st, in); f == nil {
+			local, f = legacyTaskLocal(st, raw)
+		}
+	case flow.Choice:
+		next, local, f = r.legacyChoice(ctx, fr, st, in)
+	case flow.Parallel:
+		local, f = r.legacyParallel(ctx, fr, st, in)
+	case flow.Map:
+		local, f = r.legacyForeach(ctx, fr, st, in)
+	case flow.Wait:
+		f = r.legacyWait(ctx, fr, st)
+	default:
+		f = fail(ErrorInvalidData, "step %q has an unknown type", st.Name)
+	}
+	if f != nil {
+		return nil, 0, f
+	}
+	var out map[string]any
+	switch {
+	case lg.OutputMappings != nil:
+		env.Input, env.Local = in, local
+		m, err := lg.OutputMappings.Eval(env)
+		if err != nil {
+			return nil, 0, exprFailure("outputMappings", err)
+		}
+		out = m
+	case lg.NoDefaultOutput:
+		out = map[string]any{}
+	default:
+		out, _ = local.(map[string]any)
+	}
+	if f := legacyCheckSize(st, in, out, local); f != nil {
+		return nil, 0, f
+	}
+	return union(parentLocal, out), next, nil
+}
+
+// legacyCatch applies a task's errorMappings when a catch rule fires: their
+// $input is the step input and their $local is {"error": name, "cause":
+// detail}. The result is merged into the scope's $local; without
+// errorMappings nothing is merged.
+func (r *run) legacyCatch(fr *frame, st *flow.State, e *Error) (any, *failure) {
+	parentLocal, _ := fr.input.(map[string]any)
+	if st.Legacy.ErrorMappings == nil {
+		return parentLocal, nil
+	}
+	env := &fr.env
+	local := map[string]any{"error": e.Name, "cause": e.Detail}
+	env.Input, env.Local = fr.stepIn, local
+	out, err := st.Legacy.ErrorMappings.Eval(env)
+	if err != nil {
+		return nil, exprFailure("errorMappings", err)
+	}
+	if f := legacyCheckSize(st, fr.stepIn, out, local); f != nil {
+		return nil, f
+	}
+	return union(parentLocal, out), nil
+}
+
+// union returns a new map with the keys of a, then those of b (b wins).
+// Either may be nil.
+func union(a any, b map[string]any) map[string]any {
+	am, _ := a.(map[string]any)
+	m := make(map[string]any, len(am)+len(b))
+	for k, v := range am {
+		m[k] = v
+	}
+	for k, v := range b {
+		m[k] = v
+	}
+	return m
+}
+
+// legacyCheckSize enforces input + output + local <= 32 KiB per step.
+func legacyCheckSize(st *flow.State, in, out, local any) *failure {
+	left := flow.LegacyMaxDataBytes
+	for _, v := range [...]any{in, out, local} {
+		n, ok := jsonSize(v, left)
+		if !ok || n > left {
+			return fail(ErrorInvalidData, "step %q: input, output and $local together are larger than %d bytes", st.Name, flow.LegacyMaxDataBytes)
+		}
+		left -= n
+	}
+	return nil
+}
+
+// legacyTaskLocal turns a task result into the step's $local: the Body of an
+// FC reply, the result itself for a sub-flow. null and "" become {}; any
+// other non-object is FnF.InvalidData.
+func legacyTaskLocal(st *flow.State, raw any) (any, *failure) {
+	v := raw
+	if st.Legacy.Result == flow.ResultBody {
+		m, _ := raw.(map[string]any)
+		v = m["Body"]
+	}
+	switch t := v.(type) {
+	case map[string]any:
+		return t, nil
+	case nil:
+		return map[string]any{}, nil
+	case string:
+		if t == "" {
+			return map[string]any{}, nil
+		}
+	}
+	return nil, fail(ErrorInvalidData, "task step %q: the invocation result must be a JSON object, got %s", st.Name, typeName(v))
+}
+
+// legacyChoice runs the first choice whose condition holds (or the default):
+// its inline steps, if any, on the choice step's input. $local is their
+// result ({} without steps); the next step is the branch's goto, or the
+// choice's next step in order.
+func (r *run) legacyChoice(ctx context.Context, fr *frame, st *flow.State, in any) (int, any, *failure) {
+	next, steps := st.Default, st.Legacy.DefaultSteps
+	for i := range st.Choices {
+		b := &st.Choices[i]
+		v, err := b.Condition.Eval(&fr.env)
+		if err != nil {
+			return 0, nil, exprFailure("condition", err)
+		}
+		ok, isBool := v.(bool)
+		if !isBool {
+			return 0, nil, fail(ErrorExpression, "condition %q yielded %s, not a boolean", b.Condition.Source(), typeName(v))
+		}
+		if ok {
+			next, steps = b.Next, st.Legacy.ChoiceSteps[i]
+			break
+		}
+	}
+	if steps == nil {
+		return next, map[string]any{}, nil
+	}
+	var sub frame
+	r.initLegacyFrame(&sub, steps, in, fr.noGlobal)
+	sub.entered = fr.entered
+	out, f := r.runScope(ctx, &sub)
+	if f != nil {
+		return 0, nil, f
+	}
+	return next, out, nil
+}
+
+// legacyParallel runs every branch on the step input; $local is the array of
+// branch results.
+func (r *run) legacyParallel(ctx context.Context, parent *frame, st *flow.State, in any) (any, *failure) {
+	outs, f := r.fanOut(ctx, len(st.Branches), len(st.Branches), func(ctx context.Context, i int, fr *frame) (any, *failure) {
+		r.initLegacyFrame(fr, st.Branches[i], in, parent.noGlobal)
+		if r.hist != nil {
+			if _, ok := r.hist.emit(BranchEntered, parent.entered, st.Name, detail{Input: in, Index: i, has: hasInput | hasIndex}); !ok {
+				return nil, limitFailure(r)
+			}
+		}
+		out, f := r.runScope(ctx, fr)
+		if r.hist != nil && f == nil {
+			if _, ok := r.hist.emit(BranchExited, parent.entered, st.Name, detail{Output: out, Index: i, has: hasOutput | hasIndex}); !ok {
+				return nil, limitFailure(r)
+			}
+		}
+		return out, f
+	})
+	if f != nil {
+		return nil, f
+	}
+	return outs, nil
+}
+
+// legacyForeach runs the steps once per element of the collection, at most
+// MaxConcurrency (100) at once. Each iteration's input is the step input
+// with the item key set to the element and the index key (when named) to its
+// zero-based position (Project decision 56); $local is the array of
+// iteration results.
+func (r *run) legacyForeach(ctx context.Context, parent *frame, st *flow.State, in map[string]any) (any, *failure) {
+	lg := st.Legacy
+	v, err := lg.Collection.Eval(&parent.env)
+	if err != nil {
+		return nil, exprFailure("collection", err)
+	}
+	items, ok := v.([]any)
+	if !ok {
+		return nil, fail(ErrorExpression, "collection %q yielded %s, not an array", lg.Collection.Source(), typeName(v))
+	}
+	outs, f := r.fanOut(ctx, len(items), st.MaxConcurrency, func(ctx context.Context, i int, fr *frame) (any, *failure) {
+		input := make(map[string]any, len(in)+2)
+		for k, x := range in {
+			input[k] = x
+		}
+		input[lg.Item] = items[i]
+		if lg.Index != "" {
+			input[lg.Index] = int64(i)
+		}
+		r.initLegacyFrame(fr, st.Processor, input, parent.noGlobal)
+		if r.hist != nil {
+			if _, ok := r.hist.emit(IterationEntered, parent.entered, st.Name, detail{Input: input, Index: i, has: hasInput | hasIndex}); !ok {
+				return nil, limitFailure(r)
+			}
+		}
+		out, f := r.runScope(ctx, fr)
+		if r.hist != nil && f == nil {
+			if _, ok := r.hist.emit(IterationExited, parent.entered, st.Name, detail{Output: out, Index: i, has: hasOutput | hasIndex}); !ok {
+				return nil, limitFailure(r)
+			}
+		}
+		return out, f
+	})
+	if f != nil {
+		return nil, f
+	}
+	return outs, nil
+}
+
+// legacyWait pauses for the duration, or until the timestamp (a past one
+// means no wait). A $.key value that is not a whole number of seconds from 0
+// to 2 days, or not an RFC 3339 time at most 2 days ahead, fails the step
+// with FnF.ExpressionError.
+func (r *run) legacyWait(ctx context.Context, fr *frame, st *flow.State) *failure {
+	lg := st.Legacy
+	d := lg.Duration
+	switch {
+	case lg.DurationExpr != nil:
+		v, err := lg.DurationExpr.Eval(&fr.env)
+		if err != nil {
+			return exprFailure("duration", err)
+		}
+		n, ok := wholeNumber(v)
+		if !ok || n < 0 || n > int64(flow.LegacyMaxWait/time.Second) {
+			return fail(ErrorExpression, "duration %s yielded %v; want a whole number of seconds from 0 to %d", lg.DurationExpr.Source(), v, int64(flow.LegacyMaxWait/time.Second))
+		}
+		d = time.Duration(n) * time.Second
+	case lg.HasTimestamp:
+		ts := lg.Timestamp
+		if lg.TimestampExpr != nil {
+			v, err := lg.TimestampExpr.Eval(&fr.env)
+			if err != nil {
+				return exprFailure("timestamp", err)
+			}
+			s, _ := v.(string)
+			if ts, err = time.Parse(time.RFC3339, s); err != nil {
+				return fail(ErrorExpression, "timestamp %s yielded %v; want an RFC 3339 time", lg.TimestampExpr.Source(), v)
+			}
+		}
+		d = ts.Sub(r.opts.Clock.Now())
+		if d > flow.LegacyMaxWait {
+			return fail(ErrorExpression, "timestamp %s is more than 2 days ahead", ts.Format(time.RFC3339))
+		}
+	}
+	return r.sleep(ctx, d)
+}
