@@ -179,6 +179,12 @@ func (r *run) attempt(ctx context.Context, fr *frame, st *flow.State) (any, int,
 	}
 	// The frame's env may have been reused by nested work; restore it.
 	env.Input, env.Item = in, nil
+	// $Global in the Output and Global constructors is the value after the
+	// work (Parallel branches and nested states may have written to it) and
+	// before this state's own GlobalConstructor (reference 4.3).
+	if !fr.noGlobal {
+		env.Global = r.loadGlobal()
+	}
 	out := raw
 	if st.Output != nil {
 		env.Output, fr.ctx.Current.Output = raw, raw
