@@ -41,7 +41,11 @@
 // DescribeFlow, is InvalidArgument (no version or alias can exist, which is
 // the reference's rule for an unknown one); ListExecutions with a Qualifier
 // or MapRunName returns an empty list. CallbackFnFTaskToken is stored with
-// the execution. A JSON body is recognised by its Content-Type, or by a
+// the execution. No operation accepts a task token or an account-qualified
+// ARN yet, so the cross-account 403 AccessDenied (reference 2.7) is not
+// produced: it lands with the callback operations (ReportTaskSucceeded,
+// ReportTaskFailed), which must compare the token's account with the
+// caller's. A JSON body is recognised by its Content-Type, or by a
 // leading "{" when the Content-Type is empty or text/plain. Error sentences
 // for definition issues list at most ten issues.
 package api
