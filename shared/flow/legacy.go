@@ -104,6 +104,10 @@ func (p *parser) legacySteps(path string, n *yaml.Node, sc scopeCtx) *Scope {
 		for _, dst := range falls[i] {
 			*dst = st.Next
 		}
+		if st.Type == Choice {
+			// A choice continues only through its branches and default.
+			st.Next = NoState
+		}
 	}
 	for _, t := range targets {
 		i, ok := index[t.name]
