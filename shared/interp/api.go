@@ -18,6 +18,10 @@ type Execution struct {
 	Name    string          // $Context.Execution.Name
 	Input   json.RawMessage // a JSON object; empty means {}
 	RoleArn string          // $Context.Execution.RoleArn
+	// Recorder, when set, receives this run's history events instead of the
+	// engine's Options.Recorder (a durable runner records each execution on
+	// its own).
+	Recorder Recorder
 }
 
 // Result is how a run ended.

@@ -195,8 +195,12 @@ func (m *Machine) init(f *flow.Flow, ex Execution, input any) *failure {
 	if d := f.Timeout(); d > 0 {
 		r.deadline = m.start.Add(d)
 	}
-	if r.opts.Recorder != nil {
-		r.hist = &history{rec: r.opts.Recorder, exec: ex.Name, clock: r.opts.Clock, nextID: 1, max: r.opts.MaxEvents}
+	rec := ex.Recorder
+	if rec == nil {
+		rec = r.opts.Recorder
+	}
+	if rec != nil {
+		r.hist = &history{rec: rec, exec: ex.Name, clock: r.opts.Clock, nextID: 1, max: r.opts.MaxEvents}
 	}
 	r.initFrame(&m.fr, f.Root(), input)
 	if f.Legacy() {
