@@ -1,0 +1,303 @@
+package dynamo_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/cloudflow-oss/cloudflow/shared/kv"
+	"github.com/cloudflow-oss/cloudflow/shared/kv/dynamo"
+	"github.com/cloudflow-oss/cloudflow/shared/kv/kvtest"
+)
+
+// servers are the DynamoDB-compatible servers the tests run against, each
+// found through an environment variable that .ci/dynamo-servers prints.
+var servers = []struct {
+	name, env string
+}{
+	{"dynalite", "DYNAMODB_ENDPOINT"},
+	{"DynamoDBLocal", "DYNAMODB_LOCAL_ENDPOINT"},
+}
+
+// forEachServer runs fn as a subtest per server; a server whose endpoint
+// variable is unset is skipped with the reason.
+func forEachServer(t *testing.T, fn func(t *testing.T, client *dynamodb.Client)) {
+	for _, srv := range servers {
+		t.Run(srv.name, func(t *testing.T) {
+			endpoint := os.Getenv(srv.env)
+			if endpoint == "" {
+				t.Skipf("%s is not set: no %s server to test against (start one with `.ci/dynamo-servers start`)", srv.env, srv.name)
+			}
+			fn(t, dynamo.NewLocalClient(endpoint))
+		})
+	}
+}
+
+var tableSeq atomic.Int64
+
+// newTable creates a fresh table, deleted when the test ends.
+func newTable(t testing.TB, client *dynamodb.Client) string {
+	t.Helper()
+	table := fmt.Sprintf("kvtest-%d-%d", time.Now().UnixNano(), tableSeq.Add(1))
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := dynamo.CreateTable(ctx, client, table); err != nil {
+		t.Fatalf("CreateTable(%q): %v", table, err)
+	}
+	t.Cleanup(func() {
+		_, err := client.DeleteTable(context.Background(), &dynamodb.DeleteTableInput{TableName: aws.String(table)})
+		if err != nil {
+			t.Errorf("DeleteTable(%q): %v", table, err)
+		}
+	})
+	return table
+}
+
+// openStore returns a Store on a fresh table.
+func openStore(t testing.TB, client *dynamodb.Client) *dynamo.Store {
+	t.Helper()
+	s, err := dynamo.New(client, newTable(t, client))
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	return s
+}
+
+func TestStore_Contract(t *testing.T) {
+	forEachServer(t, func(t *testing.T, client *dynamodb.Client) {
+		kvtest.Run(t, func(t *testing.T) kvtest.Store { return openStore(t, client) })
+	})
+}
+
+func TestNew_Invalid(t *testing.T) {
+	if _, err := dynamo.New(nil, "t"); err == nil {
+		t.Error("New(nil client) succeeded, want an error")
+	}
+	if _, err := dynamo.New(dynamo.NewLocalClient("http://127.0.0.1:1"), ""); err == nil {
+		t.Error(`New(client, "") succeeded, want an error`)
+	}
+}
+
+func TestCreateTable_Existing(t *testing.T) {
+	forEachServer(t, func(t *testing.T, client *dynamodb.Client) {
+		table := newTable(t, client)
+		if err := dynamo.CreateTable(context.Background(), client, table); err != nil {
+			t.Fatalf("CreateTable(existing %q) = %v, want nil", table, err)
+		}
+		out, err := client.DescribeTable(context.Background(), &dynamodb.DescribeTableInput{TableName: aws.String(table)})
+		if err != nil {
+			t.Fatalf("DescribeTable: %v", err)
+		}
+		var schema []string
+		for _, k := range out.Table.KeySchema {
+			schema = append(schema, aws.ToString(k.AttributeName)+":"+string(k.KeyType))
+		}
+		if want := []string{"pk:HASH", "sk:RANGE"}; !slices.Equal(schema, want) {
+			t.Fatalf("KeySchema = %q, want %q", schema, want)
+		}
+	})
+}
+
+// TestStore_KeyMapping reads the raw items behind a few keys: the partition
+// is the first two segments (or "#"), the sort key the whole key, with bytes
+// above 0x7F escaped as runes U+0080-U+00FF.
+func TestStore_KeyMapping(t *testing.T) {
+	tests := []struct {
+		key, pk, sk string
+	}{
+		{"flow/1234/myflow", "flow/1234/", "flow/1234/myflow"},
+		{"exec/1234/flow-1/run-1", "exec/1234/", "exec/1234/flow-1/run-1"},
+		{"exec/", "#", "exec/"},
+		{"counter", "#", "counter"},
+		{"a/\xff/b\xc3", "a/\u00ff/", "a/\u00ff/b\u00c3"},
+	}
+	forEachServer(t, func(t *testing.T, client *dynamodb.Client) {
+		table := newTable(t, client)
+		s, err := dynamo.New(client, table)
+		if err != nil {
+			t.Fatalf("New: %v", err)
+		}
+		ctx := context.Background()
+		for _, tc := range tests {
+			if _, err := s.PutIfAbsent(ctx, tc.key, []byte("v")); err != nil {
+				t.Fatalf("PutIfAbsent(%q): %v", tc.key, err)
+			}
+		}
+		out, err := client.Scan(ctx, &dynamodb.ScanInput{TableName: aws.String(table), ConsistentRead: aws.Bool(true)})
+		if err != nil {
+			t.Fatalf("Scan: %v", err)
+		}
+		got := map[string]string{}
+		for _, m := range out.Items {
+			got[m["sk"].(*types.AttributeValueMemberS).Value] = m["pk"].(*types.AttributeValueMemberS).Value
+			if v, ok := m["ver"].(*types.AttributeValueMemberN); !ok || v.Value != "1" {
+				t.Errorf("item %q: ver = %v, want Number 1", m["sk"], m["ver"])
+			}
+		}
+		if len(got) != len(tests) {
+			t.Fatalf("table holds %d items, want %d", len(got), len(tests))
+		}
+		for _, tc := range tests {
+			if pk, ok := got[tc.sk]; !ok || pk != tc.pk {
+				t.Errorf("key %q: stored as (pk %q, present %v), want pk %q, sk %q", tc.key, pk, ok, tc.pk, tc.sk)
+			}
+		}
+	})
+}
+
+// listAll pages through List(prefix, …) with page size limit.
+func listAll(t *testing.T, s *dynamo.Store, prefix string, limit int) []string {
+	t.Helper()
+	var keys []string
+	after := ""
+	for {
+		items, err := s.List(context.Background(), prefix, after, limit)
+		if err != nil {
+			t.Fatalf("List(%q, %q, %d): %v", prefix, after, limit, err)
+		}
+		for _, it := range items {
+			keys = append(keys, it.Key)
+		}
+		if limit <= 0 || len(items) < limit {
+			return keys
+		}
+		after = items[len(items)-1].Key
+	}
+}
+
+// TestStore_List_Paging lists a partition bigger than DynamoDB's 1 MB page,
+// next to neighbouring partitions and flows, through the Query path (prefix
+// with two slashes and more) and the Scan path (fewer).
+func TestStore_List_Paging(t *testing.T) {
+	const (
+		n         = 130       // executions of the listed flow
+		valueSize = 10 * 1024 // 130 × 10 KiB > 1 MB: several pages
+	)
+	forEachServer(t, func(t *testing.T, client *dynamodb.Client) {
+		table := newTable(t, client)
+		s, err := dynamo.New(client, table)
+		if err != nil {
+			t.Fatalf("New: %v", err)
+		}
+		var want, neighbours []string
+		for i := range n {
+			want = append(want, fmt.Sprintf("exec/acct/flow-b/run-%03d", i))
+		}
+		neighbours = []string{
+			"exec/acct/flow-a/run-999", "exec/acct/flow-b", "exec/acct/flow-c/run-000",
+			"exec/acct/flow-bb/run-000", "exec/acct2/flow-b/run-000", "exec/ac/flow-b/run-000", "flow/acct/flow-b",
+		}
+		putAll(t, s, append(slices.Clone(want), neighbours...), valueSize)
+		all := append(slices.Clone(want), neighbours...)
+		slices.Sort(all)
+		// The partition really spans pages: DynamoDB stops a page at 1 MB.
+		first, err := client.Query(context.Background(), &dynamodb.QueryInput{
+			TableName:                 aws.String(table),
+			KeyConditionExpression:    aws.String("pk = :pk"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":pk": &types.AttributeValueMemberS{Value: "exec/acct/"}},
+		})
+		if err != nil || len(first.LastEvaluatedKey) == 0 || len(first.Items) >= n {
+			t.Fatalf("raw Query of the partition = %d items, more pages %v, %v; want a first page cut at 1 MB",
+				len(first.Items), first != nil && len(first.LastEvaluatedKey) > 0, err)
+		}
+
+		tests := []struct {
+			name   string
+			prefix string
+			limit  int
+			want   []string
+		}{
+			{"query, one call", "exec/acct/flow-b/", 0, want},
+			{"query, pages of 7", "exec/acct/flow-b/", 7, want},
+			{"query, pages of 1000", "exec/acct/flow-b/", 1000, want},
+			{"query, narrower prefix", "exec/acct/flow-b/run-01", 0, want[10:20]},
+			{"query, whole account", "exec/acct/", 0, filter(all, "exec/acct/")},
+			{"scan, every execution", "exec/", 0, filter(all, "exec/")},
+			{"scan, pages of 50", "exec/", 50, filter(all, "exec/")},
+			{"scan, everything", "", 0, all},
+		}
+		for _, tc := range tests {
+			t.Run(tc.name, func(t *testing.T) {
+				if got := listAll(t, s, tc.prefix, tc.limit); !slices.Equal(got, tc.want) {
+					t.Fatalf("List(%q) pages of %d = %d keys %q…, want %d keys %q…",
+						tc.prefix, tc.limit, len(got), head(got), len(tc.want), head(tc.want))
+				}
+			})
+		}
+		// after inside the range, after equal to a key, after past the prefix.
+		items, err := s.List(context.Background(), "exec/acct/flow-b/", "exec/acct/flow-b/run-127", 0)
+		if err != nil || len(items) != 2 || items[0].Key != want[128] || len(items[0].Value) != valueSize || items[0].Version != 1 {
+			t.Fatalf("List(after run-127) = %d items, %v; want run-128 and run-129 with %d-byte values", len(items), err, valueSize)
+		}
+		if items, err := s.List(context.Background(), "exec/acct/flow-b/", "exec/acct/flow-c", 0); err != nil || len(items) != 0 {
+			t.Fatalf("List(after past prefix) = %d items, %v; want none", len(items), err)
+		}
+	})
+}
+
+func filter(keys []string, prefix string) []string {
+	var out []string
+	for _, k := range keys {
+		if strings.HasPrefix(k, prefix) {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+func head(keys []string) []string { return keys[:min(len(keys), 3)] }
+
+// putAll creates keys with values of size bytes, 8 at a time.
+func putAll(t *testing.T, s *dynamo.Store, keys []string, size int) {
+	t.Helper()
+	value := []byte(strings.Repeat("x", size))
+	var wg sync.WaitGroup
+	errs := make(chan error, len(keys))
+	sem := make(chan struct{}, 8)
+	for _, k := range keys {
+		wg.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			if _, err := s.PutIfAbsent(context.Background(), k, value); err != nil {
+				errs <- fmt.Errorf("PutIfAbsent(%q): %w", k, err)
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+}
+
+// TestStore_CloseKeepsTable checks that Close only affects the closed Store:
+// another Store on the same table still sees the data.
+func TestStore_CloseKeepsTable(t *testing.T) {
+	forEachServer(t, func(t *testing.T, client *dynamodb.Client) {
+		table := newTable(t, client)
+		a, _ := dynamo.New(client, table)
+		b, _ := dynamo.New(client, table)
+		if _, err := a.PutIfAbsent(context.Background(), "k", []byte("v")); err != nil {
+			t.Fatalf("PutIfAbsent: %v", err)
+		}
+		_ = a.Close()
+		if _, err := a.Get(context.Background(), "k"); err != kv.ErrClosed {
+			t.Fatalf("closed Get error = %v, want %v", err, kv.ErrClosed)
+		}
+		it, err := b.Get(context.Background(), "k")
+		if err != nil || string(it.Value) != "v" || it.Version != 1 {
+			t.Fatalf("other store Get = %+v, %v; want {k v 1}", it, err)
+		}
+	})
+}
