@@ -88,11 +88,9 @@ func newApp(cfg Config, sopts execution.Options, hopts api.Options) (*App, error
 		}
 		st = b
 	}
-	if cfg.MockFile != "" {
-		if err := useMockFile(cfg.MockFile, &sopts); err != nil {
-			_ = st.Close()
-			return nil, err
-		}
+	if err := useTasks(cfg.MockFile, &sopts); err != nil {
+		_ = st.Close()
+		return nil, err
 	}
 	if sopts.Workers == 0 {
 		sopts.Workers = cfg.Workers
@@ -121,13 +119,18 @@ func newApp(cfg Config, sopts execution.Options, hopts api.Options) (*App, error
 	return a, nil
 }
 
-// useMockFile loads the task mock file at path and makes it the engine's
-// task runner and the flow parser's list of known actions, unless sopts
-// already sets them.
-func useMockFile(path string, sopts *execution.Options) error {
-	m, err := action.LoadMockFile(path, nil)
-	if err != nil {
-		return err
+// useTasks builds the task registry (with the mock file at path, when path
+// is not empty) and makes it the engine's task runner and the flow parser's
+// list of known actions, unless sopts already sets them. With no mock file
+// and no integration registered, no action is known, so a Task state is
+// InvalidArgument at CreateFlow (reference 7.6) instead of a run-time failure.
+func useTasks(path string, sopts *execution.Options) error {
+	var m *action.Mock
+	if path != "" {
+		var err error
+		if m, err = action.LoadMockFile(path, nil); err != nil {
+			return err
+		}
 	}
 	reg := action.NewRegistry(m, nil)
 	if sopts.Engine == nil {
