@@ -121,6 +121,9 @@ func ErrorFor(err error) *Error {
 		modErr *execution.ModeError
 		resErr *execution.ResourceError
 	)
+	if errors.Is(err, execution.ErrAccessDenied) {
+		return NewError(CodeAccessDenied)
+	}
 	switch {
 	case errors.As(err, &apiErr):
 		return apiErr

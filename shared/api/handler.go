@@ -37,6 +37,7 @@ type Service interface {
 	DescribeExecution(ctx context.Context, in execution.DescribeInput) (*execution.Execution, error)
 	StopExecution(ctx context.Context, in execution.StopInput) (*execution.Execution, error)
 	ListExecutions(ctx context.Context, in execution.ListInput) ([]*execution.Execution, string, error)
+	GetExecutionHistory(ctx context.Context, in execution.HistoryInput) ([]execution.Event, string, error)
 }
 
 // Options configures the handler. Every field is optional.

@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"strconv"
 	"time"
 
 	"github.com/cloudflow-oss/cloudflow/shared/execution"
@@ -12,16 +13,17 @@ import (
 // decodes and validates parameters, calls one use case and builds the
 // response; nothing else.
 var operations = map[string]opFunc{
-	"CreateFlow":         createFlow,
-	"DescribeFlow":       describeFlow,
-	"UpdateFlow":         updateFlow,
-	"DeleteFlow":         deleteFlow,
-	"ListFlows":          listFlows,
-	"StartExecution":     startExecution,
-	"StartSyncExecution": startSyncExecution,
-	"DescribeExecution":  describeExecution,
-	"StopExecution":      stopExecution,
-	"ListExecutions":     listExecutions,
+	"CreateFlow":          createFlow,
+	"DescribeFlow":        describeFlow,
+	"UpdateFlow":          updateFlow,
+	"DeleteFlow":          deleteFlow,
+	"ListFlows":           listFlows,
+	"StartExecution":      startExecution,
+	"StartSyncExecution":  startSyncExecution,
+	"DescribeExecution":   describeExecution,
+	"StopExecution":       stopExecution,
+	"ListExecutions":      listExecutions,
+	"GetExecutionHistory": getExecutionHistory,
 }
 
 // Actions returns the names of every implemented Action.
@@ -289,6 +291,41 @@ func listExecutions(h *Handler, ctx context.Context, p params) (response, error)
 			x.Input, x.Output, x.FlowDefinition = "", "", ""
 		}
 		out.Executions = append(out.Executions, x)
+	}
+	return out, nil
+}
+
+func getExecutionHistory(h *Handler, ctx context.Context, p params) (response, error) {
+	flowName, err := p.lookupName("FlowName", maxNameLen)
+	if err != nil {
+		return nil, err
+	}
+	name, err := p.lookupName("ExecutionName", maxSyncNameLen)
+	if err != nil {
+		return nil, err
+	}
+	limit, err := p.integer("Limit", defaultLimit, 1, maxHistoryLimit)
+	if err != nil {
+		return nil, err
+	}
+	var next int64
+	if tok := p.get("NextToken"); tok != "" {
+		if next, err = strconv.ParseInt(tok, 10, 64); err != nil || next < 1 {
+			return nil, InvalidArgument("NextToken must be the decimal EventId of the next event, as returned by the previous page.")
+		}
+	}
+	evs, nextToken, err := h.svc.GetExecutionHistory(ctx, execution.HistoryInput{
+		FlowName: flowName, ExecutionName: name, Limit: limit, NextToken: next,
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := &HistoryResponse{Events: make([]Event, 0, len(evs)), NextToken: nextToken}
+	for _, ev := range evs {
+		out.Events = append(out.Events, Event{
+			EventID: ev.ID, ScheduleEventID: ev.ScheduleID, Type: ev.Type, StepName: ev.StepName,
+			Time: FormatTime(ev.Time), EventDetail: ev.Detail,
+		})
 	}
 	return out, nil
 }

@@ -26,6 +26,7 @@ const (
 	defaultLimit      = 60
 	maxFlowsLimit     = 1000
 	maxExecutionLimit = 100
+	maxHistoryLimit   = 1000
 )
 
 // params reads and validates operation parameters. Each method returns an

@@ -99,6 +99,24 @@ type SyncExecutionResponse struct {
 	Environment  json.RawMessage `json:"Environment,omitempty"`
 }
 
+// Event is one history event on the wire (reference 10.3); EventDetail is
+// a JSON object as a string.
+type Event struct {
+	EventID         int64  `json:"EventId"`
+	ScheduleEventID int64  `json:"ScheduleEventId"`
+	Type            string `json:"Type"`
+	StepName        string `json:"StepName"`
+	Time            string `json:"Time"`
+	EventDetail     string `json:"EventDetail"`
+}
+
+// HistoryResponse answers GetExecutionHistory.
+type HistoryResponse struct {
+	Envelope
+	Events    []Event `json:"Events"`
+	NextToken string  `json:"NextToken,omitempty"`
+}
+
 // EmptyResponse answers operations that return only RequestId.
 type EmptyResponse struct {
 	Envelope

@@ -30,6 +30,9 @@ var (
 	ErrConflict = errors.New("concurrent update")
 	// ErrInvalidArgument means a parameter breaks a rule.
 	ErrInvalidArgument = errors.New("invalid argument")
+	// ErrAccessDenied means a request reaches another account's resource
+	// through a global reference such as a task token (reference 2.7).
+	ErrAccessDenied = errors.New("access denied")
 	// ErrClosed means the service was closed.
 	ErrClosed = errors.New("execution service closed")
 )
@@ -86,3 +89,12 @@ func (e *ArgumentError) Unwrap() error { return ErrInvalidArgument }
 func invalid(param, format string, args ...any) error {
 	return &ArgumentError{Param: param, Reason: fmt.Sprintf(format, args...)}
 }
+
+// AccessError reports a parameter (a task token, an ARN) that names another
+// account's resource. It unwraps to ErrAccessDenied.
+type AccessError struct{ Param string }
+
+func (e *AccessError) Error() string { return e.Param + " belongs to another account" }
+
+// Unwrap returns ErrAccessDenied.
+func (e *AccessError) Unwrap() error { return ErrAccessDenied }

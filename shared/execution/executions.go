@@ -6,12 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/cloudflow-oss/cloudflow/shared/flow"
 	"github.com/cloudflow-oss/cloudflow/shared/interp"
 	"github.com/cloudflow-oss/cloudflow/shared/kv"
+	"github.com/cloudflow-oss/cloudflow/shared/token"
 )
 
 // StartInput holds StartExecution's and StartSyncExecution's parameters,
@@ -80,6 +80,9 @@ func (s *Service) StartExecution(ctx context.Context, in StartInput) (*Execution
 	if s.base.Err() != nil {
 		return nil, ErrClosed
 	}
+	if err := checkCallbackToken(in.CallbackFnFTaskToken, account); err != nil {
+		return nil, err
+	}
 	name := in.ExecutionName
 	if name == "" {
 		name = s.opts.NewID()
@@ -88,7 +91,7 @@ func (s *Service) StartExecution(ctx context.Context, in StartInput) (*Execution
 		Name: name, FlowName: f.Name, FlowID: f.ID, Account: account,
 		FlowDefinition: f.Definition, FlowMode: f.ExecutionMode, RoleArn: f.RoleArn,
 		Environment: f.Environment, Input: in.Input, Status: Starting, StartedTime: s.now(),
-		CallbackFnFTaskToken: in.CallbackFnFTaskToken, Qualifier: in.Qualifier,
+		CallbackFnFTaskToken: in.CallbackFnFTaskToken, Qualifier: in.Qualifier, NextEventID: 1,
 	}
 	val, err := json.Marshal(e)
 	if err != nil {
@@ -244,7 +247,8 @@ func (s *Service) stop(ctx context.Context, ref Ref, flowName string, cur *Execu
 		}
 		e.Status, e.StoppedTime, e.Output = Stopped, s.now(), ""
 		e.Error, e.Cause = errName, cause
-		return true, nil
+		e.Checkpoint, e.Lease = nil, Lease{}
+		return true, s.appendExecutionEvent(ctx, ref, e, interp.ExecutionStopped, errName, cause)
 	})
 	if err != nil {
 		return nil, err
@@ -305,93 +309,20 @@ func (s *Service) ListExecutions(ctx context.Context, in ListInput) ([]*Executio
 	return all, "", nil
 }
 
-// Run drives one stored execution: Starting becomes Running, the
-// snapshotted definition runs, and the terminal status is written. A record
-// that is already terminal is left alone, and a record stopped meanwhile
-// wins over the run's own result. When the service is closing, the run is
-// abandoned without a write so that Recover resumes it later. Run returns an
-// error only when the store fails.
-func (s *Service) Run(ctx context.Context, ref Ref) error {
-	key := ref.key()
-	runCtx, cancel := context.WithCancel(s.base)
-	defer cancel()
-	stopOuter := context.AfterFunc(ctx, cancel)
-	defer stopOuter()
-	s.mu.Lock()
-	if _, busy := s.running[key]; busy {
-		s.mu.Unlock()
-		return nil // already running in this process
-	}
-	s.running[key] = cancel
-	s.mu.Unlock()
-	defer func() {
-		s.mu.Lock()
-		delete(s.running, key)
-		s.mu.Unlock()
-	}()
-
-	e, err := s.updateExecution(runCtx, ref, "", nil, func(e *Execution) (bool, error) {
-		if e.Status != Starting {
-			return false, nil
-		}
-		e.Status = Running
-		return true, nil
-	})
-	if errors.Is(err, ErrExecutionNotFound) || (err != nil && runCtx.Err() != nil) {
+// checkCallbackToken checks StartExecution.CallbackFnFTaskToken: it must be
+// a task token (else an ArgumentError) of the caller's account (else
+// ErrAccessDenied). The parent task it names is looked up when the child
+// reports back, not here.
+func checkCallbackToken(tok, account string) error {
+	if tok == "" {
 		return nil
 	}
+	t, err := token.Decode(tok)
 	if err != nil {
-		return err
+		return invalid("CallbackFnFTaskToken", "CallbackFnFTaskToken is not a task token issued by this service.")
 	}
-	if e.Status.Terminal() {
-		return nil
+	if t.Account != account {
+		return &AccessError{Param: "CallbackFnFTaskToken"}
 	}
-	var res interp.Result
-	parsed, err := s.parse(e.FlowID, e.FlowName, e.FlowMode, e.FlowDefinition)
-	if err != nil {
-		res = interp.Result{Status: interp.Failed, Error: "FnF.InvalidDefinition", Cause: err.Error()}
-	} else {
-		res = s.opts.Engine.Run(runCtx, parsed, interp.Execution{Name: e.Name, Input: json.RawMessage(e.Input), RoleArn: e.RoleArn})
-	}
-	if s.base.Err() != nil || (ctx.Err() != nil && res.Status == interp.Stopped) {
-		return nil // abandoned: left Running for Recover
-	}
-	// Write with a context of its own: runCtx may be cancelled by a stop.
-	wctx := context.WithoutCancel(ctx)
-	_, err = s.updateExecution(wctx, ref, e.FlowName, e, func(cur *Execution) (bool, error) {
-		if cur.Status.Terminal() {
-			return false, nil // a stop (or another runner) won
-		}
-		finish(cur, res, s.now())
-		return true, nil
-	})
-	if errors.Is(err, ErrExecutionNotFound) {
-		return nil
-	}
-	return err
-}
-
-// Recover enqueues every execution left Starting or Running, in every
-// account, except those running in this process. Recovered executions run
-// again from the start. It returns how many it enqueued.
-func (s *Service) Recover(ctx context.Context) (int, error) {
-	n := 0
-	err := s.scan(ctx, execRoot, func(e *Execution) error {
-		if e.Status.Terminal() {
-			return nil
-		}
-		ref := e.ref()
-		s.mu.Lock()
-		_, busy := s.running[ref.key()]
-		s.mu.Unlock()
-		if busy {
-			return nil
-		}
-		if err := s.opts.Enqueuer.Enqueue(ctx, ref); err != nil {
-			return fmt.Errorf("enqueue %s: %w", strings.TrimPrefix(ref.key(), execRoot), err)
-		}
-		n++
-		return nil
-	})
-	return n, err
+	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/cloudflow-oss/cloudflow/shared/flow"
+	"github.com/cloudflow-oss/cloudflow/shared/interp"
 )
 
 // Status is an execution's status (reference 9.2).
@@ -71,6 +72,20 @@ type Execution struct {
 	CallbackFnFTaskToken string `json:"callbackFnFTaskToken,omitempty"`
 	Qualifier            string `json:"qualifier,omitempty"`
 
+	// Durable run state (see run.go and history.go).
+
+	// Checkpoint is the position after the last persisted step; nil before
+	// the first step and after the end.
+	Checkpoint *interp.Checkpoint `json:"checkpoint,omitempty"`
+	// Lease names the runner that may advance the execution, and until when.
+	Lease Lease `json:"lease,omitzero"`
+	// Events are the committed history events not yet moved to history
+	// chunk keys, in EventId order.
+	Events []Event `json:"events,omitempty"`
+	// NextEventID is the EventId the next committed event gets (1 for a new
+	// execution).
+	NextEventID int64 `json:"nextEventId,omitempty"`
+
 	version int64 // store version of the record this value was read from
 }
 
@@ -101,3 +116,19 @@ func refFromKey(key string) (Ref, bool) {
 	}
 	return Ref{Account: parts[0], FlowID: parts[1], Name: parts[2]}, true
 }
+
+// Lease is a runner's claim on an execution: only Owner advances it until
+// Until. A lease is taken and renewed with CompareAndSwap on the record, so
+// two runners never both hold an unexpired lease.
+type Lease struct {
+	Owner string    `json:"owner,omitempty"`
+	Until time.Time `json:"until,omitzero"`
+}
+
+// heldBy reports whether the lease is held by owner, or by anyone when owner
+// is "", and has not expired at now.
+func (l Lease) heldBy(owner string, now time.Time) bool {
+	return l.Owner != "" && (owner == "" || l.Owner == owner) && now.Before(l.Until)
+}
+
+func histPrefix(r Ref) string { return "hist/" + r.Account + "/" + r.FlowID + "/" + r.Name + "/" }

@@ -59,6 +59,10 @@ const (
 	DefaultSyncMargin      = 500 * time.Millisecond
 	DefaultMaxSyncDuration = 5 * time.Minute
 	DefaultPollInterval    = time.Second
+	DefaultLeaseDuration   = 30 * time.Second
+	// DefaultHistorySpillBytes is how many bytes of committed history
+	// events a record holds before they move to a chunk key.
+	DefaultHistorySpillBytes = 32 << 10
 	// casAttempts bounds the retries of an optimistic write before
 	// ErrConflict.
 	casAttempts = 16
@@ -94,14 +98,26 @@ type Options struct {
 	// PollInterval is how often DescribeExecution's long-poll re-reads the
 	// store (for changes made by other processes); default 1s.
 	PollInterval time.Duration
+	// RunnerID names this service's runner in execution leases; default a
+	// fresh NewID().
+	RunnerID string
+	// LeaseDuration is how long a runner's lease on an execution lasts
+	// without renewal; steps and a heartbeat every third of it renew it.
+	// Default 30s.
+	LeaseDuration time.Duration
+	// HistorySpillBytes is how many bytes of committed history events an
+	// execution record holds before they move to a chunk key; default
+	// DefaultHistorySpillBytes.
+	HistorySpillBytes int
 }
 
 // Service implements the flow and execution use cases. It is safe for
 // concurrent use.
 type Service struct {
-	store Store
-	opts  Options
-	pool  *Pool // the default runner, nil when Options.Enqueuer is set
+	store    Store
+	opts     Options
+	runnerID string
+	pool     *Pool // the default runner, nil when Options.Enqueuer is set
 
 	base     context.Context // cancelled by Close
 	shutdown context.CancelFunc
@@ -139,12 +155,22 @@ func New(store Store, opts Options) *Service {
 	if opts.PollInterval <= 0 {
 		opts.PollInterval = DefaultPollInterval
 	}
+	if opts.RunnerID == "" {
+		opts.RunnerID = opts.NewID()
+	}
+	if opts.LeaseDuration <= 0 {
+		opts.LeaseDuration = DefaultLeaseDuration
+	}
+	if opts.HistorySpillBytes <= 0 {
+		opts.HistorySpillBytes = DefaultHistorySpillBytes
+	}
 	s := &Service{
 		store:    store,
 		opts:     opts,
 		running:  map[string]context.CancelFunc{},
 		watchers: map[string]chan struct{}{},
 		parsed:   map[string]*flow.Flow{},
+		runnerID: opts.RunnerID,
 	}
 	s.base, s.shutdown = context.WithCancel(context.Background())
 	if opts.Enqueuer == nil {

@@ -1,0 +1,187 @@
+package execution
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/cloudflow-oss/cloudflow/shared/interp"
+	"github.com/cloudflow-oss/cloudflow/shared/kv"
+)
+
+// Event is one committed history event of a Standard execution (reference
+// 9.5). Detail is a JSON object text.
+type Event struct {
+	ID         int64     `json:"id"`
+	ScheduleID int64     `json:"sid,omitempty"`
+	Type       string    `json:"type"`
+	StepName   string    `json:"step,omitempty"`
+	Time       time.Time `json:"time"`
+	Detail     string    `json:"detail,omitempty"`
+}
+
+// HistoryInput holds GetExecutionHistory's parameters.
+type HistoryInput struct {
+	FlowName      string
+	ExecutionName string
+	Limit         int   // 1..1000
+	NextToken     int64 // EventId of the first event to return; 0 means the first
+}
+
+// eventOverhead approximates the stored size of an event without its detail.
+const eventOverhead = 96
+
+// eventBuffer is the per-run interp.Recorder: it collects the events of the
+// step in progress until the runner commits them.
+type eventBuffer struct {
+	mu  sync.Mutex
+	evs []Event
+}
+
+// Record implements interp.Recorder.
+func (b *eventBuffer) Record(_ string, ev interp.Event) {
+	b.mu.Lock()
+	b.evs = append(b.evs, Event{
+		ID: ev.ID, ScheduleID: ev.ScheduleID, Type: string(ev.Type), StepName: ev.StepName,
+		Time: ev.Time.UTC().Truncate(time.Millisecond), Detail: ev.Detail,
+	})
+	b.mu.Unlock()
+}
+
+// take returns and forgets the buffered events.
+func (b *eventBuffer) take() []Event {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	evs := b.evs
+	b.evs = nil
+	return evs
+}
+
+// peek returns the buffered events without forgetting them.
+func (b *eventBuffer) peek() []Event {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return append([]Event(nil), b.evs...)
+}
+
+// chunkKey is the key of a history chunk whose last event is lastID; keys
+// sort by lastID.
+func chunkKey(ref Ref, lastID int64) string {
+	return histPrefix(ref) + fmt.Sprintf("%019d", lastID)
+}
+
+// commitEvents appends evs to the record e about to be written. When the
+// events already held in e (committed by an earlier write, so identical for
+// every writer that read this version) reach Options.HistorySpillBytes, they
+// move to their own chunk key first, written with PutIfAbsent: a chunk that
+// already exists was written by another runner from the same committed
+// events, so losing that race is success.
+func (s *Service) commitEvents(ctx context.Context, ref Ref, e *Execution, evs []Event) error {
+	if len(e.Events) > 0 && eventsSize(e.Events) >= s.opts.HistorySpillBytes {
+		val, err := json.Marshal(e.Events)
+		if err != nil {
+			return fmt.Errorf("encode history of %q: %w", ref.Name, err)
+		}
+		_, err = s.store.PutIfAbsent(ctx, chunkKey(ref, e.Events[len(e.Events)-1].ID), val)
+		if err != nil && !errors.Is(err, kv.ErrConditionFailed) {
+			return fmt.Errorf("store history of %q: %w", ref.Name, err)
+		}
+		e.Events = nil
+	}
+	if len(evs) > 0 {
+		e.Events = append(e.Events[:len(e.Events):len(e.Events)], evs...)
+		e.NextEventID = evs[len(evs)-1].ID + 1
+	}
+	return nil
+}
+
+func eventsSize(evs []Event) int {
+	n := 0
+	for i := range evs {
+		n += eventOverhead + len(evs[i].Detail) + len(evs[i].StepName)
+	}
+	return n
+}
+
+// appendExecutionEvent adds an execution-level event (ScheduleEventId 0)
+// after the committed ones, for changes made outside the engine
+// (StopExecution).
+func (s *Service) appendExecutionEvent(ctx context.Context, ref Ref, e *Execution, typ interp.EventType, errName, cause string) error {
+	d, err := json.Marshal(map[string]string{"Error": errName, "Cause": cause})
+	if err != nil {
+		return fmt.Errorf("encode event detail: %w", err)
+	}
+	id := max(e.NextEventID, 1)
+	return s.commitEvents(ctx, ref, e, []Event{{ID: id, Type: string(typ), Time: s.now(), Detail: string(d)}})
+}
+
+// GetExecutionHistory returns up to in.Limit committed history events of an
+// execution of the caller's flow, in EventId order from in.NextToken, and
+// the EventId of the next event as a decimal string ("" on the last page).
+// Events of the step in progress appear once the step is persisted. It
+// returns ResourceError(ErrFlowNotFound), ResourceError(ErrExecutionNotFound),
+// or an ArgumentError when NextToken is past the last event.
+func (s *Service) GetExecutionHistory(ctx context.Context, in HistoryInput) ([]Event, string, error) {
+	account := accountOf(ctx)
+	f, _, err := s.getFlow(ctx, account, in.FlowName)
+	if err != nil {
+		return nil, "", err
+	}
+	ref := Ref{Account: account, FlowID: f.ID, Name: in.ExecutionName}
+	e, err := s.getExecution(ctx, ref, f.Name)
+	if err != nil {
+		return nil, "", err
+	}
+	from := max(in.NextToken, 1)
+	if in.NextToken > 0 && in.NextToken >= max(e.NextEventID, 1) {
+		return nil, "", invalid("NextToken", "NextToken %d names no event of execution %s.", in.NextToken, e.Name)
+	}
+	want := in.Limit + 1 // one more tells whether there is a next page
+	out := make([]Event, 0, min(want, 64))
+	if len(e.Events) == 0 || from < e.Events[0].ID {
+		// Older events live in chunks keyed by their last EventId: start
+		// at the first chunk whose last event is at or after from.
+		after := chunkKey(ref, from-1)
+	chunks:
+		for {
+			items, err := s.store.List(ctx, histPrefix(ref), after, listPage)
+			if err != nil {
+				return nil, "", fmt.Errorf("list history of %q: %w", e.Name, err)
+			}
+			for _, it := range items {
+				var evs []Event
+				if err := json.Unmarshal(it.Value, &evs); err != nil {
+					return nil, "", fmt.Errorf("decode history chunk %q: %w", it.Key, err)
+				}
+				for _, ev := range evs {
+					if ev.ID >= from && (len(e.Events) == 0 || ev.ID < e.Events[0].ID) {
+						out = append(out, ev)
+					}
+				}
+				if len(out) >= want {
+					break chunks
+				}
+				after = it.Key
+			}
+			if len(items) < listPage {
+				break
+			}
+		}
+	}
+	for _, ev := range e.Events {
+		if len(out) >= want {
+			break
+		}
+		if ev.ID >= from {
+			out = append(out, ev)
+		}
+	}
+	if len(out) > in.Limit {
+		return out[:in.Limit], strconv.FormatInt(out[in.Limit].ID, 10), nil
+	}
+	return out, "", nil
+}

@@ -1,0 +1,270 @@
+package execution
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/cloudflow-oss/cloudflow/shared/flow"
+	"github.com/cloudflow-oss/cloudflow/shared/interp"
+)
+
+// stepper is the part of *interp.Engine a durable run needs. An Engine
+// without it (a test fake) is run in one piece with Run, without
+// checkpoints or history.
+type stepper interface {
+	Start(f *flow.Flow, ex interp.Execution) *interp.Machine
+	Resume(f *flow.Flow, ex interp.Execution, cp interp.Checkpoint) (*interp.Machine, error)
+}
+
+// Run-time errors of a runner; they never leave Run.
+var (
+	// errLeaseBusy means another runner holds an unexpired lease.
+	errLeaseBusy = errors.New("execution leased by another runner")
+	// errLeaseLost means the record stopped being ours: stopped, finished,
+	// deleted or taken over after our lease expired.
+	errLeaseLost = errors.New("execution lease lost")
+	// errStopRequested cancels a run on StopExecution.
+	errStopRequested = errors.New("execution stopped")
+)
+
+// leaseHolder is a run's view of its record, shared by the step loop and
+// the lease heartbeat.
+type leaseHolder struct {
+	mu  sync.Mutex
+	cur *Execution
+}
+
+// Run drives one stored execution to its end, one state attempt at a time.
+// It takes the execution's lease (a CompareAndSwap naming this runner and an
+// expiry), so a second runner of the same execution (another process, a
+// duplicated event) returns at once while the lease is live. It resumes from
+// the stored checkpoint when there is one. After every step it persists the
+// checkpoint, the step's history events and a renewed lease in one
+// CompareAndSwap; when that write finds the record stopped, finished,
+// deleted or leased by another runner, the run ends without writing. A
+// heartbeat renews the lease while a long step (a Wait, a slow Task) runs.
+// When the service or ctx is cancelled, the run is abandoned: its lease is
+// released and the record keeps its last checkpoint for Recover. Run
+// returns an error only when the store fails.
+func (s *Service) Run(ctx context.Context, ref Ref) error {
+	key := ref.key()
+	runCtx, cancel := context.WithCancelCause(s.base)
+	defer cancel(nil)
+	stopOuter := context.AfterFunc(ctx, func() { cancel(context.Cause(ctx)) })
+	defer stopOuter()
+	s.mu.Lock()
+	if _, busy := s.running[key]; busy {
+		s.mu.Unlock()
+		return nil // already running in this process
+	}
+	s.running[key] = func() { cancel(errStopRequested) }
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		delete(s.running, key)
+		s.mu.Unlock()
+	}()
+
+	now := s.now()
+	e, err := s.updateExecution(runCtx, ref, "", nil, func(e *Execution) (bool, error) {
+		if e.Status.Terminal() {
+			return false, nil
+		}
+		if e.Lease.heldBy("", now) && e.Lease.Owner != s.runnerID {
+			return false, errLeaseBusy
+		}
+		e.Status = Running
+		e.Lease = Lease{Owner: s.runnerID, Until: now.Add(s.opts.LeaseDuration)}
+		e.NextEventID = max(e.NextEventID, 1)
+		return true, nil
+	})
+	switch {
+	case errors.Is(err, errLeaseBusy), errors.Is(err, ErrExecutionNotFound), err != nil && runCtx.Err() != nil:
+		return nil
+	case err != nil:
+		return err
+	case e.Status.Terminal():
+		return nil
+	}
+	h := &leaseHolder{cur: e}
+	parsed, err := s.parse(e.FlowID, e.FlowName, e.FlowMode, e.FlowDefinition)
+	if err != nil {
+		return s.finishRun(ctx, ref, h, interp.Result{Status: interp.Failed, Error: "FnF.InvalidDefinition", Cause: err.Error()}, nil)
+	}
+	eng, ok := s.opts.Engine.(stepper)
+	if !ok {
+		res := s.opts.Engine.Run(runCtx, parsed, interp.Execution{Name: e.Name, Input: json.RawMessage(e.Input), RoleArn: e.RoleArn})
+		if s.abandoned(ctx, runCtx, res) {
+			return s.release(ctx, ref, h)
+		}
+		return s.finishRun(ctx, ref, h, res, nil)
+	}
+
+	buf := &eventBuffer{}
+	ex := interp.Execution{Name: e.Name, Input: json.RawMessage(e.Input), RoleArn: e.RoleArn, Recorder: buf}
+	var m *interp.Machine
+	if e.Checkpoint != nil {
+		if m, err = eng.Resume(parsed, ex, *e.Checkpoint); err != nil {
+			return s.finishRun(ctx, ref, h, interp.Result{Status: interp.Failed, Error: "FnF.InvalidCheckpoint", Cause: err.Error()}, nil)
+		}
+	} else {
+		m = eng.Start(parsed, ex)
+	}
+	stepCtx := runCtx
+	if d := parsed.Timeout(); d > 0 {
+		left := e.StartedTime.Add(d).Sub(s.opts.Clock.Now())
+		var stop context.CancelFunc
+		stepCtx, stop = context.WithTimeoutCause(runCtx, left, interp.ErrFlowTimeout)
+		defer stop()
+	}
+	beatDone := make(chan struct{})
+	defer close(beatDone)
+	go s.heartbeat(ref, h, beatDone, cancel)
+
+	for {
+		done := m.Step(stepCtx)
+		if errors.Is(context.Cause(runCtx), errLeaseLost) {
+			return nil // another writer owns the record now
+		}
+		if done {
+			if s.abandoned(ctx, runCtx, m.Result()) {
+				return s.release(ctx, ref, h)
+			}
+			return s.finishRun(ctx, ref, h, m.Result(), buf.take())
+		}
+		if runCtx.Err() != nil {
+			return s.release(ctx, ref, h)
+		}
+		cp, err := m.Checkpoint()
+		if err != nil {
+			return fmt.Errorf("checkpoint execution %q: %w", ref.Name, err)
+		}
+		evs := buf.peek()
+		err = s.persist(runCtx, ref, h, func(e *Execution) error {
+			e.Checkpoint = &cp
+			e.Lease.Until = s.now().Add(s.opts.LeaseDuration)
+			return s.commitEvents(runCtx, ref, e, evs)
+		})
+		switch {
+		case errors.Is(err, errLeaseLost):
+			cancel(errLeaseLost)
+			return nil
+		case err != nil && runCtx.Err() != nil:
+			return s.release(ctx, ref, h)
+		case err != nil:
+			return err
+		}
+		buf.take()
+	}
+}
+
+// abandoned reports whether a run ended only because this process is
+// closing (or the runner's ctx ended), not because of the execution itself.
+func (s *Service) abandoned(ctx, runCtx context.Context, res interp.Result) bool {
+	if res.Status != interp.Stopped {
+		return false
+	}
+	return s.base.Err() != nil || ctx.Err() != nil || !errors.Is(context.Cause(runCtx), errStopRequested)
+}
+
+// persist applies change to the record while it is still ours, with
+// CompareAndSwap (re-reading on conflict). It returns errLeaseLost when the
+// record is terminal, gone or leased by another runner.
+func (s *Service) persist(ctx context.Context, ref Ref, h *leaseHolder, change func(e *Execution) error) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	next, err := s.updateExecution(ctx, ref, h.cur.FlowName, h.cur, func(e *Execution) (bool, error) {
+		if e.Status.Terminal() || e.Lease.Owner != s.runnerID {
+			return false, errLeaseLost
+		}
+		return true, change(e)
+	})
+	if errors.Is(err, ErrExecutionNotFound) {
+		return errLeaseLost
+	}
+	if err != nil {
+		return err
+	}
+	h.cur = next
+	return nil
+}
+
+// finishRun writes the run's result and its last events, and clears the
+// checkpoint and the lease. A record no longer ours is left alone.
+func (s *Service) finishRun(ctx context.Context, ref Ref, h *leaseHolder, res interp.Result, evs []Event) error {
+	// A context of its own: the run's may be cancelled by a stop.
+	wctx := context.WithoutCancel(ctx)
+	err := s.persist(wctx, ref, h, func(e *Execution) error {
+		finish(e, res, s.now())
+		e.Checkpoint, e.Lease = nil, Lease{}
+		return s.commitEvents(wctx, ref, e, evs)
+	})
+	if errors.Is(err, errLeaseLost) {
+		return nil
+	}
+	return err
+}
+
+// release gives up the lease of an abandoned run so that the next Recover
+// (in this or another process) resumes it at once from its checkpoint.
+func (s *Service) release(ctx context.Context, ref Ref, h *leaseHolder) error {
+	err := s.persist(context.WithoutCancel(ctx), ref, h, func(e *Execution) error {
+		e.Lease = Lease{}
+		return nil
+	})
+	if errors.Is(err, errLeaseLost) {
+		return nil
+	}
+	return err
+}
+
+// heartbeat renews the lease every third of LeaseDuration until done; when
+// the lease is lost it cancels the run.
+func (s *Service) heartbeat(ref Ref, h *leaseHolder, done <-chan struct{}, cancel context.CancelCauseFunc) {
+	for {
+		select {
+		case <-done:
+			return
+		case <-s.opts.Clock.After(s.opts.LeaseDuration / 3):
+		}
+		err := s.persist(s.base, ref, h, func(e *Execution) error {
+			e.Lease.Until = s.now().Add(s.opts.LeaseDuration)
+			return nil
+		})
+		if errors.Is(err, errLeaseLost) {
+			cancel(errLeaseLost)
+			return
+		}
+	}
+}
+
+// Recover enqueues every execution left Starting or Running, in every
+// account, whose lease is free or expired (a runner that died, a lost
+// event), except those running in this process. They resume from their
+// last checkpoint. It returns how many it enqueued.
+func (s *Service) Recover(ctx context.Context) (int, error) {
+	n := 0
+	now := s.now()
+	err := s.scan(ctx, execRoot, func(e *Execution) error {
+		if e.Status.Terminal() || (e.Lease.heldBy("", now) && e.Lease.Owner != s.runnerID) {
+			return nil
+		}
+		ref := e.ref()
+		s.mu.Lock()
+		_, busy := s.running[ref.key()]
+		s.mu.Unlock()
+		if busy {
+			return nil
+		}
+		if err := s.opts.Enqueuer.Enqueue(ctx, ref); err != nil {
+			return fmt.Errorf("enqueue %s: %w", strings.TrimPrefix(ref.key(), execRoot), err)
+		}
+		n++
+		return nil
+	})
+	return n, err
+}
