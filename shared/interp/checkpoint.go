@@ -85,7 +85,8 @@ func (e *Engine) Resume(f *flow.Flow, ex Execution, cp Checkpoint) (*Machine, er
 		}
 		g = m
 	}
-	m := &Machine{r: &run{opts: &e.opts, flow: f}, start: cp.StartedAt}
+	m := newMachine(e, f)
+	m.start = cp.StartedAt
 	m.init(f, ex, execInput)
 	m.r.global.Store(&g)
 	m.fr.cur, m.fr.input, m.fr.retries, m.fr.retryAt = cp.State, in, cp.RetryCount, cp.RetryAt

@@ -1,6 +1,7 @@
 package interp
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -24,7 +25,9 @@ func New(opts Options) *Engine { return &Engine{opts: opts.withDefaults()} }
 // Timeout passes on the engine's clock or ctx's deadline is exceeded, and
 // Stopped when ctx is cancelled otherwise.
 func (e *Engine) Run(ctx context.Context, f *flow.Flow, ex Execution) Result {
-	m := e.Start(f, ex)
+	m := machinePool.Get().(*Machine)
+	m.pooled = true
+	e.start(m, f, ex)
 	if d := f.Timeout(); d > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeoutCause(ctx, d, ErrFlowTimeout)
@@ -32,7 +35,28 @@ func (e *Engine) Run(ctx context.Context, f *flow.Flow, ex Execution) Result {
 	}
 	for !m.Step(ctx) {
 	}
-	return m.Result()
+	res := m.result
+	m.release()
+	return res
+}
+
+// machinePool recycles the Machines of Engine.Run, which never escape it: a
+// run then allocates only its data.
+var machinePool = sync.Pool{New: func() any { return new(Machine) }}
+
+// maxPooledBuf caps the output scratch buffer a pooled Machine keeps.
+const maxPooledBuf = 16 << 10
+
+// release clears m (so the pool holds no execution data) and returns it to
+// machinePool, keeping a small output scratch buffer.
+func (m *Machine) release() {
+	buf := m.buf
+	if cap(buf) > maxPooledBuf {
+		buf = nil
+	}
+	*m = Machine{}
+	m.buf = buf[:0]
+	machinePool.Put(m)
 }
 
 // run is the state shared by every scope of one execution.
@@ -152,29 +176,58 @@ type Machine struct {
 	start  time.Time
 	done   bool
 	result Result
+	own    run    // storage behind r (one allocation for both)
+	pooled bool   // owned by Engine.Run: buf is scratch, reused across runs
+	buf    []byte // output scratch buffer of a pooled Machine
+}
+
+// newMachine returns a Machine whose run state lives inside it.
+func newMachine(e *Engine, f *flow.Flow) *Machine {
+	m := &Machine{}
+	m.own.opts, m.own.flow = &e.opts, f
+	m.r = &m.own
+	return m
 }
 
 // Start prepares an execution of f without running any state. An input that
 // is not a JSON object (or is too large) makes the Machine finish Failed with
 // FnF.InvalidData at its first Step.
 func (e *Engine) Start(f *flow.Flow, ex Execution) *Machine {
-	m := &Machine{r: &run{opts: &e.opts, flow: f}}
-	m.start = e.opts.Clock.Now()
-	var input any = map[string]any{}
+	m := new(Machine)
+	e.start(m, f, ex)
+	return m
+}
+
+// start prepares m, a zero Machine, as Start describes.
+func (e *Engine) start(m *Machine, f *flow.Flow, ex Execution) {
+	m.own.opts, m.own.flow = &e.opts, f
+	m.r = &m.own
+	// The start time serves the flow Timeout, the history and checkpoints;
+	// a pooled run of a flow without Timeout or recording needs none of them.
+	if !m.pooled || f.Timeout() > 0 || ex.Recorder != nil || e.opts.Recorder != nil {
+		m.start = e.opts.Clock.Now()
+	}
+	var input any
 	var bad *failure
-	if len(ex.Input) > 0 {
+	switch {
+	case len(ex.Input) == 0:
+		input = map[string]any{}
+	case len(ex.Input) > e.opts.MaxPayloadBytes:
+		bad = fail(ErrorInvalidData, "the execution input is larger than %d bytes", e.opts.MaxPayloadBytes)
+	default:
 		v, err := decodeJSON(ex.Input)
 		switch {
 		case err != nil:
 			bad = fail(ErrorInvalidData, "the execution input is not valid JSON: %v", err)
-		case len(ex.Input) > e.opts.MaxPayloadBytes:
-			bad = fail(ErrorInvalidData, "the execution input is larger than %d bytes", e.opts.MaxPayloadBytes)
 		default:
 			if _, ok := v.(map[string]any); !ok {
 				bad = fail(ErrorInvalidData, "the execution input must be a JSON object")
 			}
 			input = v
 		}
+	}
+	if input == nil {
+		input = map[string]any{}
 	}
 	if lf := m.init(f, ex, input); bad == nil {
 		bad = lf
@@ -184,7 +237,6 @@ func (e *Engine) Start(f *flow.Flow, ex Execution) *Machine {
 	} else if m.r.hist != nil {
 		m.r.hist.emit(ExecutionStarted, 0, "", detail{Input: input, has: hasInput})
 	}
-	return m
 }
 
 func (m *Machine) init(f *flow.Flow, ex Execution, input any) *failure {
@@ -223,7 +275,7 @@ func (m *Machine) Step(ctx context.Context) bool {
 	case done && m.r.flow.Legacy() && m.legacyFinish(&out):
 		// legacyFinish applied the flow outputMappings and failed the run.
 	case done:
-		b, err := encodeJSON(make([]byte, 0, outputBufSize), out)
+		b, err := m.encodeOutput(out)
 		if err != nil {
 			m.finish(fail(ErrorInvalidData, "the execution output cannot be encoded: %v", err))
 			break
@@ -235,6 +287,23 @@ func (m *Machine) Step(ctx context.Context) bool {
 		}
 	}
 	return m.done
+}
+
+// encodeOutput encodes the execution output into a slice of its own; a pooled
+// Machine encodes into its scratch buffer and copies the exact bytes out.
+func (m *Machine) encodeOutput(out any) ([]byte, error) {
+	if !m.pooled {
+		return encodeJSON(make([]byte, 0, outputBufSize), out)
+	}
+	if m.buf == nil {
+		m.buf = make([]byte, 0, outputBufSize)
+	}
+	b, err := encodeJSON(m.buf[:0], out)
+	if err != nil {
+		return nil, err
+	}
+	m.buf = b[:0]
+	return bytes.Clone(b), nil
 }
 
 func (m *Machine) finish(f *failure) {
