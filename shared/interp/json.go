@@ -22,7 +22,7 @@ var errJSON = errors.New("invalid JSON")
 const maxJSONDepth = 1000
 
 func decodeJSON(b []byte) (any, error) {
-	d := jsonDecoder{b: b}
+	d := jsonDecoder{b: b, s: string(b)}
 	d.ws()
 	v, err := d.value(0)
 	if err != nil {
@@ -37,6 +37,10 @@ func decodeJSON(b []byte) (any, error) {
 
 type jsonDecoder struct {
 	b []byte
+	// s is b as one string: keys and strings without escapes are substrings
+	// of it, so a document costs one string allocation, not one per string.
+	// They keep s alive as long as any of them is (at most the input size).
+	s string
 	i int
 }
 
@@ -204,12 +208,12 @@ func (d *jsonDecoder) str() (string, error) {
 		c := d.b[d.i]
 		switch {
 		case c == '"':
-			s := d.b[start:d.i]
+			s := d.s[start:d.i]
 			d.i++
-			if !utf8.Valid(s) {
-				return string([]rune(string(s))), nil // invalid bytes become U+FFFD, like encoding/json
+			if !utf8.ValidString(s) {
+				return string([]rune(s)), nil // invalid bytes become U+FFFD, like encoding/json
 			}
-			return string(s), nil
+			return s, nil
 		case c == '\\':
 			return d.strSlow(start)
 		case c < 0x20:
