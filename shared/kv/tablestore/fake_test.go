@@ -12,6 +12,7 @@ import (
 
 	ots "github.com/aliyun/aliyun-tablestore-go-sdk/tablestore"
 	"github.com/aliyun/aliyun-tablestore-go-sdk/tablestore/otsprotocol"
+	//lint:ignore SA1019 otsprotocol is generated for the APIv1 package the SDK itself uses
 	"github.com/golang/protobuf/proto"
 
 	"github.com/cloudflow-oss/cloudflow/shared/kv"
