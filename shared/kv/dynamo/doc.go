@@ -23,7 +23,9 @@
 // service's keys are ASCII and read back unchanged in the console. Because a
 // non-ASCII byte takes two bytes encoded and a sort key holds at most 1024
 // bytes, a key whose encoding is longer than MaxSortKeySize fails with
-// kv.ErrInvalidKey.
+// kv.ErrInvalidKey. An item holds at most MaxItemSize (400 KB) including
+// the key twice, so a value that does not fit fails with ErrValueTooLarge
+// before any request.
 //
 // # Listing
 //

@@ -24,7 +24,7 @@ func Example() {
 		fmt.Println(err)
 		return
 	}
-	defer s.Close()
+	defer func() { _ = s.Close() }()
 
 	it, err := s.PutIfAbsent(ctx, "exec/123/flow-1/run-1", []byte(`{"status":"Running"}`))
 	if errors.Is(err, kv.ErrConditionFailed) {

@@ -40,6 +40,28 @@ const (
 	MaxSortKeySize = 1024
 )
 
+// MaxItemSize is DynamoDB's limit on one item: the lengths of its attribute
+// names and values.
+const MaxItemSize = 400 * 1024
+
+// maxNumberSize bounds the stored size of the version Number (DynamoDB counts
+// about one byte per two significant digits plus one).
+const maxNumberSize = 21
+
+// maxValueSize is the largest value that fits in one item with key k.
+func maxValueSize(k itemKey) int {
+	return MaxItemSize - len(AttrPartitionKey) - len(k.pk) - len(AttrSortKey) - len(k.sk) -
+		len(AttrVersion) - maxNumberSize - len(AttrValue)
+}
+
+// checkValue reports whether value fits in the item of key k.
+func checkValue(k itemKey, value []byte) error {
+	if limit := maxValueSize(k); len(value) > limit {
+		return fmt.Errorf("%w: value is %d bytes, limit %d for this key", ErrValueTooLarge, len(value), limit)
+	}
+	return nil
+}
+
 // escapeEnd is one past the largest rune encodeKey produces (U+00FF); an
 // encoded prefix followed by it bounds every encoded key with that prefix.
 const escapeEnd = "\u0100"

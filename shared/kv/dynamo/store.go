@@ -16,6 +16,11 @@ import (
 	"github.com/cloudflow-oss/cloudflow/shared/kv"
 )
 
+// ErrValueTooLarge means a value does not fit in one DynamoDB item
+// (MaxItemSize, minus the key and the other attributes). PutIfAbsent and
+// CompareAndSwap return it, wrapped, without sending a request.
+var ErrValueTooLarge = errors.New("dynamo: value too large")
+
 // maxRounds bounds the internal retries of a conditional write whose
 // follow-up read saw the item change again (deleted, recreated) in between.
 const maxRounds = 10
@@ -151,11 +156,14 @@ func (s *Store) get(ctx context.Context, k itemKey) (kv.Item, error) {
 // returns the existing item together with kv.ErrConditionFailed: from the
 // condition failure itself where the server supports
 // ReturnValuesOnConditionCheckFailure, else from a consistent GetItem. It
-// also returns kv.ErrInvalidKey, kv.ErrClosed, the context's error or a
+// also returns ErrValueTooLarge, kv.ErrInvalidKey, kv.ErrClosed, the context's error or a
 // DynamoDB error.
 func (s *Store) PutIfAbsent(ctx context.Context, key string, value []byte) (kv.Item, error) {
 	k, err := s.begin(ctx, key)
 	if err != nil {
+		return kv.Item{}, err
+	}
+	if err := checkValue(k, value); err != nil {
 		return kv.Item{}, err
 	}
 	for range maxRounds {
@@ -196,10 +204,14 @@ func (s *Store) PutIfAbsent(ctx context.Context, key string, value []byte) (kv.I
 // replaced) and returns the new item with the version incremented. It
 // returns kv.ErrNotFound if key does not exist and the current item together
 // with kv.ErrConditionFailed if the version differs. It also returns
-// kv.ErrInvalidKey, kv.ErrClosed, the context's error or a DynamoDB error.
+// ErrValueTooLarge, kv.ErrInvalidKey, kv.ErrClosed, the context's error or a
+// DynamoDB error.
 func (s *Store) CompareAndSwap(ctx context.Context, key string, version int64, value []byte) (kv.Item, error) {
 	k, err := s.begin(ctx, key)
 	if err != nil {
+		return kv.Item{}, err
+	}
+	if err := checkValue(k, value); err != nil {
 		return kv.Item{}, err
 	}
 	for range maxRounds {

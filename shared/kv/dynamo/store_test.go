@@ -2,6 +2,7 @@ package dynamo_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"slices"
@@ -298,6 +299,40 @@ func TestStore_CloseKeepsTable(t *testing.T) {
 		it, err := b.Get(context.Background(), "k")
 		if err != nil || string(it.Value) != "v" || it.Version != 1 {
 			t.Fatalf("other store Get = %+v, %v; want {k v 1}", it, err)
+		}
+	})
+}
+
+// TestStore_ValueSize stores the largest value that fits beside a long key
+// (the server accepts it, so the limit is not too generous) and rejects one
+// byte more before sending anything.
+func TestStore_ValueSize(t *testing.T) {
+	forEachServer(t, func(t *testing.T, client *dynamodb.Client) {
+		s := openStore(t, client)
+		ctx := context.Background()
+		key := "exec/" + strings.Repeat("a", 300) + "/" + strings.Repeat("f", 300) + "/run"
+		limit := dynamo.MaxValueSize(key)
+		// The key is stored twice: whole in sk, its first 307 bytes in pk.
+		if most := dynamo.MaxItemSize - len(key) - 307; limit <= 0 || limit > most {
+			t.Fatalf("MaxValueSize(%d-byte key) = %d, want positive and at most %d", len(key), limit, most)
+		}
+		big := make([]byte, limit+1)
+		if _, err := s.PutIfAbsent(ctx, key, big); !errors.Is(err, dynamo.ErrValueTooLarge) {
+			t.Fatalf("PutIfAbsent(%d bytes) error = %v, want %v", len(big), err, dynamo.ErrValueTooLarge)
+		}
+		it, err := s.PutIfAbsent(ctx, key, big[:limit])
+		if err != nil {
+			t.Fatalf("PutIfAbsent(%d bytes, the limit): %v", limit, err)
+		}
+		if _, err := s.CompareAndSwap(ctx, key, it.Version, big); !errors.Is(err, dynamo.ErrValueTooLarge) {
+			t.Fatalf("CompareAndSwap(%d bytes) error = %v, want %v", len(big), err, dynamo.ErrValueTooLarge)
+		}
+		if _, err := s.CompareAndSwap(ctx, key, 1, big[:limit]); err != nil {
+			t.Fatalf("CompareAndSwap(%d bytes, the limit): %v", limit, err)
+		}
+		got, err := s.Get(ctx, key)
+		if err != nil || len(got.Value) != limit || got.Version != 2 {
+			t.Fatalf("Get = %d bytes v%d, %v; want %d bytes v2", len(got.Value), got.Version, err, limit)
 		}
 	})
 }

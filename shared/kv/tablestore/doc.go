@@ -12,7 +12,8 @@
 // Keys are arbitrary bytes, so pk holds the same order- and prefix-keeping
 // encoding as package dynamo: ASCII unchanged, bytes 0x80-0xFF as the runes
 // U+0080-U+00FF; a key longer than MaxKeyColumnSize bytes once encoded fails
-// with kv.ErrInvalidKey. Tablestore keeps rows sorted by primary key across
+// with kv.ErrInvalidKey, and a value longer than MaxValueSize (2 MiB, the
+// column limit) with ErrValueTooLarge. Tablestore keeps rows sorted by primary key across
 // the whole table, so unlike DynamoDB one column suffices: List for any
 // prefix is one GetRange over [max(prefix, after), prefix + U+0100), paged
 // by NextStartPrimaryKey, with no scan. Tablestore's TTL is table-wide, so

@@ -239,6 +239,14 @@ func TestStore_NoRequest(t *testing.T) {
 			_, err := s.CompareAndSwap(ctx, strings.Repeat("k", kv.MaxKeySize+1), 1, nil)
 			return err
 		}, kv.ErrInvalidKey},
+		{"PutIfAbsent value too large", func() error {
+			_, err := s.PutIfAbsent(ctx, "k", make([]byte, MaxValueSize+1))
+			return err
+		}, ErrValueTooLarge},
+		{"CompareAndSwap value too large", func() error {
+			_, err := s.CompareAndSwap(ctx, "k", 1, make([]byte, MaxValueSize+1))
+			return err
+		}, ErrValueTooLarge},
 		{"Delete key too long encoded", func() error { return s.Delete(ctx, strings.Repeat("\xff", 600), 0) }, kv.ErrInvalidKey},
 	}
 	for _, tc := range tests {

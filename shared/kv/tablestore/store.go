@@ -19,6 +19,21 @@ const (
 	codeObjectNotExist     = "OTSObjectNotExist"
 )
 
+// MaxValueSize is Tablestore's limit on one attribute column value (2 MiB).
+const MaxValueSize = 2 << 20
+
+// ErrValueTooLarge means a value is longer than MaxValueSize. PutIfAbsent and
+// CompareAndSwap return it, wrapped, without sending a request.
+var ErrValueTooLarge = errors.New("tablestore: value too large")
+
+// checkValue reports whether value fits in one column.
+func checkValue(value []byte) error {
+	if len(value) > MaxValueSize {
+		return fmt.Errorf("%w: value is %d bytes, limit %d", ErrValueTooLarge, len(value), MaxValueSize)
+	}
+	return nil
+}
+
 // maxRounds bounds the internal retries of a conditional write whose
 // follow-up read saw the row change again (deleted, recreated) in between.
 const maxRounds = 10
@@ -161,11 +176,14 @@ func (s *Store) get(enc string) (kv.Item, error) {
 // PutIfAbsent creates key with value and Version 1 (PutRow expecting the row
 // not to exist). If key already exists it writes nothing and returns the
 // existing item, read back with GetRow, together with kv.ErrConditionFailed.
-// It also returns kv.ErrInvalidKey, kv.ErrClosed, the context's error or a
+// It also returns ErrValueTooLarge, kv.ErrInvalidKey, kv.ErrClosed, the context's error or a
 // Tablestore error.
 func (s *Store) PutIfAbsent(ctx context.Context, key string, value []byte) (kv.Item, error) {
 	enc, err := s.begin(ctx, key)
 	if err != nil {
+		return kv.Item{}, err
+	}
+	if err := checkValue(value); err != nil {
 		return kv.Item{}, err
 	}
 	for range maxRounds {
@@ -195,10 +213,14 @@ func (s *Store) PutIfAbsent(ctx context.Context, key string, value []byte) (kv.I
 // returns the new item with the version incremented. It returns
 // kv.ErrNotFound if key does not exist and the current item together with
 // kv.ErrConditionFailed if the version differs. It also returns
-// kv.ErrInvalidKey, kv.ErrClosed, the context's error or a Tablestore error.
+// ErrValueTooLarge, kv.ErrInvalidKey, kv.ErrClosed, the context's error or a
+// Tablestore error.
 func (s *Store) CompareAndSwap(ctx context.Context, key string, version int64, value []byte) (kv.Item, error) {
 	enc, err := s.begin(ctx, key)
 	if err != nil {
+		return kv.Item{}, err
+	}
+	if err := checkValue(value); err != nil {
 		return kv.Item{}, err
 	}
 	for range maxRounds {
