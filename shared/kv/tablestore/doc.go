@@ -11,14 +11,16 @@
 // columns val (Binary, absent when the value is empty) and ver (Integer).
 // Keys are arbitrary bytes, so pk holds the same order- and prefix-keeping
 // encoding as package dynamo: ASCII unchanged, bytes 0x80-0xFF as the runes
-// U+0080-U+00FF; a key longer than MaxKeyColumnSize bytes once encoded fails
+// U+0080-U+00FF. A key longer than MaxKeyColumnSize bytes once encoded fails
 // with kv.ErrInvalidKey, and a value longer than MaxValueSize (2 MiB, the
-// column limit) with ErrValueTooLarge. Tablestore keeps rows sorted by primary key across
-// the whole table, so unlike DynamoDB one column suffices: List for any
-// prefix is one GetRange over [max(prefix, after), prefix + U+0100), paged
-// by NextStartPrimaryKey, with no scan. Tablestore's TTL is table-wide, so
-// CreateTable keeps data forever and the column name expiresAt is reserved
-// for per-item expiry checked on read.
+// column limit) with ErrValueTooLarge.
+//
+// Tablestore keeps rows sorted by primary key across the whole table, so
+// unlike DynamoDB one key column suffices: List for any prefix is one
+// GetRange over [max(prefix, after), prefix + U+0100), paged by
+// NextStartPrimaryKey, with no scan. Tablestore's TTL is table-wide, so
+// CreateTable keeps data forever; the column name expiresAt is reserved for
+// a per-item expiry, which the store neither writes nor checks yet.
 //
 // # Conditional writes
 //
