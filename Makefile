@@ -11,7 +11,7 @@ FC_GOARCH   ?= amd64
 BUILD_FLAGS := -tags lambda.norpc -trimpath -ldflags "-s -w"
 ARTIFACTS_DIR ?= .aws-sam/manual
 
-.PHONY: fc-build quickstart local test build-CreateFlowFunction fc-build-createflow build-DescribeFlowFunction fc-build-describeflow build-UpdateFlowFunction fc-build-updateflow build-DeleteFlowFunction fc-build-deleteflow build-ListFlowsFunction fc-build-listflows build-StartExecutionFunction fc-build-startexecution build-StartSyncExecutionFunction fc-build-startsyncexecution build-DescribeExecutionFunction fc-build-describeexecution build-StopExecutionFunction fc-build-stopexecution build-ListExecutionsFunction fc-build-listexecutions
+.PHONY: fc-build quickstart local test build-CreateFlowFunction fc-build-createflow build-DescribeFlowFunction fc-build-describeflow build-UpdateFlowFunction fc-build-updateflow build-DeleteFlowFunction fc-build-deleteflow build-ListFlowsFunction fc-build-listflows build-StartExecutionFunction fc-build-startexecution build-StartSyncExecutionFunction fc-build-startsyncexecution build-DescribeExecutionFunction fc-build-describeexecution build-StopExecutionFunction fc-build-stopexecution build-ListExecutionsFunction fc-build-listexecutions build-GetExecutionHistoryFunction fc-build-getexecutionhistory
 
 # --- AWS SAM (BuildMethod: makefile): one target per function LogicalId.
 build-CreateFlowFunction:
@@ -44,8 +44,11 @@ build-StopExecutionFunction:
 build-ListExecutionsFunction:
 	GOOS=linux GOARCH=$(GOARCH) CGO_ENABLED=0 $(GO) build $(BUILD_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/listexecutions
 
+build-GetExecutionHistoryFunction:
+	GOOS=linux GOARCH=$(GOARCH) CGO_ENABLED=0 $(GO) build $(BUILD_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/getexecutionhistory
+
 # --- Serverless Devs (s.yaml pre-deploy): dist/<op>/bootstrap for the FC custom runtime.
-fc-build: fc-build-createflow fc-build-describeflow fc-build-updateflow fc-build-deleteflow fc-build-listflows fc-build-startexecution fc-build-startsyncexecution fc-build-describeexecution fc-build-stopexecution fc-build-listexecutions
+fc-build: fc-build-createflow fc-build-describeflow fc-build-updateflow fc-build-deleteflow fc-build-listflows fc-build-startexecution fc-build-startsyncexecution fc-build-describeexecution fc-build-stopexecution fc-build-listexecutions fc-build-getexecutionhistory
 
 fc-build-createflow:
 	GOOS=linux GOARCH=$(FC_GOARCH) CGO_ENABLED=0 $(GO) build $(BUILD_FLAGS) -o dist/createflow/bootstrap ./functions/createflow
@@ -76,6 +79,9 @@ fc-build-stopexecution:
 
 fc-build-listexecutions:
 	GOOS=linux GOARCH=$(FC_GOARCH) CGO_ENABLED=0 $(GO) build $(BUILD_FLAGS) -o dist/listexecutions/bootstrap ./functions/listexecutions
+
+fc-build-getexecutionhistory:
+	GOOS=linux GOARCH=$(FC_GOARCH) CGO_ENABLED=0 $(GO) build $(BUILD_FLAGS) -o dist/getexecutionhistory/bootstrap ./functions/getexecutionhistory
 
 # --- Local use.
 quickstart:

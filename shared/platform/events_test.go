@@ -198,6 +198,23 @@ var opChecks = map[string]check{
 		field(t, b, "Name", "exec1")
 		field(t, b, "Status", "Stopped")
 	},
+	"getexecutionhistory": func(t *testing.T, _ Service, b map[string]any) {
+		// exec1 may not have persisted its first step yet: the committed
+		// history is empty or starts with ExecutionStarted, numbered from 1.
+		evs, ok := b["Events"].([]any)
+		if !ok {
+			t.Fatalf("Events = %v, want a list", b["Events"])
+		}
+		for i, ev := range evs {
+			m, _ := ev.(map[string]any)
+			if id, _ := m["EventId"].(float64); int(id) != i+1 {
+				t.Errorf("Events[%d].EventId = %v, want %d", i, m["EventId"], i+1)
+			}
+			if i == 0 && m["Type"] != "ExecutionStarted" {
+				t.Errorf("Events[0].Type = %v, want ExecutionStarted", m["Type"])
+			}
+		}
+	},
 	"listexecutions": func(t *testing.T, _ Service, b map[string]any) {
 		if got := names(t, b, "Executions"); !slices.Contains(got, "exec1") {
 			t.Errorf("Executions = %q, want exec1", got)
