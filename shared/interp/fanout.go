@@ -6,13 +6,39 @@ import (
 	"sync/atomic"
 )
 
+// fanSize describes the JSON object a fan-out builds from its results, so
+// that fanOut can keep a running total of its encoded size: base is the size
+// of the object without results, entry(i) what result i adds besides its own
+// encoding (key, separators).
+type fanSize struct {
+	what  string // names the object in the error, e.g. "Map output"
+	limit int    // 0 = MaxPayloadBytes
+	base  int
+	entry func(i int) int
+}
+
 // fanOut runs fn for indexes 0..n-1 on at most conc goroutines and collects
 // the results in index order. The first failure cancels the others at their
 // next step boundary; the reported failure is the one with the lowest index
 // among those not caused by that cancellation (Project decision 19).
-func (r *run) fanOut(ctx context.Context, n, conc int, fn func(ctx context.Context, i int, fr *frame) (any, *failure)) ([]any, *failure) {
+//
+// fanOut also adds up the encoded size of the results as they arrive (per
+// sz): once the object they make would exceed the limit it cancels the
+// remaining work and fails with FnF.InvalidData, so a Map of many large
+// iteration outputs never holds much more than the limit (an iteration's own
+// failure, when there is one, is still the one reported). When fanOut
+// succeeds, the object's size is within the limit and need not be walked
+// again.
+func (r *run) fanOut(ctx context.Context, n, conc int, sz fanSize, fn func(ctx context.Context, i int, fr *frame) (any, *failure)) ([]any, *failure) {
 	out := make([]any, n)
+	limit := sz.limit
+	if limit <= 0 {
+		limit = r.opts.MaxPayloadBytes
+	}
 	if n == 0 {
+		if sz.base > limit {
+			return nil, sizeFailure(sz.what, limit, sz.base)
+		}
 		return out, nil
 	}
 	cctx, cancel := context.WithCancel(ctx)
@@ -20,6 +46,9 @@ func (r *run) fanOut(ctx context.Context, n, conc int, fn func(ctx context.Conte
 	fails := make([]*failure, n)
 	var next atomic.Int64
 	var failed atomic.Bool
+	var total atomic.Int64
+	total.Store(int64(sz.base))
+	var sizeFail atomic.Pointer[failure]
 	work := func(fr *frame) {
 		for {
 			i := int(next.Add(1) - 1)
@@ -29,6 +58,15 @@ func (r *run) fanOut(ctx context.Context, n, conc int, fn func(ctx context.Conte
 			v, f := fn(cctx, i, fr)
 			if f != nil {
 				fails[i] = f
+				failed.Store(true)
+				cancel()
+				return
+			}
+			// The walk stops early past what is left of the limit.
+			left := limit - int(total.Load())
+			add, _ := jsonSize(v, max(left, 0))
+			if t := total.Add(int64(add + sz.entry(i))); t > int64(limit) {
+				sizeFail.CompareAndSwap(nil, sizeFailure(sz.what, limit, int(t)))
 				failed.Store(true)
 				cancel()
 				return
@@ -65,8 +103,15 @@ func (r *run) fanOut(ctx context.Context, n, conc int, fn func(ctx context.Conte
 			first = f
 		}
 	}
+	if sf := sizeFail.Load(); sf != nil {
+		return nil, sf
+	}
 	if first != nil {
 		return nil, first
 	}
 	return out, nil
+}
+
+func sizeFailure(what string, limit, atLeast int) *failure {
+	return fail(ErrorInvalidData, "the %s is larger than %d bytes (at least %d)", what, limit, atLeast)
 }

@@ -235,10 +235,17 @@ func (r *run) legacyChoice(ctx context.Context, fr *frame, st *flow.State, in an
 	return next, out, nil
 }
 
+// The $local array of a legacy parallel or foreach step counts toward the
+// step's 32 KiB (legacyCheckSize), so fanOut stops once it alone is larger.
+var (
+	legacyParallelSize = fanSize{what: "parallel step $local", limit: flow.LegacyMaxDataBytes, base: len(`[]`), entry: func(i int) int { return min(i, 1) }}
+	legacyForeachSize  = fanSize{what: "foreach step $local", limit: flow.LegacyMaxDataBytes, base: len(`[]`), entry: func(i int) int { return min(i, 1) }}
+)
+
 // legacyParallel runs every branch on the step input; $local is the array of
 // branch results.
 func (r *run) legacyParallel(ctx context.Context, parent *frame, st *flow.State, in any) (any, *failure) {
-	outs, f := r.fanOut(ctx, len(st.Branches), len(st.Branches), func(ctx context.Context, i int, fr *frame) (any, *failure) {
+	outs, f := r.fanOut(ctx, len(st.Branches), len(st.Branches), legacyParallelSize, func(ctx context.Context, i int, fr *frame) (any, *failure) {
 		r.initLegacyFrame(fr, st.Branches[i], in, parent.noGlobal)
 		if r.hist != nil {
 			if _, ok := r.hist.emit(BranchEntered, parent.entered, st.Name, detail{Input: in, Index: i, has: hasInput | hasIndex}); !ok {
@@ -274,7 +281,7 @@ func (r *run) legacyForeach(ctx context.Context, parent *frame, st *flow.State, 
 	if !ok {
 		return nil, fail(ErrorExpression, "collection %q yielded %s, not an array", lg.Collection.Source(), typeName(v))
 	}
-	outs, f := r.fanOut(ctx, len(items), st.MaxConcurrency, func(ctx context.Context, i int, fr *frame) (any, *failure) {
+	outs, f := r.fanOut(ctx, len(items), st.MaxConcurrency, legacyForeachSize, func(ctx context.Context, i int, fr *frame) (any, *failure) {
 		input := make(map[string]any, len(in)+2)
 		for k, x := range in {
 			input[k] = x

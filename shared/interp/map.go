@@ -32,7 +32,7 @@ func (r *run) runMap(ctx context.Context, parent *frame, st *flow.State, in any)
 		conc = min(conc, r.opts.MaxInlineMapConcurrency)
 	}
 	parentCur := parent.ctx.Current
-	outs, f := r.fanOut(ctx, len(items), conc, func(ctx context.Context, i int, fr *frame) (any, *failure) {
+	outs, f := r.fanOut(ctx, len(items), conc, mapSize, func(ctx context.Context, i int, fr *frame) (any, *failure) {
 		var input any = items[i]
 		if st.ItemConstructor != nil {
 			r.initFrame(fr, st.Processor, nil)
@@ -72,3 +72,7 @@ func (r *run) runMap(ctx context.Context, parent *frame, st *flow.State, in any)
 	}
 	return map[string]any{"Items": outs}, nil
 }
+
+// mapSize sizes {"Items":[o0,o1,...]}: a comma before every output but the
+// first.
+var mapSize = fanSize{what: "Map output", base: len(`{"Items":[]}`), entry: func(i int) int { return min(i, 1) }}

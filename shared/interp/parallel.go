@@ -21,7 +21,7 @@ var branchKeys = func() []string {
 // other branches and fails the state. The whole Parallel runs inside one
 // Machine.Step.
 func (r *run) runParallel(ctx context.Context, parent *frame, st *flow.State, in any) (any, *failure) {
-	outs, f := r.fanOut(ctx, len(st.Branches), len(st.Branches), func(ctx context.Context, i int, fr *frame) (any, *failure) {
+	outs, f := r.fanOut(ctx, len(st.Branches), len(st.Branches), parallelSize, func(ctx context.Context, i int, fr *frame) (any, *failure) {
 		r.initFrame(fr, st.Branches[i], in)
 		fr.noGlobal = parent.noGlobal
 		if r.hist != nil {
@@ -46,6 +46,10 @@ func (r *run) runParallel(ctx context.Context, parent *frame, st *flow.State, in
 	}
 	return m, nil
 }
+
+// parallelSize sizes {"Branch0":o0,"Branch1":o1,...}: per output its quoted
+// key, a colon and a comma before every output but the first.
+var parallelSize = fanSize{what: "Parallel output", base: len(`{}`), entry: func(i int) int { return len(branchKey(i)) + 3 + min(i, 1) }}
 
 func branchKey(i int) string {
 	if i < len(branchKeys) {

@@ -35,7 +35,7 @@ func size(v any, limit, n int) int {
 		return n + len(strconv.AppendInt(buf[:0], int64(t), 10))
 	case float64:
 		var buf [32]byte
-		return n + len(strconv.AppendFloat(buf[:0], t, 'g', -1, 64))
+		return n + len(appendFloat(buf[:0], t))
 	case []any:
 		n += 2
 		if len(t) > 1 {

@@ -169,8 +169,10 @@ func (r *run) attempt(ctx context.Context, fr *frame, st *flow.State) (any, int,
 		raw, f = r.runTask(ctx, fr, st, in)
 	case flow.Parallel:
 		raw, f = r.runParallel(ctx, fr, st, in)
+		fresh = false // fanOut kept the object within the limit: no second walk
 	case flow.Map:
 		raw, f = r.runMap(ctx, fr, st, in)
+		fresh = false // as for Parallel
 	default:
 		f = fail(ErrorInvalidData, "state %q has an unknown type", st.Name)
 	}
