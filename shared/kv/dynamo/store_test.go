@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"slices"
 	"strings"
@@ -334,5 +335,66 @@ func TestStore_ValueSize(t *testing.T) {
 		if err != nil || len(got.Value) != limit || got.Version != 2 {
 			t.Fatalf("Get = %d bytes v%d, %v; want %d bytes v2", len(got.Value), got.Version, err, limit)
 		}
+	})
+}
+
+// TestStore_List_QueryRandom compares List with a sorted model for prefixes
+// that fix a partition, so the Query path (sort-key ranges over escaped
+// bytes) is checked the way kvtest's List_Random checks the Scan path.
+func TestStore_List_QueryRandom(t *testing.T) {
+	seed := uint64(time.Now().UnixNano())
+	t.Logf("seed %d", seed)
+	forEachServer(t, func(t *testing.T, client *dynamodb.Client) {
+		s := openStore(t, client)
+		rng := rand.New(rand.NewPCG(seed, 3))
+		word := func(n int) string {
+			var b strings.Builder
+			for n = rng.IntN(n + 1); n > 0; n-- {
+				b.WriteByte("ab/\xff\x7f"[rng.IntN(5)])
+			}
+			return b.String()
+		}
+		model := map[string]bool{}
+		for range 80 {
+			// Mostly in partition "p/q/", some in neighbouring partitions.
+			k := []string{"p/q/", "p/q/", "p/q/", "p/qa/", "p/\xff/", "p/"}[rng.IntN(6)] + word(4)
+			model[k] = true
+		}
+		var keys []string
+		for k := range model {
+			keys = append(keys, k)
+		}
+		putAll(t, s, keys, 3)
+		slices.Sort(keys)
+		nonEmpty := 0
+		for range 150 {
+			prefix := "p/q/" + word(2)
+			after := []string{"", prefix + word(3), "p/q/" + word(3), "p/" + word(3)}[rng.IntN(4)]
+			limit := rng.IntN(6) - 1
+			var want []string
+			for _, k := range keys {
+				if strings.HasPrefix(k, prefix) && k > after && (limit <= 0 || len(want) < limit) {
+					want = append(want, k)
+				}
+			}
+			items, err := s.List(context.Background(), prefix, after, limit)
+			if err != nil {
+				t.Fatalf("seed %d: List(%q, %q, %d): %v", seed, prefix, after, limit, err)
+			}
+			var got []string
+			for _, it := range items {
+				got = append(got, it.Key)
+			}
+			if !slices.Equal(got, want) {
+				t.Fatalf("seed %d: List(%q, %q, %d) = %q, want %q", seed, prefix, after, limit, got, want)
+			}
+			if len(want) > 0 {
+				nonEmpty++
+			}
+		}
+		if nonEmpty < 30 {
+			t.Fatalf("seed %d: only %d of 150 queries expected items; the test would prove little", seed, nonEmpty)
+		}
+		t.Logf("%d of 150 queries returned items", nonEmpty)
 	})
 }
