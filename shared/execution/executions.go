@@ -93,9 +93,9 @@ func (s *Service) StartExecution(ctx context.Context, in StartInput) (*Execution
 		Environment: f.Environment, Input: in.Input, Status: Starting, StartedTime: s.now(),
 		CallbackFnFTaskToken: in.CallbackFnFTaskToken, Qualifier: in.Qualifier, NextEventID: 1,
 	}
-	val, err := json.Marshal(e)
+	val, err := encodeExecution(e)
 	if err != nil {
-		return nil, fmt.Errorf("encode execution %q: %w", name, err)
+		return nil, err
 	}
 	it, err := s.store.PutIfAbsent(ctx, e.ref().key(), val)
 	if errors.Is(err, kv.ErrConditionFailed) {

@@ -32,9 +32,6 @@ type HistoryInput struct {
 	NextToken     int64 // EventId of the first event to return; 0 means the first
 }
 
-// eventOverhead approximates the stored size of an event without its detail.
-const eventOverhead = 96
-
 // eventBuffer is the per-run interp.Recorder: it collects the events of the
 // step in progress until the runner commits them.
 type eventBuffer struct {
@@ -81,30 +78,33 @@ func chunkKey(ref Ref, lastID int64) string {
 // already exists was written by another runner from the same committed
 // events, so losing that race is success.
 func (s *Service) commitEvents(ctx context.Context, ref Ref, e *Execution, evs []Event) error {
-	if len(e.Events) > 0 && eventsSize(e.Events) >= s.opts.HistorySpillBytes {
-		val, err := json.Marshal(e.Events)
-		if err != nil {
-			return fmt.Errorf("encode history of %q: %w", ref.Name, err)
-		}
-		_, err = s.store.PutIfAbsent(ctx, chunkKey(ref, e.Events[len(e.Events)-1].ID), val)
+	if len(e.Events) > 0 && len(e.Events) >= s.opts.HistorySpillBytes {
+		// The held events end just before NextEventID.
+		_, err := s.store.PutIfAbsent(ctx, chunkKey(ref, e.NextEventID-1), e.Events)
 		if err != nil && !errors.Is(err, kv.ErrConditionFailed) {
 			return fmt.Errorf("store history of %q: %w", ref.Name, err)
 		}
 		e.Events = nil
 	}
-	if len(evs) > 0 {
-		e.Events = append(e.Events[:len(e.Events):len(e.Events)], evs...)
-		e.NextEventID = evs[len(evs)-1].ID + 1
+	if len(evs) == 0 {
+		return nil
 	}
+	enc, err := json.Marshal(evs)
+	if err != nil {
+		return fmt.Errorf("encode history of %q: %w", ref.Name, err)
+	}
+	if len(e.Events) == 0 {
+		e.Events = enc
+	} else {
+		// [old...] + [new...] = [old...,new...]; a fresh slice, since e
+		// shares its bytes with the record it was copied from.
+		joined := make([]byte, 0, len(e.Events)+len(enc))
+		joined = append(joined, e.Events[:len(e.Events)-1]...)
+		joined = append(joined, ',')
+		e.Events = append(joined, enc[1:]...)
+	}
+	e.NextEventID = evs[len(evs)-1].ID + 1
 	return nil
-}
-
-func eventsSize(evs []Event) int {
-	n := 0
-	for i := range evs {
-		n += eventOverhead + len(evs[i].Detail) + len(evs[i].StepName)
-	}
-	return n
 }
 
 // appendExecutionEvent adds an execution-level event (ScheduleEventId 0)
@@ -136,13 +136,19 @@ func (s *Service) GetExecutionHistory(ctx context.Context, in HistoryInput) ([]E
 	if err != nil {
 		return nil, "", err
 	}
+	var held []Event
+	if len(e.Events) > 0 {
+		if err := json.Unmarshal(e.Events, &held); err != nil {
+			return nil, "", fmt.Errorf("decode history of %q: %w", e.Name, err)
+		}
+	}
 	from := max(in.NextToken, 1)
 	if in.NextToken > 0 && in.NextToken >= max(e.NextEventID, 1) {
 		return nil, "", invalid("NextToken", "NextToken %d names no event of execution %s.", in.NextToken, e.Name)
 	}
 	want := in.Limit + 1 // one more tells whether there is a next page
 	out := make([]Event, 0, min(want, 64))
-	if len(e.Events) == 0 || from < e.Events[0].ID {
+	if len(held) == 0 || from < held[0].ID {
 		// Older events live in chunks keyed by their last EventId: start
 		// at the first chunk whose last event is at or after from.
 		after := chunkKey(ref, from-1)
@@ -158,7 +164,7 @@ func (s *Service) GetExecutionHistory(ctx context.Context, in HistoryInput) ([]E
 					return nil, "", fmt.Errorf("decode history chunk %q: %w", it.Key, err)
 				}
 				for _, ev := range evs {
-					if ev.ID >= from && (len(e.Events) == 0 || ev.ID < e.Events[0].ID) {
+					if ev.ID >= from && (len(held) == 0 || ev.ID < held[0].ID) {
 						out = append(out, ev)
 					}
 				}
@@ -172,7 +178,7 @@ func (s *Service) GetExecutionHistory(ctx context.Context, in HistoryInput) ([]E
 			}
 		}
 	}
-	for _, ev := range e.Events {
+	for _, ev := range held {
 		if len(out) >= want {
 			break
 		}

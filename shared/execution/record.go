@@ -80,8 +80,10 @@ type Execution struct {
 	// Lease names the runner that may advance the execution, and until when.
 	Lease Lease `json:"lease,omitzero"`
 	// Events are the committed history events not yet moved to history
-	// chunk keys, in EventId order.
-	Events []Event `json:"events,omitempty"`
+	// chunk keys, in EventId order: a JSON array of Event kept encoded, so
+	// a step appends its own events without re-encoding the older ones.
+	// It is stored after the record's JSON (see encodeExecution).
+	Events json.RawMessage `json:"-"`
 	// NextEventID is the EventId the next committed event gets (1 for a new
 	// execution).
 	NextEventID int64 `json:"nextEventId,omitempty"`

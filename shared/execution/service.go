@@ -1,6 +1,7 @@
 package execution
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -62,7 +63,7 @@ const (
 	DefaultLeaseDuration   = 30 * time.Second
 	// DefaultHistorySpillBytes is how many bytes of committed history
 	// events a record holds before they move to a chunk key.
-	DefaultHistorySpillBytes = 32 << 10
+	DefaultHistorySpillBytes = 16 << 10
 	// casAttempts bounds the retries of an optimistic write before
 	// ErrConflict.
 	casAttempts = 16
@@ -256,10 +257,35 @@ func (s *Service) getFlow(ctx context.Context, account, name string) (*Flow, int
 	return &f, it.Version, nil
 }
 
+// An execution record is stored as its JSON object, followed, when it holds
+// history events, by a newline and the events' JSON array. Neither part
+// contains a raw newline (encoding/json escapes them), and keeping the
+// events outside the object spares re-encoding and re-compacting them on
+// every step.
+func encodeExecution(e *Execution) ([]byte, error) {
+	val, err := json.Marshal(e)
+	if err != nil {
+		return nil, fmt.Errorf("encode execution %q: %w", e.Name, err)
+	}
+	if len(e.Events) == 0 {
+		return val, nil
+	}
+	out := make([]byte, 0, len(val)+1+len(e.Events))
+	out = append(append(append(out, val...), '\n'), e.Events...)
+	return out, nil
+}
+
 func decodeExecution(it kv.Item) (*Execution, error) {
 	var e Execution
-	if err := json.Unmarshal(it.Value, &e); err != nil {
+	obj, events := it.Value, []byte(nil)
+	if i := bytes.IndexByte(obj, '\n'); i >= 0 {
+		obj, events = obj[:i], obj[i+1:]
+	}
+	if err := json.Unmarshal(obj, &e); err != nil {
 		return nil, fmt.Errorf("decode execution %q: %w", it.Key, err)
+	}
+	if len(events) > 0 {
+		e.Events = json.RawMessage(events)
 	}
 	e.version = it.Version
 	return &e, nil
@@ -293,9 +319,9 @@ func (s *Service) updateExecution(ctx context.Context, ref Ref, flowName string,
 		if err != nil || !ok {
 			return cur, err
 		}
-		val, err := json.Marshal(&next)
+		val, err := encodeExecution(&next)
 		if err != nil {
-			return nil, fmt.Errorf("encode execution %q: %w", ref.Name, err)
+			return nil, err
 		}
 		it, err := s.store.CompareAndSwap(ctx, ref.key(), cur.version, val)
 		if errors.Is(err, kv.ErrConditionFailed) || errors.Is(err, kv.ErrNotFound) {
