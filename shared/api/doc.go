@@ -40,12 +40,13 @@
 // Qualifier on StartExecution or StartSyncExecution, and a FlowVersion on
 // DescribeFlow, is InvalidArgument (no version or alias can exist, which is
 // the reference's rule for an unknown one); ListExecutions with a Qualifier
-// or MapRunName returns an empty list. CallbackFnFTaskToken is stored with
-// the execution. No operation accepts a task token or an account-qualified
-// ARN yet, so the cross-account 403 AccessDenied (reference 2.7) is not
-// produced: it lands with the callback operations (ReportTaskSucceeded,
-// ReportTaskFailed), which must compare the token's account with the
-// caller's. A JSON body is recognised by its Content-Type, or by a
+// or MapRunName returns an empty list. StartExecution's CallbackFnFTaskToken
+// must decode as a task token (else InvalidArgument naming it) and belong to
+// the caller's account (else 403 AccessDenied, the generic message), and is
+// then stored with the execution; the callback operations apply the same
+// account rule. GetExecutionHistory's NextToken is the decimal EventId of
+// the next event; one that is not a positive integer, or lies past the last
+// committed event, is InvalidArgument. A JSON body is recognised by its Content-Type, or by a
 // leading "{" when the Content-Type is empty or text/plain. Error sentences
 // for definition issues list at most ten issues.
 package api

@@ -17,16 +17,52 @@
 // the store's conditional write, never a read-then-write) in status
 // Starting, with the flow definition snapshotted into the record, and hands
 // a Ref to the Enqueuer. A runner (by default the in-process Pool) calls
-// Service.Run, which moves Starting to Running with CompareAndSwap, runs the
-// snapshotted definition with the interpreter and writes the terminal status
-// with CompareAndSwap; a record already Stopped wins over a late finish.
-// Every status change is announced in-process so DescribeExecution's
-// long-poll wakes at once; it also re-reads the store periodically so it
-// works across processes.
+// Service.Run. Every status change is announced in-process so
+// DescribeExecution's long-poll wakes at once; it also re-reads the store
+// periodically so it works across processes.
 //
-// Recover (run at start-up and on a sweep event) re-enqueues executions left
-// Starting or Running by a previous process. They are re-run from the start:
-// step checkpoints are not recorded yet.
+// # Durability: leases and checkpoints
+//
+// Run drives an interp.Machine one Step (one state attempt) at a time.
+// Delivery of runner events is at least once (platforms.md 8), so a runner
+// first takes the execution's lease: a CompareAndSwap that moves Starting to
+// Running and writes Lease{Owner: RunnerID, Until: now+LeaseDuration}. A
+// runner finding another owner's unexpired lease returns at once. After
+// every step ONE CompareAndSwap on the record's version writes the
+// checkpoint (interp.Checkpoint), the step's history events and the renewed
+// lease; a heartbeat renews the lease during long steps. A writer that finds
+// the record Stopped, finished, deleted or leased by someone else (its own
+// lease expired and was taken over) stops without writing: the stale writer
+// loses. The step in flight when a runner dies is therefore run again by the
+// next one (at least once per step); steps before it are not. On Close the
+// in-process runs are abandoned and their leases released; Recover (start-up
+// and sweep) enqueues every unfinished execution whose lease is free or
+// expired, and Run resumes it from its checkpoint with interp.Engine.Resume.
+// Parallel and Map states, and a Wait interrupted midway, restart from the
+// state's beginning (the checkpoint records only the top-level position).
+//
+// # History
+//
+// Each run records its own events (interp.Execution.Recorder); they become
+// visible when the step that produced them is persisted, with the step's
+// CompareAndSwap, so the history and the checkpoint never disagree. The
+// record keeps the committed events that are not yet archived, encoded as
+// one JSON array stored after the record's JSON (so a step appends its
+// events without re-encoding older ones). When that array reaches
+// HistorySpillBytes (default 16 KiB) the next step first writes it to a
+// chunk key "hist/<account>/<flowId>/<name>/<last EventId, 19 digits>" with
+// PutIfAbsent: only committed events are archived, so every runner would
+// write the same chunk and losing that race is success. This bounds the
+// record (important for DynamoDB's 400 KB items) while 5,000 events of up to
+// 64 KiB each (reference 9.6) live in many chunks; GetExecutionHistory
+// starts listing at the first chunk whose last EventId reaches NextToken.
+// StopExecution appends ExecutionStopped (EventDetail {"Error","Cause"})
+// itself; a failed run's ExecutionFailed carries {"Error","Cause"} (decision
+// 31). Chunks of a deleted flow's executions are left behind, unreachable.
+//
+// StartExecution's CallbackFnFTaskToken must be a task token (package
+// token) of the caller's account; it is stored for the callback that
+// reports the parent task.
 //
 // # Express executions
 //
