@@ -10,28 +10,14 @@ import (
 	"github.com/cloudflow-oss/cloudflow/shared/action"
 	"github.com/cloudflow-oss/cloudflow/shared/flow"
 	"github.com/cloudflow-oss/cloudflow/shared/interp"
+	"github.com/cloudflow-oss/cloudflow/shared/interp/interptest"
 	"github.com/cloudflow-oss/cloudflow/shared/value"
 )
 
-// clock is a fake interp.Clock: Sleep advances time at once and is recorded.
-type clock struct {
-	mu     sync.Mutex
-	now    time.Time
-	sleeps []time.Duration
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Sleep(ctx context.Context, d time.Duration) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-	c.sleeps = append(c.sleeps, d)
-	return ctx.Err()
+// newClock returns a fake interp.Clock: Sleep advances time at once and is
+// recorded; Task Timeouts fire in its time.
+func newClock() *interptest.Clock {
+	return interptest.NewClock(time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC))
 }
 
 const chargeFlow = `Type: StateMachine
@@ -103,7 +89,7 @@ States:
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			c := &clock{now: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)}
+			c := newClock()
 			m, err := action.ParseMock([]byte(tc.mock), c)
 			if err != nil {
 				t.Fatal(err)
@@ -122,8 +108,8 @@ States:
 			if !value.Equal(got, want) {
 				t.Errorf("Output = %s, want %s", res.Output, tc.want)
 			}
-			if fmt.Sprint(c.sleeps) != fmt.Sprint(tc.sleeps) {
-				t.Errorf("sleeps = %v, want %v", c.sleeps, tc.sleeps)
+			if fmt.Sprint(c.Sleeps()) != fmt.Sprint(tc.sleeps) {
+				t.Errorf("sleeps = %v, want %v", c.Sleeps(), tc.sleeps)
 			}
 		})
 	}
@@ -145,7 +131,7 @@ func TestRegistry_Invoke_EngineActionNotSupported(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res := interp.New(interp.Options{Clock: &clock{}, Tasks: action.NewRegistry(nil, nil)}).Run(context.Background(), f, interp.Execution{Name: "e1"})
+	res := interp.New(interp.Options{Clock: newClock(), Tasks: action.NewRegistry(nil, nil)}).Run(context.Background(), f, interp.Execution{Name: "e1"})
 	// The Catch (FnF.ALL) sees FnF.ActionNotSupported.
 	got, _ := value.Decode(res.Output)
 	reason, _ := got.(map[string]any)["reason"].(string)
@@ -165,7 +151,7 @@ func TestMock_Engine_ConcurrentExecutions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := &clock{}
+	c := newClock()
 	e := interp.New(interp.Options{Clock: c, Tasks: action.NewRegistry(m, nil)})
 	var wg sync.WaitGroup
 	outs := make([]string, 16)

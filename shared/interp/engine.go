@@ -30,7 +30,7 @@ func (e *Engine) Run(ctx context.Context, f *flow.Flow, ex Execution) Result {
 	e.start(m, f, ex)
 	if d := f.Timeout(); d > 0 {
 		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeoutCause(ctx, d, ErrFlowTimeout)
+		ctx, cancel = e.opts.Clock.WithTimeoutCause(ctx, d, ErrFlowTimeout)
 		defer cancel()
 	}
 	for !m.Step(ctx) {

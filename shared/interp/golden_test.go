@@ -9,13 +9,13 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/cloudflow-oss/cloudflow/shared/action"
 	"github.com/cloudflow-oss/cloudflow/shared/flow"
 	"github.com/cloudflow-oss/cloudflow/shared/interp"
+	"github.com/cloudflow-oss/cloudflow/shared/interp/interptest"
 	"github.com/cloudflow-oss/cloudflow/shared/value"
 )
 
@@ -36,7 +36,8 @@ var update = flag.Bool("update", false, "rewrite testdata/*/want.json from the e
 //
 //	Test:Echo   returns Parameters (the state input when there are none)
 //	Test:Fail   fails with Parameters.error / Parameters.cause
-//	Test:Block  blocks until its context ends (Task Timeout tests)
+//	Test:Block  sleeps on the fake clock until its context ends (Task Timeout
+//	            tests; the Timeout fires in fake time)
 //	Mock:Call   known to the parser but served by no runner: cases answer
 //	            it from mock.yaml by state name
 const (
@@ -99,7 +100,7 @@ func runGolden(t *testing.T, dir string) {
 		}
 		mock = m
 	}
-	reg := action.NewRegistry(mock, testRunners)
+	reg := action.NewRegistry(mock, testRunners(clock))
 	f, err := flow.Parse(src, flow.ParseOptions{Name: opts.Name, Mode: opts.Mode, KnownAction: reg.Known})
 	if len(want.Invalid) > 0 {
 		if err == nil {
@@ -225,38 +226,10 @@ func readOptional(t *testing.T, path string) []byte {
 	return b
 }
 
-// goldenClock advances instantly on Sleep and records every pause.
-type goldenClock struct {
-	mu     sync.Mutex
-	now    time.Time
-	sleeps []time.Duration
-}
-
-func newGoldenClock() *goldenClock {
-	return &goldenClock{now: time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC)}
-}
-
-func (c *goldenClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *goldenClock) Sleep(ctx context.Context, d time.Duration) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-	c.sleeps = append(c.sleeps, d)
-	return nil
-}
-
-func (c *goldenClock) Sleeps() []time.Duration {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return append([]time.Duration(nil), c.sleeps...)
+// newGoldenClock returns the fake clock of a golden run: Sleep returns at
+// once, Task and flow Timeouts fire in its time.
+func newGoldenClock() *interptest.Clock {
+	return interptest.NewClock(time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC))
 }
 
 type runnerFunc func(ctx context.Context, call interp.TaskCall) (any, error)
@@ -265,24 +238,33 @@ func (f runnerFunc) Invoke(ctx context.Context, call interp.TaskCall) (any, erro
 	return f(ctx, call)
 }
 
-var testRunners = map[string]interp.TaskRunner{
-	"Test:Echo": runnerFunc(func(_ context.Context, call interp.TaskCall) (any, error) {
-		if call.Parameters == nil {
-			return call.Input, nil
-		}
-		return call.Parameters, nil
-	}),
-	"Test:Fail": runnerFunc(func(_ context.Context, call interp.TaskCall) (any, error) {
-		p, _ := call.Parameters.(map[string]any)
-		name, _ := p["error"].(string)
-		cause, _ := p["cause"].(string)
-		return nil, fmt.Errorf("wrapped: %w", &interp.Error{Name: name, Detail: cause})
-	}),
-	"Mock:Call": runnerFunc(func(_ context.Context, call interp.TaskCall) (any, error) {
-		return nil, &interp.Error{Name: interp.ErrorActionNotSupported, Detail: "no mock.yaml entry for state " + call.State}
-	}),
-	"Test:Block": runnerFunc(func(ctx context.Context, _ interp.TaskCall) (any, error) {
-		<-ctx.Done()
-		return nil, ctx.Err()
-	}),
+// blockFor is how long Test:Block sleeps on the golden clock: longer than any
+// Timeout, so only a Timeout (or the run's end) ends it.
+const blockFor = 1000 * time.Hour
+
+// testRunners returns the runners of the Test: actions, on clock.
+func testRunners(clock *interptest.Clock) map[string]interp.TaskRunner {
+	return map[string]interp.TaskRunner{
+		"Test:Echo": runnerFunc(func(_ context.Context, call interp.TaskCall) (any, error) {
+			if call.Parameters == nil {
+				return call.Input, nil
+			}
+			return call.Parameters, nil
+		}),
+		"Test:Fail": runnerFunc(func(_ context.Context, call interp.TaskCall) (any, error) {
+			p, _ := call.Parameters.(map[string]any)
+			name, _ := p["error"].(string)
+			cause, _ := p["cause"].(string)
+			return nil, fmt.Errorf("wrapped: %w", &interp.Error{Name: name, Detail: cause})
+		}),
+		"Mock:Call": runnerFunc(func(_ context.Context, call interp.TaskCall) (any, error) {
+			return nil, &interp.Error{Name: interp.ErrorActionNotSupported, Detail: "no mock.yaml entry for state " + call.State}
+		}),
+		"Test:Block": runnerFunc(func(ctx context.Context, _ interp.TaskCall) (any, error) {
+			if err := clock.Sleep(ctx, blockFor); err != nil {
+				return nil, err
+			}
+			return nil, errors.New("Test:Block was never cancelled")
+		}),
+	}
 }

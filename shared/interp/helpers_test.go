@@ -8,41 +8,18 @@ import (
 	"time"
 
 	"github.com/cloudflow-oss/cloudflow/shared/flow"
+	"github.com/cloudflow-oss/cloudflow/shared/interp/interptest"
 	"github.com/cloudflow-oss/cloudflow/shared/value"
 )
 
-// fakeClock advances instantly on Sleep and records every pause.
-type fakeClock struct {
-	mu     sync.Mutex
-	now    time.Time
-	sleeps []time.Duration
-}
+// fakeClock advances instantly on Sleep, fires the Timeout timers it
+// passes and records every pause.
+type fakeClock = interptest.Clock
+
+var _ Clock = (*fakeClock)(nil)
 
 func newFakeClock() *fakeClock {
-	return &fakeClock{now: time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC)}
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Sleep(ctx context.Context, d time.Duration) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-	c.sleeps = append(c.sleeps, d)
-	return nil
-}
-
-func (c *fakeClock) Sleeps() []time.Duration {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return append([]time.Duration(nil), c.sleeps...)
+	return interptest.NewClock(time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC))
 }
 
 // testTasks serves test actions:
@@ -51,7 +28,9 @@ func (c *fakeClock) Sleeps() []time.Duration {
 //	Test:Fail   fails with Parameters.error / Parameters.cause
 //	Test:Flaky  fails with Parameters.error while RetryCount < Parameters.failures, then returns {"attempt": RetryCount}
 //	Test:Block  blocks until ctx is done
+//	Test:Sleep  sleeps Parameters.seconds on the test clock, then returns {"slept": true}
 type testTasks struct {
+	clock *fakeClock // for Test:Sleep
 	mu    sync.Mutex
 	calls []TaskCall
 }
@@ -81,10 +60,16 @@ func (tt *testTasks) Invoke(ctx context.Context, call TaskCall) (any, error) {
 	case "Test:Block":
 		<-ctx.Done()
 		return nil, ctx.Err()
+	case "Test:Sleep":
+		n, _ := p["seconds"].(int64)
+		if err := tt.clock.Sleep(ctx, time.Duration(n)*time.Second); err != nil {
+			return nil, err
+		}
+		return map[string]any{"slept": true}, nil
 	case "Test:Plain":
 		return nil, fmt.Errorf("plain failure")
 	case "FC:InvokeFunction", "FNF:StartExecution":
-		return legacyInvoke(ctx, call) // legacy_helpers_test.go
+		return legacyInvoke(ctx, tt.clock, call) // legacy_helpers_test.go
 	}
 	return nil, &Error{Name: ErrorActionNotSupported, Detail: call.Action}
 }
@@ -108,7 +93,8 @@ func mustParse(t testing.TB, mode flow.Mode, src string) *flow.Flow {
 // runFlow runs src on input with a fake clock and the test tasks.
 func runFlow(t testing.TB, src, input string) (Result, *fakeClock, *testTasks) {
 	t.Helper()
-	clock, tasks := newFakeClock(), &testTasks{}
+	clock := newFakeClock()
+	tasks := &testTasks{clock: clock}
 	e := New(Options{Clock: clock, Tasks: tasks, UUID: func() string { return "00000000-0000-4000-8000-000000000000" }})
 	res := e.Run(context.Background(), mustParse(t, flow.Standard, src), Execution{Name: "exec-1", Input: []byte(input)})
 	return res, clock, tasks

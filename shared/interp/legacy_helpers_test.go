@@ -2,7 +2,9 @@ package interp
 
 import (
 	"context"
+	"errors"
 	"strings"
+	"time"
 
 	"github.com/cloudflow-oss/cloudflow/shared/flow"
 )
@@ -14,12 +16,12 @@ import (
 //	echo   returns {"Body": event}
 //	fail   fails with event.error / event.cause
 //	flaky  fails with event.error while RetryCount < event.failures, then returns {"Body": {"attempt": RetryCount}}
-//	block  blocks until ctx is done
+//	block  sleeps on clock until ctx is done (a Timeout fires in fake time)
 //	text   returns {"Body": "plain text"}
 //
 // FNF:StartExecution returns {"child": input} with WaitForSystemCallback and
 // {"FlowName", "ExecutionName": "child-1", "RequestID": "req-1"} otherwise.
-func legacyInvoke(ctx context.Context, call TaskCall) (any, error) {
+func legacyInvoke(ctx context.Context, clock *fakeClock, call TaskCall) (any, error) {
 	p, _ := call.Parameters.(map[string]any)
 	arn, _ := p["resourceArn"].(string)
 	if call.Action == "FNF:StartExecution" {
@@ -49,8 +51,10 @@ func legacyInvoke(ctx context.Context, call TaskCall) (any, error) {
 		}
 		return map[string]any{"Body": map[string]any{"attempt": int64(call.RetryCount)}}, nil
 	case "block":
-		<-ctx.Done()
-		return nil, ctx.Err()
+		if err := clock.Sleep(ctx, 1000*time.Hour); err != nil {
+			return nil, err
+		}
+		return nil, errors.New("block was never cancelled")
 	case "text":
 		return map[string]any{"Body": "plain text"}, nil
 	}

@@ -19,13 +19,18 @@ const (
 	DefaultMaxInlineMapConcurrency = 40        // inline Map iterations in flight
 )
 
-// Clock is the engine's time source. Tests inject a fake so that waits and
-// retry backoff take no real time.
+// Clock is the engine's time source and timer. Tests inject a fake (see
+// package interptest) so that waits, retry backoff and Task and flow
+// Timeouts take no real time.
 type Clock interface {
 	Now() time.Time
 	// Sleep pauses for d or until ctx is done; it returns ctx.Err() in the
 	// latter case.
 	Sleep(ctx context.Context, d time.Duration) error
+	// WithTimeoutCause returns a copy of ctx cancelled with cause once d has
+	// passed on this clock, like context.WithTimeoutCause on the real clock.
+	// The caller must call the CancelFunc when done.
+	WithTimeoutCause(ctx context.Context, d time.Duration, cause error) (context.Context, context.CancelFunc)
 }
 
 // TaskCall is one Task attempt as the engine hands it to a TaskRunner.
@@ -36,7 +41,7 @@ type TaskCall struct {
 	Mode       flow.TaskMode // integration mode
 	Parameters any           // evaluated Parameters (a map), nil when the Task has none
 	Input      any           // the state's $Input
-	Timeout    time.Duration // 0 = no limit; the engine also enforces it through ctx
+	Timeout    time.Duration // 0 = no limit; the engine also enforces it through ctx, on its Clock
 	RetryCount int           // retries done so far for this state entry
 }
 
@@ -92,6 +97,10 @@ func setDefault(p *int, d int) {
 type realClock struct{}
 
 func (realClock) Now() time.Time { return time.Now() }
+
+func (realClock) WithTimeoutCause(ctx context.Context, d time.Duration, cause error) (context.Context, context.CancelFunc) {
+	return context.WithTimeoutCause(ctx, d, cause)
+}
 
 func (realClock) Sleep(ctx context.Context, d time.Duration) error {
 	if d <= 0 {

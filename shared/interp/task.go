@@ -84,7 +84,7 @@ func (r *run) invoke(ctx context.Context, call TaskCall) (any, *failure) {
 	tctx := ctx
 	if call.Timeout > 0 {
 		var cancel context.CancelFunc
-		tctx, cancel = context.WithTimeoutCause(ctx, call.Timeout, ErrTaskTimeout)
+		tctx, cancel = r.opts.Clock.WithTimeoutCause(ctx, call.Timeout, ErrTaskTimeout)
 		defer cancel()
 	}
 	res, err := r.opts.Tasks.Invoke(tctx, call)

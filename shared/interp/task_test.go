@@ -2,7 +2,9 @@ package interp
 
 import (
 	"context"
+	"fmt"
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 
@@ -175,20 +177,55 @@ func TestTask_Run_NoRunner(t *testing.T) {
 }
 
 func TestTask_Run_Timeout(t *testing.T) {
-	// The one test that takes real time: the Task Timeout is at least 1 s.
+	// The Task Timeout runs on the engine's clock: a task sleeping 30 s on the
+	// fake clock is cut off after 45 s only when it sleeps longer.
 	src := header + `StartAt: T
 States:
   - Name: T
     Type: Task
-    Action: "Test:Block"
-    Timeout: "1"
+    Action: "Test:Sleep"
+    Timeout: "45"
+    Parameters: {seconds.$: $Input.s}
     Catch:
       - {Errors: [FnF.Timeout], Next: Late}
     End: true
   - {Name: Late, Type: Pass, End: true}
 `
-	res, _, _ := runFlow(t, src, `{}`)
-	wantResult(t, res, Succeeded, `{"Error":"FnF.Timeout","Cause":"task T did not finish within 1s"}`, "")
+	tests := []struct {
+		name       string
+		sleep      int
+		want       string
+		wantSleeps []time.Duration
+	}{
+		{name: "finishes in time", sleep: 30, want: `{"slept":true}`, wantSleeps: []time.Duration{30 * time.Second}},
+		{name: "cut off at the Timeout", sleep: 60, want: `{"Error":"FnF.Timeout","Cause":"task T did not finish within 45s"}`, wantSleeps: []time.Duration{45 * time.Second}},
+		{name: "Timeout and finish at the same instant: the Timeout wins", sleep: 45, want: `{"Error":"FnF.Timeout","Cause":"task T did not finish within 45s"}`, wantSleeps: []time.Duration{45 * time.Second}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			res, clock, _ := runFlow(t, src, fmt.Sprintf(`{"s":%d}`, tc.sleep))
+			wantResult(t, res, Succeeded, tc.want, "")
+			if got := clock.Sleeps(); !slices.Equal(got, tc.wantSleeps) {
+				t.Errorf("Sleeps = %v, want %v", got, tc.wantSleeps)
+			}
+			if n := clock.Timers(); n != 0 {
+				t.Errorf("%d timers left pending, want 0", n)
+			}
+		})
+	}
+}
+
+func TestEngine_Run_FlowTimeoutOnClock(t *testing.T) {
+	// The flow Timeout (10 s) ends a task sleeping on the fake clock at 10 s.
+	src := "Type: StateMachine\nSpecVersion: v1\nName: t\nTimeout: 10\n" + `StartAt: T
+States:
+  - {Name: T, Type: Task, Action: "Test:Sleep", Parameters: {seconds: 3600}, End: true}
+`
+	res, clock, _ := runFlow(t, src, `{}`)
+	wantResult(t, res, TimedOut, "", ErrorTimeout)
+	if got, want := clock.Sleeps(), []time.Duration{10 * time.Second}; !slices.Equal(got, want) {
+		t.Errorf("Sleeps = %v, want %v", got, want)
+	}
 }
 
 func TestTask_Run_StoppedByCancel(t *testing.T) {
