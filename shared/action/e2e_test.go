@@ -172,3 +172,48 @@ func TestMock_Engine_ConcurrentExecutions(t *testing.T) {
 		}
 	}
 }
+
+// TestRegistry_Forget_EngineDropsCountersAtEnd runs the same execution name
+// twice: the engine forgets the first run's counters when it ends, so the
+// second run starts again from the first response, whether the run
+// succeeded or failed.
+func TestRegistry_Forget_EngineDropsCountersAtEnd(t *testing.T) {
+	const src = `Type: StateMachine
+SpecVersion: v1
+Name: once
+StartAt: T
+States:
+  - {Name: T, Type: Task, Action: Mock:Call, End: true}
+`
+	tests := []struct {
+		name, mock string
+		status     interp.Status
+		output     string
+	}{
+		{name: "succeeded", mock: "States:\n  T: [{Return: {n: first}}, {Return: {n: second}}]\n", status: interp.Succeeded, output: `{"n":"first"}`},
+		{name: "failed", mock: "States:\n  T: [{Error: Boom}, {Return: {n: second}}]\n", status: interp.Failed},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			m, err := action.ParseMock([]byte(tc.mock), newClock())
+			if err != nil {
+				t.Fatal(err)
+			}
+			reg := action.NewRegistry(m, nil)
+			f, err := flow.Parse([]byte(src), flow.ParseOptions{KnownAction: func(string) bool { return true }})
+			if err != nil {
+				t.Fatal(err)
+			}
+			e := interp.New(interp.Options{Clock: newClock(), Tasks: reg})
+			for run := 1; run <= 2; run++ {
+				res := e.Run(context.Background(), f, interp.Execution{Name: "same"})
+				if res.Status != tc.status || (tc.output != "" && string(res.Output) != tc.output) {
+					t.Fatalf("run %d = %s %s (%s), want %s %s", run, res.Status, res.Output, res.Error, tc.status, tc.output)
+				}
+				if n := m.Calls("same", "T", "Mock:Call"); n != 0 {
+					t.Errorf("run %d: Calls after the run = %d, want 0 (forgotten)", run, n)
+				}
+			}
+		})
+	}
+}

@@ -9,7 +9,8 @@ import (
 
 // Registry dispatches Task calls to the runner registered for their Action,
 // consulting a Mock first. It is immutable after NewRegistry and safe for
-// concurrent use; it satisfies interp.TaskRunner.
+// concurrent use; it satisfies interp.TaskRunner and interp.Forgetter (the
+// engine then drops the Mock's counters of each execution as it finishes).
 type Registry struct {
 	runners map[string]interp.TaskRunner
 	mock    *Mock
@@ -48,4 +49,12 @@ func (r *Registry) Invoke(ctx context.Context, call interp.TaskCall) (any, error
 		return run.Invoke(ctx, call)
 	}
 	return nil, &interp.Error{Name: interp.ErrorActionNotSupported, Detail: fmt.Sprintf("no integration serves action %s", call.Action)}
+}
+
+// Forget drops the Mock's call counters of execution (see Mock.Forget); the
+// engine calls it when the execution finishes. Without a Mock it does nothing.
+func (r *Registry) Forget(execution string) {
+	if r.mock != nil {
+		r.mock.Forget(execution)
+	}
 }

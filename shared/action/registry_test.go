@@ -61,3 +61,21 @@ func TestRegistry_Invoke_Dispatch(t *testing.T) {
 	_, err := r.Invoke(context.Background(), call("e", "Other", "ECS:DescribeInstances"))
 	wantError(t, err, interp.ErrorActionNotSupported, "no integration serves action ECS:DescribeInstances")
 }
+
+func TestRegistry_Forget_Cases(t *testing.T) {
+	m := mustMock(t, "Actions:\n  A:B: [{Return: {n: 1}}, {Return: {n: 2}}]\n")
+	reg := NewRegistry(m, nil)
+	for _, exec := range []string{"e1", "e1", "e2"} {
+		if _, err := reg.Invoke(context.Background(), call(exec, "S", "A:B")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	reg.Forget("e1")
+	if n := m.Calls("e1", "S", "A:B"); n != 0 {
+		t.Errorf("Calls(e1) after Forget = %d, want 0", n)
+	}
+	if n := m.Calls("e2", "S", "A:B"); n != 1 {
+		t.Errorf("Calls(e2) after Forget(e1) = %d, want 1 (kept)", n)
+	}
+	NewRegistry(nil, nil).Forget("e1") // no mock: nothing to drop, no panic
+}

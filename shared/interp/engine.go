@@ -285,6 +285,7 @@ func (m *Machine) Step(ctx context.Context) bool {
 		if m.r.hist != nil {
 			m.r.hist.final(ExecutionSucceeded, detail{Output: out, has: hasOutput})
 		}
+		m.r.forget()
 	}
 	return m.done
 }
@@ -318,6 +319,14 @@ func (m *Machine) finish(f *failure) {
 			typ = ExecutionStopped
 		}
 		m.r.hist.final(typ, detail{Error: f.err.Name, Cause: f.err.Detail, has: hasError})
+	}
+	m.r.forget()
+}
+
+// forget tells a Forgetter task runner that the execution has finished.
+func (r *run) forget() {
+	if fg, ok := r.opts.Tasks.(Forgetter); ok {
+		fg.Forget(r.exec.Name)
 	}
 }
 

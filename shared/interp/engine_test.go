@@ -111,3 +111,59 @@ States:
 		t.Error("Resume with a bad state index succeeded")
 	}
 }
+
+// forgetTasks is testTasks that records Forget calls.
+type forgetTasks struct {
+	testTasks
+	mu      sync.Mutex
+	forgets []string
+}
+
+func (ft *forgetTasks) Forget(execution string) {
+	ft.mu.Lock()
+	defer ft.mu.Unlock()
+	ft.forgets = append(ft.forgets, execution)
+}
+
+func TestEngine_Run_ForgetsFinishedExecution(t *testing.T) {
+	tests := []struct {
+		name, src, input string
+		status           Status
+	}{
+		{name: "succeeded", src: header + "StartAt: A\nStates:\n  - {Name: A, Type: Pass, End: true}\n", input: `{}`, status: Succeeded},
+		{name: "failed", src: header + "StartAt: F\nStates:\n  - {Name: F, Type: Fail, Code: Boom, Detail: bad}\n", input: `{}`, status: Failed},
+		{name: "bad input", src: header + "StartAt: A\nStates:\n  - {Name: A, Type: Pass, End: true}\n", input: `[1]`, status: Failed},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			tasks := &forgetTasks{}
+			e := New(Options{Clock: newFakeClock(), Tasks: tasks})
+			res := e.Run(context.Background(), mustParse(t, flow.Standard, tc.src), Execution{Name: "run-7", Input: []byte(tc.input)})
+			if res.Status != tc.status {
+				t.Fatalf("Status = %s (%s), want %s", res.Status, res.Cause, tc.status)
+			}
+			if len(tasks.forgets) != 1 || tasks.forgets[0] != "run-7" {
+				t.Errorf("Forget calls = %q, want [run-7]", tasks.forgets)
+			}
+		})
+	}
+}
+
+func TestMachine_Step_ForgetsOnlyAtTheEnd(t *testing.T) {
+	src := header + "StartAt: A\nStates:\n  - {Name: A, Type: Pass, Next: B}\n  - {Name: B, Type: Pass, End: true}\n"
+	tasks := &forgetTasks{}
+	e := New(Options{Clock: newFakeClock(), Tasks: tasks})
+	m := e.Start(mustParse(t, flow.Standard, src), Execution{Name: "m-1"})
+	if m.Step(context.Background()) {
+		t.Fatal("finished after one of two states")
+	}
+	if len(tasks.forgets) != 0 {
+		t.Fatalf("Forget before the end: %q", tasks.forgets)
+	}
+	if !m.Step(context.Background()) {
+		t.Fatal("not finished after both states")
+	}
+	if len(tasks.forgets) != 1 || tasks.forgets[0] != "m-1" {
+		t.Errorf("Forget calls = %q, want [m-1]", tasks.forgets)
+	}
+}

@@ -53,6 +53,14 @@ type TaskRunner interface {
 	Invoke(ctx context.Context, call TaskCall) (any, error)
 }
 
+// Forgetter is an optional interface of a TaskRunner that keeps state per
+// execution (an action.Mock's call counters): when Options.Tasks implements
+// it, the engine calls Forget with the execution name once that execution
+// has finished, whatever its status.
+type Forgetter interface {
+	Forget(execution string)
+}
+
 // Options configures an Engine. Zero fields take the documented defaults.
 type Options struct {
 	Clock   Clock                      // default: the real clock
