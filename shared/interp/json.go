@@ -5,6 +5,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -187,8 +188,11 @@ func (d *jsonDecoder) num() (any, error) {
 			return nil, errJSON
 		}
 	}
-	s := string(d.b[start:d.i])
+	s := d.s[start:d.i]
 	if integral {
+		if n, ok := smallInt(s); ok {
+			return n, nil
+		}
 		if n, err := strconv.ParseInt(s, 10, 64); err == nil {
 			return n, nil
 		}
@@ -200,20 +204,43 @@ func (d *jsonDecoder) num() (any, error) {
 	return f, nil
 }
 
+// smallInt parses a JSON integer of at most 18 digits (which cannot
+// overflow int64) without strconv; ok is false for longer ones.
+func smallInt(s string) (int64, bool) {
+	neg := s[0] == '-'
+	if neg {
+		s = s[1:]
+	}
+	if len(s) > 18 {
+		return 0, false
+	}
+	var n int64
+	for i := 0; i < len(s); i++ {
+		n = n*10 + int64(s[i]-'0')
+	}
+	if neg {
+		n = -n
+	}
+	return n, true
+}
+
 // str reads a string starting at the opening quote.
 func (d *jsonDecoder) str() (string, error) {
 	d.i++
 	start := d.i
+	ascii := true
 	for d.i < len(d.b) {
 		c := d.b[d.i]
 		switch {
 		case c == '"':
 			s := d.s[start:d.i]
 			d.i++
-			if !utf8.ValidString(s) {
+			if !ascii && !utf8.ValidString(s) {
 				return string([]rune(s)), nil // invalid bytes become U+FFFD, like encoding/json
 			}
 			return s, nil
+		case c >= utf8.RuneSelf:
+			ascii = false
 		case c == '\\':
 			return d.strSlow(start)
 		case c < 0x20:
@@ -316,6 +343,12 @@ func (d *jsonDecoder) hex4() (rune, bool) {
 	return r, true
 }
 
+// entry is one object member while encoding.
+type entry struct {
+	k string
+	v any
+}
+
 // encodeJSON appends v as compact JSON with sorted object keys.
 func encodeJSON(buf []byte, v any) ([]byte, error) {
 	switch t := v.(type) {
@@ -347,21 +380,22 @@ func encodeJSON(buf []byte, v any) ([]byte, error) {
 		}
 		return append(buf, ']'), nil
 	case map[string]any:
-		var arr [16]string
-		keys := arr[:0]
-		for k := range t {
-			keys = append(keys, k)
+		// Entries, not keys: sorting them saves looking every key up again.
+		var arr [16]entry
+		es := arr[:0]
+		for k, e := range t {
+			es = append(es, entry{k, e})
 		}
-		slices.Sort(keys)
+		slices.SortFunc(es, func(a, b entry) int { return strings.Compare(a.k, b.k) })
 		buf = append(buf, '{')
-		for i, k := range keys {
+		for i := range es {
 			if i > 0 {
 				buf = append(buf, ',')
 			}
-			buf = appendString(buf, k)
+			buf = appendString(buf, es[i].k)
 			buf = append(buf, ':')
 			var err error
-			if buf, err = encodeJSON(buf, t[k]); err != nil {
+			if buf, err = encodeJSON(buf, es[i].v); err != nil {
 				return nil, err
 			}
 		}
