@@ -272,3 +272,43 @@ func (t *Template) Eval(env *Env) (m map[string]any, err error) {
 	}()
 	return t.root.object(env)
 }
+
+// MemberSizer measures one member of an object being built: the length of
+// `"key":value` in the caller's JSON encoding (see Template.EvalSized).
+type MemberSizer interface {
+	MemberSize(key string, v any) int
+}
+
+// EvalSized is Eval that also measures the result: n is the length of its
+// compact JSON encoding, given the length of each member by ms (separators
+// added here). A caller that bounds the size of constructor results saves a
+// second walk over the new object; values under the top level are measured
+// by ms as it sees fit.
+func (t *Template) EvalSized(env *Env, ms MemberSizer) (m map[string]any, n int, err error) {
+	if env == nil {
+		env = &Env{}
+	}
+	if t == nil || t.root == nil {
+		return map[string]any{}, len("{}"), nil
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			m, n, err = nil, 0, errorf("constructor: internal error: %v", r)
+		}
+	}()
+	return t.root.objectSized(env, ms)
+}
+
+func (t *tmap) objectSized(env *Env, ms MemberSizer) (map[string]any, int, error) {
+	out := make(map[string]any, len(t.keys))
+	n := len("{}") + max(len(t.keys)-1, 0) // braces and commas
+	for i, k := range t.keys {
+		v, err := t.vals[i].build(env)
+		if err != nil {
+			return nil, 0, err
+		}
+		out[k] = v
+		n += ms.MemberSize(k, v)
+	}
+	return out, n, nil
+}

@@ -1,6 +1,7 @@
 package eval
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"reflect"
@@ -139,5 +140,70 @@ func TestTemplate_Eval_Concurrent(t *testing.T) {
 		if err := <-done; err != nil {
 			t.Error(err)
 		}
+	}
+}
+
+// jsonMemberSizer measures members with encoding/json (keys sorted by it).
+type jsonMemberSizer struct{ calls int }
+
+func (s *jsonMemberSizer) MemberSize(key string, v any) int {
+	s.calls++
+	b, err := json.Marshal(map[string]any{key: v})
+	if err != nil {
+		panic(err)
+	}
+	return len(b) - 2 // without the braces
+}
+
+func TestTemplate_EvalSized_MatchesEncoding(t *testing.T) {
+	tests := []struct {
+		name string
+		tmpl map[string]any
+	}{
+		{"empty", map[string]any{}},
+		{"one literal", map[string]any{"a": "x"}},
+		{"expressions and nesting", map[string]any{"id.$": "$Input.order.id", "kind": "done", "body": map[string]any{"b.$": "$Input.a"}, "l": []any{int64(1), "two"}}},
+		{"escaped key", map[string]any{"q\"k": int64(1), "n.$": "$Input.n"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			tp, err := CompileTemplate(tc.tmpl, allNew)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ms := &jsonMemberSizer{}
+			got, n, err := tp.EvalSized(testEnv(), ms)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := tp.Eval(testEnv())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("EvalSized = %v, want Eval's %v", got, want)
+			}
+			b, _ := json.Marshal(got)
+			if n != len(b) {
+				t.Errorf("size = %d, want len(%s) = %d", n, b, len(b))
+			}
+			if ms.calls != len(got) {
+				t.Errorf("MemberSize calls = %d, want one per member (%d)", ms.calls, len(got))
+			}
+		})
+	}
+	var nilT *Template
+	if m, n, err := nilT.EvalSized(nil, &jsonMemberSizer{}); err != nil || len(m) != 0 || n != 2 {
+		t.Errorf("nil Template: %v, %d, %v; want {}, 2, nil", m, n, err)
+	}
+}
+
+func TestTemplate_EvalSized_Error(t *testing.T) {
+	tp, err := CompileTemplate(map[string]any{"x.$": "$Input.missing.deep"}, allNew)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := tp.EvalSized(testEnv(), &jsonMemberSizer{}); !errors.Is(err, ErrExpression) {
+		t.Errorf("error = %v, want ErrExpression", err)
 	}
 }
