@@ -69,6 +69,7 @@ type run struct {
 	gmu      sync.Mutex // serialises $Global merges
 	deadline time.Time  // flow Timeout on the engine clock; zero = none
 	hist     *history   // nil when not recording
+	sizer    payloadSizer
 }
 
 // outputBufSize is the initial capacity of the execution output buffer.
@@ -243,6 +244,7 @@ func (m *Machine) init(f *flow.Flow, ex Execution, input any) *failure {
 	r := m.r
 	r.exec = eval.ExecutionContext{Name: ex.Name, Input: input, RoleArn: ex.RoleArn}
 	r.runtime = eval.Runtime{RandInt: r.opts.RandInt, UUID: r.opts.UUID}
+	r.sizer.limit = r.opts.MaxPayloadBytes
 	r.global.Store(&emptyGlobal)
 	if d := f.Timeout(); d > 0 {
 		r.deadline = m.start.Add(d)

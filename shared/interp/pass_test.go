@@ -1,6 +1,13 @@
 package interp
 
-import "testing"
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/cloudflow-oss/cloudflow/shared/flow"
+)
 
 func TestPass_Run_Cases(t *testing.T) {
 	tests := []struct {
@@ -117,4 +124,29 @@ States:
 func TestPass_Run_EmptyInputIsObject(t *testing.T) {
 	res, _, _ := runFlow(t, header+"StartAt: A\nStates:\n  - {Name: A, Type: Pass, End: true}\n", "")
 	wantResult(t, res, Succeeded, `{}`, "")
+}
+
+func TestPass_Run_ConstructorSizeLimit(t *testing.T) {
+	// {"s":"xxxx","n":12} is 19 bytes: within a 19-byte limit, not 18.
+	tests := []struct {
+		field  string
+		limit  int
+		status Status
+	}{
+		{field: "InputConstructor", limit: 19, status: Succeeded},
+		{field: "InputConstructor", limit: 18, status: Failed},
+		{field: "OutputConstructor", limit: 19, status: Succeeded},
+		{field: "OutputConstructor", limit: 18, status: Failed},
+	}
+	for _, tc := range tests {
+		t.Run(fmt.Sprint(tc.field, tc.limit), func(t *testing.T) {
+			src := header + "StartAt: P\nStates:\n  - {Name: P, Type: Pass, " + tc.field + ": {s: xxxx, n.$: $Input.n}, End: true}\n"
+			e := New(Options{Clock: newFakeClock(), MaxPayloadBytes: tc.limit})
+			res := e.Run(context.Background(), mustParse(t, flow.Standard, src), Execution{Name: "x", Input: []byte(`{"n":12}`)})
+			wantResult(t, res, tc.status, `{"s":"xxxx","n":12}`, ErrorInvalidData)
+			if tc.status == Failed && !strings.Contains(res.Cause, "larger than 18 bytes (at least 19)") {
+				t.Errorf("Cause = %q, want the limit and the size", res.Cause)
+			}
+		})
+	}
 }

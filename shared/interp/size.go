@@ -94,3 +94,13 @@ func stringSize(s string) int {
 	}
 	return n
 }
+
+// payloadSizer measures constructor results for eval.Template.EvalSized, so
+// the state data check needs no second walk over the new object. A member's
+// value is walked only up to limit.
+type payloadSizer struct{ limit int }
+
+// MemberSize is the length of `"key":v`.
+func (p *payloadSizer) MemberSize(key string, v any) int {
+	return stringSize(key) + 1 + size(v, p.limit, 0)
+}

@@ -138,11 +138,11 @@ func (r *run) attempt(ctx context.Context, fr *frame, st *flow.State) (any, int,
 	}
 	fr.ctx.Current = eval.CurrentContext{Name: st.Name, Input: in, RetryCount: fr.retries}
 	if st.Input != nil {
-		m, err := st.Input.Eval(env)
+		m, n, err := st.Input.EvalSized(env, &r.sizer)
 		if err != nil {
 			return nil, 0, exprFailure("InputConstructor", err)
 		}
-		if f := r.checkData(m, "the state input"); f != nil {
+		if f := r.checkSize(n, "the state input"); f != nil {
 			return nil, 0, f
 		}
 		in = m
@@ -190,11 +190,14 @@ func (r *run) attempt(ctx context.Context, fr *frame, st *flow.State) (any, int,
 	out := raw
 	if st.Output != nil {
 		env.Output, fr.ctx.Current.Output = raw, raw
-		m, err := st.Output.Eval(env)
+		m, n, err := st.Output.EvalSized(env, &r.sizer)
 		if err != nil {
 			return nil, 0, exprFailure("OutputConstructor", err)
 		}
-		out, fresh = m, true
+		if f := r.checkSize(n, "the state output"); f != nil {
+			return nil, 0, f
+		}
+		out, fresh = m, false // an object, and its size is checked
 	}
 	if fresh {
 		if f := r.checkData(out, "the state output"); f != nil {
@@ -230,6 +233,14 @@ func (r *run) checkData(v any, what string) *failure {
 		return fail(ErrorInvalidData, "%s must be a JSON object, got %s", what, typeName(v))
 	}
 	if n, ok := jsonSize(v, r.opts.MaxPayloadBytes); !ok {
+		return fail(ErrorInvalidData, "%s is larger than %d bytes (at least %d)", what, r.opts.MaxPayloadBytes, n)
+	}
+	return nil
+}
+
+// checkSize is checkData for a new object of encoded size n.
+func (r *run) checkSize(n int, what string) *failure {
+	if n > r.opts.MaxPayloadBytes {
 		return fail(ErrorInvalidData, "%s is larger than %d bytes (at least %d)", what, r.opts.MaxPayloadBytes, n)
 	}
 	return nil
