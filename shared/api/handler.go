@@ -38,6 +38,15 @@ type Service interface {
 	StopExecution(ctx context.Context, in execution.StopInput) (*execution.Execution, error)
 	ListExecutions(ctx context.Context, in execution.ListInput) ([]*execution.Execution, string, error)
 	GetExecutionHistory(ctx context.Context, in execution.HistoryInput) ([]execution.Event, string, error)
+	DescribeFlowVersion(ctx context.Context, name, version string) (*execution.Flow, error)
+	PublishFlowVersion(ctx context.Context, in execution.PublishInput) (*execution.FlowVersion, error)
+	ListFlowVersions(ctx context.Context, in execution.ListVersionsInput) ([]*execution.FlowVersion, string, error)
+	DeleteFlowVersion(ctx context.Context, flowName, version string) error
+	CreateFlowAlias(ctx context.Context, in execution.AliasInput) (*execution.Alias, error)
+	UpdateFlowAlias(ctx context.Context, in execution.AliasInput) (*execution.Alias, error)
+	DescribeFlowAlias(ctx context.Context, flowName, name string) (*execution.Alias, error)
+	ListFlowAliases(ctx context.Context, in execution.ListAliasesInput) ([]*execution.Alias, string, error)
+	DeleteFlowAlias(ctx context.Context, flowName, name string) error
 }
 
 // Options configures the handler. Every field is optional.

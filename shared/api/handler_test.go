@@ -33,7 +33,7 @@ func TestHandler_ServeHTTP_Errors(t *testing.T) {
 		message string
 	}{
 		{"unknown action", "RunEverything", nil, 400, "ActionNotSupported", "The requested API operation 'RunEverything' is incorrect. Please check."},
-		{"not yet implemented action", "PublishFlowVersion", map[string]string{"FlowName": "std"}, 400, "ActionNotSupported", "The requested API operation 'PublishFlowVersion' is incorrect. Please check."},
+		{"not yet implemented action", "DescribeMapRun", map[string]string{"FlowName": "std"}, 400, "ActionNotSupported", "The requested API operation 'DescribeMapRun' is incorrect. Please check."},
 		{"missing flow name", "DescribeFlow", nil, 400, "MissingRequiredParams", "The HTTP query 'Name' must be specified."},
 		{"missing definition", "CreateFlow", map[string]string{"Name": "x"}, 400, "MissingRequiredParams", "The HTTP query 'Definition' must be specified."},
 		{"bad flow name", "CreateFlow", map[string]string{"Name": "9lives", "Definition": "x"}, 400, "InvalidArgument", "Parameter error. Name must match ^[A-Za-z_][A-Za-z0-9_-]{0,127}$."},
@@ -53,7 +53,7 @@ func TestHandler_ServeHTTP_Errors(t *testing.T) {
 		{"input too large", "StartExecution", map[string]string{"FlowName": "std", "Input": `{"a":"` + strings.Repeat("x", 65536) + `"}`}, 400, "EntityTooLarge", "The payload size exceeds maximum allowed size (65536 bytes)."},
 		{"input not object", "StartExecution", map[string]string{"FlowName": "std", "Input": `[1,2]`}, 400, "InvalidArgument", "Parameter error. Input must be a JSON object."},
 		{"input not json", "StartExecution", map[string]string{"FlowName": "std", "Input": `{`}, 400, "InvalidArgument", "Parameter error. Input must be a JSON object."},
-		{"qualifier", "StartExecution", map[string]string{"FlowName": "std", "Qualifier": "1"}, 400, "InvalidArgument", "Parameter error. Qualifier 1 names no version or alias of flow std (flow versions are not supported yet)."},
+		{"qualifier", "StartExecution", map[string]string{"FlowName": "std", "Qualifier": "1"}, 400, "InvalidArgument", "Parameter error. Qualifier 1 names no version or alias of flow std."},
 		{"wait too long", "DescribeExecution", map[string]string{"FlowName": "std", "ExecutionName": "done", "WaitTimeSeconds": "61"}, 400, "InvalidArgument", "Parameter error. WaitTimeSeconds must be an integer from 0 to 60."},
 		{"list flows limit", "ListFlows", map[string]string{"Limit": "0"}, 400, "InvalidArgument", "Parameter error. Limit must be an integer from 1 to 1000."},
 		{"list executions limit", "ListExecutions", map[string]string{"FlowName": "std", "Limit": "101"}, 400, "InvalidArgument", "Parameter error. Limit must be an integer from 1 to 100."},

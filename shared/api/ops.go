@@ -24,6 +24,14 @@ var operations = map[string]opFunc{
 	"StopExecution":       stopExecution,
 	"ListExecutions":      listExecutions,
 	"GetExecutionHistory": getExecutionHistory,
+	"PublishFlowVersion":  publishFlowVersion,
+	"ListFlowVersions":    listFlowVersions,
+	"DeleteFlowVersion":   deleteFlowVersion,
+	"CreateFlowAlias":     createFlowAlias,
+	"UpdateFlowAlias":     updateFlowAlias,
+	"DescribeFlowAlias":   describeFlowAlias,
+	"ListFlowAliases":     listFlowAliases,
+	"DeleteFlowAlias":     deleteFlowAlias,
 }
 
 // Actions returns the names of every implemented Action.
@@ -71,10 +79,12 @@ func describeFlow(h *Handler, ctx context.Context, p params) (response, error) {
 	if err != nil {
 		return nil, err
 	}
+	var f *execution.Flow
 	if v := p.get("FlowVersion"); v != "" {
-		return nil, InvalidArgument("FlowVersion " + v + " does not exist (flow versions are not supported yet).")
+		f, err = h.svc.DescribeFlowVersion(ctx, name, v)
+	} else {
+		f, err = h.svc.DescribeFlow(ctx, name)
 	}
-	f, err := h.svc.DescribeFlow(ctx, name)
 	if err != nil {
 		return nil, err
 	}
@@ -275,13 +285,14 @@ func listExecutions(h *Handler, ctx context.Context, p params) (response, error)
 	execs, next, err := h.svc.ListExecutions(ctx, execution.ListInput{
 		FlowName: flowName, Limit: limit, NextToken: p.get("NextToken"), Status: status,
 		NamePrefix: p.get("ExecutionNamePrefix"), StartedTimeBegin: begin, StartedTimeEnd: end,
+		Qualifier: p.get("Qualifier"),
 	})
 	if err != nil {
 		return nil, err
 	}
 	out := &ListExecutionsResponse{Executions: make([]Execution, 0, len(execs)), NextToken: next}
-	if p.get("Qualifier") != "" || p.get("MapRunName") != "" {
-		// No execution runs under a version, alias or map run yet.
+	if p.get("MapRunName") != "" {
+		// No execution runs under a map run yet.
 		out.Executions, out.NextToken = out.Executions[:0], ""
 		return out, nil
 	}

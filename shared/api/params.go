@@ -6,8 +6,11 @@ import (
 	"net/url"
 	"regexp"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/cloudflow-oss/cloudflow/shared/execution"
 )
 
 // NamePattern is the naming rule for flows and executions (reference 2.5).
@@ -157,4 +160,71 @@ func (p params) object(name string) (json.RawMessage, error) {
 func isJSONObject(s string) bool {
 	var obj map[string]json.RawMessage
 	return json.Unmarshal([]byte(s), &obj) == nil && obj != nil
+}
+
+// routes returns a required RoutingConfigurations parameter: a JSON array
+// (as a string) of 1 to maxRoutes {"Version": "<n>", "Weight": <int>}
+// objects with distinct version numbers, weights from 0 to maxWeight and a
+// positive total. Whether the versions exist is the service's check.
+func (p params) routes(name string) ([]execution.Route, error) {
+	s, err := p.required(name)
+	if err != nil {
+		return nil, err
+	}
+	var raw []map[string]json.RawMessage
+	dec := json.NewDecoder(strings.NewReader(s))
+	dec.UseNumber()
+	if dec.Decode(&raw) != nil || dec.More() || raw == nil {
+		return nil, InvalidArgument(name + ` must be a JSON array of {"Version","Weight"} objects (as a string).`)
+	}
+	if len(raw) < 1 || len(raw) > maxRoutes {
+		return nil, InvalidArgument(fmt.Sprintf("%s must have 1 to %d entries.", name, maxRoutes))
+	}
+	out := make([]execution.Route, 0, len(raw))
+	var total int64
+	seen := map[string]bool{}
+	for i, entry := range raw {
+		at := fmt.Sprintf("%s[%d]", name, i)
+		if entry == nil {
+			return nil, InvalidArgument(at + ` must be a {"Version","Weight"} object.`)
+		}
+		for k := range entry {
+			if k != "Version" && k != "Weight" {
+				return nil, InvalidArgument(fmt.Sprintf("%s has an unknown field %s (want Version and Weight).", at, strconv.Quote(truncate(k))))
+			}
+		}
+		var version string
+		if json.Unmarshal(entry["Version"], &version) != nil {
+			return nil, InvalidArgument(at + `.Version must be a version number as a string, such as "1".`)
+		}
+		if _, ok := execution.ParseVersion(version); !ok {
+			return nil, InvalidArgument(at + `.Version must be a version number as a string, such as "1".`)
+		}
+		if seen[version] {
+			return nil, InvalidArgument(fmt.Sprintf("%s.Version %s appears more than once.", at, version))
+		}
+		seen[version] = true
+		var w json.Number
+		if json.Unmarshal(entry["Weight"], &w) != nil {
+			return nil, InvalidArgument(fmt.Sprintf("%s.Weight must be an integer from 0 to %d.", at, maxWeight))
+		}
+		weight, err := strconv.ParseInt(w.String(), 10, 64)
+		if err != nil || weight < 0 || weight > maxWeight {
+			return nil, InvalidArgument(fmt.Sprintf("%s.Weight must be an integer from 0 to %d.", at, maxWeight))
+		}
+		total += weight
+		out = append(out, execution.Route{Version: version, Weight: weight})
+	}
+	if total == 0 {
+		return nil, InvalidArgument(name + " weights must add up to more than 0.")
+	}
+	return out, nil
+}
+
+// truncate shortens s to maxNameLen bytes for an error message.
+func truncate(s string) string {
+	if len(s) > maxNameLen {
+		return s[:maxNameLen] + "..."
+	}
+	return s
 }

@@ -117,6 +117,65 @@ type HistoryResponse struct {
 	NextToken string  `json:"NextToken,omitempty"`
 }
 
+// FlowVersion is a published flow version on the wire (reference 10.5).
+type FlowVersion struct {
+	Version     string `json:"Version"`
+	Description string `json:"Description"`
+	CreatedTime string `json:"CreatedTime"`
+}
+
+// FlowVersionResponse answers PublishFlowVersion.
+type FlowVersionResponse struct {
+	Envelope
+	FlowName string `json:"FlowName"`
+	FlowVersion
+}
+
+// ListFlowVersionsResponse answers ListFlowVersions.
+type ListFlowVersionsResponse struct {
+	Envelope
+	FlowVersions []FlowVersion `json:"FlowVersions"`
+	NextToken    string        `json:"NextToken,omitempty"`
+}
+
+// Route is one entry of an alias's RoutingConfigurations.
+type Route struct {
+	Version string `json:"Version"`
+	Weight  int64  `json:"Weight"`
+}
+
+// Alias is a flow alias on the wire (reference 10.5); LastModifiedTime is
+// a project addition.
+type Alias struct {
+	Name                  string  `json:"Name"`
+	Description           string  `json:"Description"`
+	RoutingConfigurations []Route `json:"RoutingConfigurations"`
+	CreatedTime           string  `json:"CreatedTime"`
+	LastModifiedTime      string  `json:"LastModifiedTime"`
+}
+
+// CreateFlowAliasResponse answers CreateFlowAlias: the alias's fields at
+// the top level, with FlowName.
+type CreateFlowAliasResponse struct {
+	Envelope
+	FlowName string `json:"FlowName"`
+	Alias
+}
+
+// AliasResponse answers UpdateFlowAlias and DescribeFlowAlias: the alias
+// nested under Alias.
+type AliasResponse struct {
+	Envelope
+	Alias Alias `json:"Alias"`
+}
+
+// ListFlowAliasesResponse answers ListFlowAliases.
+type ListFlowAliasesResponse struct {
+	Envelope
+	Aliases   []Alias `json:"Aliases"`
+	NextToken string  `json:"NextToken,omitempty"`
+}
+
 // EmptyResponse answers operations that return only RequestId.
 type EmptyResponse struct {
 	Envelope

@@ -35,6 +35,16 @@ var (
 	ErrAccessDenied = errors.New("access denied")
 	// ErrClosed means the service was closed.
 	ErrClosed = errors.New("execution service closed")
+	// ErrVersionNotFound means a flow version (FlowVersion, Qualifier or a
+	// route of an alias) does not exist. It reaches callers inside an
+	// ArgumentError (reference 2.3: an unknown version is InvalidArgument).
+	ErrVersionNotFound = errors.New("flow version not found")
+	// ErrAliasNotFound means a flow alias does not exist; it reaches callers
+	// inside an ArgumentError.
+	ErrAliasNotFound = errors.New("flow alias not found")
+	// ErrAliasExists means CreateFlowAlias named an alias that already
+	// exists; it reaches callers inside an ArgumentError.
+	ErrAliasExists = errors.New("flow alias already exists")
 )
 
 // ResourceError names the flow and execution a lookup or state error is
@@ -73,18 +83,25 @@ func (e *ModeError) Unwrap() error { return ErrModeNotSupported }
 // ArgumentError reports a parameter that breaks a rule. Reason is one
 // sentence naming the parameter (or the state and field of a definition) and
 // the rule, ready to follow "Parameter error. ". Issues holds the located
-// definition problems when Param is "Definition". It unwraps to
-// ErrInvalidArgument.
+// definition problems when Param is "Definition". Cause, when set, is the
+// sentinel saying why (ErrVersionNotFound, ErrAliasNotFound,
+// ErrAliasExists). It unwraps to ErrInvalidArgument and Cause.
 type ArgumentError struct {
 	Param  string
 	Reason string
 	Issues flow.Issues
+	Cause  error
 }
 
 func (e *ArgumentError) Error() string { return "invalid " + e.Param + ": " + e.Reason }
 
-// Unwrap returns ErrInvalidArgument.
-func (e *ArgumentError) Unwrap() error { return ErrInvalidArgument }
+// Unwrap returns ErrInvalidArgument and, when set, Cause.
+func (e *ArgumentError) Unwrap() []error {
+	if e.Cause == nil {
+		return []error{ErrInvalidArgument}
+	}
+	return []error{ErrInvalidArgument, e.Cause}
+}
 
 func invalid(param, format string, args ...any) error {
 	return &ArgumentError{Param: param, Reason: fmt.Sprintf(format, args...)}

@@ -48,21 +48,18 @@ type ListInput struct {
 	NamePrefix       string
 	StartedTimeBegin time.Time // zero means unbounded
 	StartedTimeEnd   time.Time // zero means unbounded
-}
-
-// checkQualifier rejects every Qualifier: flow versions and aliases are not
-// implemented, so no Qualifier can name one (reference 2.3: an unknown
-// version or alias is InvalidArgument).
-func checkQualifier(q, flowName string) error {
-	if q == "" {
-		return nil
-	}
-	return invalid("Qualifier", "Qualifier %s names no version or alias of flow %s (flow versions are not supported yet).", q, flowName)
+	// Qualifier keeps executions started with it: a version number matches
+	// the version they ran (whether named directly or picked by an alias),
+	// an alias name matches executions started through that alias. "" means
+	// any.
+	Qualifier string
 }
 
 // StartExecution starts a Standard execution, or returns the unfinished
-// execution of the same name. It returns ResourceError(ErrFlowNotFound),
-// ModeError for an Express flow, an ArgumentError for a Qualifier, and
+// execution of the same name. A Qualifier selects what runs (see resolve):
+// the execution snapshots that version and records it in FlowVersion. It
+// returns ResourceError(ErrFlowNotFound), ModeError for an Express flow, an
+// ArgumentError for an unknown Qualifier version or alias, and
 // ResourceError(ErrExecutionExists) when an execution of that name has
 // ended.
 func (s *Service) StartExecution(ctx context.Context, in StartInput) (*Execution, error) {
@@ -71,7 +68,8 @@ func (s *Service) StartExecution(ctx context.Context, in StartInput) (*Execution
 	if err != nil {
 		return nil, err
 	}
-	if err := checkQualifier(in.Qualifier, in.FlowName); err != nil {
+	tgt, err := s.resolve(ctx, account, f, in.Qualifier)
+	if err != nil {
 		return nil, err
 	}
 	if f.ExecutionMode == flow.Express {
@@ -89,9 +87,10 @@ func (s *Service) StartExecution(ctx context.Context, in StartInput) (*Execution
 	}
 	e := &Execution{
 		Name: name, FlowName: f.Name, FlowID: f.ID, Account: account,
-		FlowDefinition: f.Definition, FlowMode: f.ExecutionMode, RoleArn: f.RoleArn,
-		Environment: f.Environment, Input: in.Input, Status: Starting, StartedTime: s.now(),
-		CallbackFnFTaskToken: in.CallbackFnFTaskToken, Qualifier: in.Qualifier, NextEventID: 1,
+		FlowDefinition: tgt.def, FlowMode: f.ExecutionMode, RoleArn: tgt.role,
+		Environment: tgt.env, Input: in.Input, Status: Starting, StartedTime: s.now(),
+		CallbackFnFTaskToken: in.CallbackFnFTaskToken, Qualifier: in.Qualifier, FlowVersion: tgt.version,
+		NextEventID: 1,
 	}
 	val, err := encodeExecution(e)
 	if err != nil {
@@ -125,20 +124,21 @@ func (s *Service) StartExecution(ctx context.Context, in StartInput) (*Execution
 // Options.SyncMargin; running out of time ends it TimedOut with
 // FnF.Timeout. The execution is not stored. It returns
 // ResourceError(ErrFlowNotFound), ModeError for a Standard flow, or an
-// ArgumentError for a Qualifier.
+// ArgumentError for an unknown Qualifier version or alias.
 func (s *Service) StartSync(ctx context.Context, in StartInput) (*Execution, error) {
 	account := accountOf(ctx)
 	f, _, err := s.getFlow(ctx, account, in.FlowName)
 	if err != nil {
 		return nil, err
 	}
-	if err := checkQualifier(in.Qualifier, in.FlowName); err != nil {
+	tgt, err := s.resolve(ctx, account, f, in.Qualifier)
+	if err != nil {
 		return nil, err
 	}
 	if f.ExecutionMode != flow.Express {
 		return nil, &ModeError{Flow: f.Name, Mode: flow.Standard}
 	}
-	parsed, err := s.parse(f.ID, f.Name, f.ExecutionMode, f.Definition)
+	parsed, err := s.parse(f.ID, f.Name, f.ExecutionMode, tgt.def)
 	if err != nil {
 		return nil, fmt.Errorf("parse stored flow %q: %w", f.Name, err)
 	}
@@ -148,8 +148,9 @@ func (s *Service) StartSync(ctx context.Context, in StartInput) (*Execution, err
 	}
 	e := &Execution{
 		Name: base + ":" + s.opts.NewID(), FlowName: f.Name, FlowID: f.ID, Account: account,
-		FlowDefinition: f.Definition, FlowMode: f.ExecutionMode, RoleArn: f.RoleArn,
-		Environment: f.Environment, Input: in.Input, Status: Running, StartedTime: s.now(),
+		FlowDefinition: tgt.def, FlowMode: f.ExecutionMode, RoleArn: tgt.role,
+		Environment: tgt.env, Input: in.Input, Status: Running, StartedTime: s.now(),
+		Qualifier: in.Qualifier, FlowVersion: tgt.version,
 	}
 	limit := s.opts.MaxSyncDuration
 	if dl, ok := ctx.Deadline(); ok {
@@ -161,7 +162,7 @@ func (s *Service) StartSync(ctx context.Context, in StartInput) (*Execution, err
 	} else {
 		runCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), limit)
 		stop := context.AfterFunc(ctx, cancel) // a gone client stops the run
-		res = s.opts.Engine.Run(runCtx, parsed, interp.Execution{Name: e.Name, Input: json.RawMessage(in.Input), RoleArn: f.RoleArn})
+		res = s.opts.Engine.Run(runCtx, parsed, interp.Execution{Name: e.Name, Input: json.RawMessage(in.Input), RoleArn: tgt.role})
 		stop()
 		cancel()
 	}
@@ -274,8 +275,11 @@ func (s *Service) ListExecutions(ctx context.Context, in ListInput) ([]*Executio
 		return nil, "", err
 	}
 	var all []*Execution
+	_, byVersion := ParseVersion(in.Qualifier)
 	err = s.scan(ctx, execPrefix(account, f.ID)+in.NamePrefix, func(e *Execution) error {
 		switch {
+		case in.Qualifier != "" && byVersion && e.FlowVersion != in.Qualifier:
+		case in.Qualifier != "" && !byVersion && e.Qualifier != in.Qualifier:
 		case in.Status != "" && e.Status != in.Status:
 		case !in.StartedTimeBegin.IsZero() && e.StartedTime.Before(in.StartedTimeBegin):
 		case !in.StartedTimeEnd.IsZero() && e.StartedTime.After(in.StartedTimeEnd):

@@ -156,7 +156,8 @@ func (s *Service) UpdateFlow(ctx context.Context, in UpdateFlowInput) (*Flow, er
 
 // DeleteFlow deletes the caller's flow. Its unfinished executions are
 // stopped (in-process runs are cancelled); its execution records are no
-// longer reachable because executions are keyed by the flow Id. It returns
+// longer reachable because executions are keyed by the flow Id; its versions
+// and aliases are deleted. It returns
 // ResourceError(ErrFlowNotFound) or ResourceError(ErrConflict).
 func (s *Service) DeleteFlow(ctx context.Context, name string) error {
 	account := accountOf(ctx)
@@ -175,7 +176,15 @@ func (s *Service) DeleteFlow(ctx context.Context, name string) error {
 		if err != nil {
 			return fmt.Errorf("delete flow %q: %w", name, err)
 		}
-		return s.stopAll(ctx, account, f)
+		if err := s.stopAll(ctx, account, f); err != nil {
+			return err
+		}
+		// Versions and aliases are keyed by the flow Id and so already
+		// unreachable; remove them to free the space.
+		if err := s.deleteUnder(ctx, aliasPrefix(account, f.ID)); err != nil {
+			return err
+		}
+		return s.deleteUnder(ctx, versionPrefix(account, f.ID))
 	}
 	return &ResourceError{Err: ErrConflict, Flow: name}
 }

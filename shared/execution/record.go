@@ -48,6 +48,9 @@ type Flow struct {
 	ResourceGroupID         string          `json:"resourceGroupId,omitempty"`
 	CreatedTime             time.Time       `json:"createdTime"`
 	LastModifiedTime        time.Time       `json:"lastModifiedTime"`
+	// LastVersion is the highest version number PublishFlowVersion has
+	// allocated (0: none); numbers are never reused.
+	LastVersion int64 `json:"lastVersion,omitempty"`
 }
 
 // Execution is a stored Standard execution, or the result of an Express run.
@@ -71,6 +74,9 @@ type Execution struct {
 	// CallbackFnFTaskToken and Qualifier are stored as given.
 	CallbackFnFTaskToken string `json:"callbackFnFTaskToken,omitempty"`
 	Qualifier            string `json:"qualifier,omitempty"`
+	// FlowVersion is the version the Qualifier resolved to ("" when the
+	// execution runs the flow's current definition).
+	FlowVersion string `json:"flowVersion,omitempty"`
 
 	// Durable run state (see run.go and history.go).
 

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"sync"
 	"time"
 
@@ -110,6 +111,10 @@ type Options struct {
 	// execution record holds before they move to a chunk key; default
 	// DefaultHistorySpillBytes.
 	HistorySpillBytes int
+	// Rand returns a uniformly random integer in [0, n) for n > 0; an alias
+	// Qualifier draws from it to pick a version by weight. It must be safe
+	// for concurrent use. Default math/rand/v2.Int64N.
+	Rand func(n int64) int64
 }
 
 // Service implements the flow and execution use cases. It is safe for
@@ -164,6 +169,9 @@ func New(store Store, opts Options) *Service {
 	}
 	if opts.HistorySpillBytes <= 0 {
 		opts.HistorySpillBytes = DefaultHistorySpillBytes
+	}
+	if opts.Rand == nil {
+		opts.Rand = rand.Int64N
 	}
 	s := &Service{
 		store:    store,
