@@ -21,8 +21,37 @@
 // walks a value to compute its exact compact-JSON size with an early exit,
 // and runs only on data a state produced (constructor results, Task results,
 // Parallel and Map outputs); data passed through unchanged was checked when it
-// was produced. The only non-object state input allowed is a Map item, which
-// a Pass may also pass through as its output unchanged.
+// was produced. Constructor results are measured while they are built
+// (eval.Template.EvalSized). Map and Parallel keep a running total of their
+// results' sizes and fail with FnF.InvalidData as soon as the object they
+// build (their raw $Output, even when an OutputConstructor would shrink it)
+// passes the limit, cancelling the remaining iterations; a legacy parallel or
+// foreach does the same for its $local against the legacy 32 KiB. The only
+// non-object state input allowed is a Map item, which a Pass may also pass
+// through as its output unchanged.
+//
+// # Time
+//
+// Waits, retry backoff, and Task and flow Timeouts all run on the injected
+// Clock (Clock.WithTimeoutCause bounds a context by the clock's time);
+// package interptest provides a fake whose Sleep takes no real time and
+// fires the timers it passes, so a mocked task Delay longer than its Timeout
+// fails with FnF.Timeout at once in tests.
+//
+// # Per-execution runner state
+//
+// A TaskRunner that keeps state per execution (action.Registry and its Mock's
+// call counters) may implement Forgetter; the engine calls Forget when the
+// execution finishes.
+//
+// # Speed
+//
+// Engine.Run recycles its Machine (run state, frame and output scratch
+// buffer) through a sync.Pool; the input decoder takes strings as substrings
+// of one copy of the input; the clock is read only when a Timeout, Wait,
+// retry or recorder needs it. A Pass->Choice->Pass execution (decode, three
+// states, constructor, encode) allocates 8 times; see BenchmarkRun_* and
+// .ci/bench-peer for figures.
 //
 // # Errors
 //
