@@ -11,7 +11,7 @@ FC_GOARCH   ?= amd64
 BUILD_FLAGS := -tags lambda.norpc -trimpath -ldflags "-s -w"
 ARTIFACTS_DIR ?= .aws-sam/manual
 
-.PHONY: fc-build quickstart local test build-CreateFlowFunction fc-build-createflow build-DescribeFlowFunction fc-build-describeflow build-UpdateFlowFunction fc-build-updateflow build-DeleteFlowFunction fc-build-deleteflow build-ListFlowsFunction fc-build-listflows build-StartExecutionFunction fc-build-startexecution build-StartSyncExecutionFunction fc-build-startsyncexecution build-DescribeExecutionFunction fc-build-describeexecution build-StopExecutionFunction fc-build-stopexecution build-ListExecutionsFunction fc-build-listexecutions build-GetExecutionHistoryFunction fc-build-getexecutionhistory
+.PHONY: fc-build quickstart local test build-CreateFlowFunction fc-build-createflow build-DescribeFlowFunction fc-build-describeflow build-UpdateFlowFunction fc-build-updateflow build-DeleteFlowFunction fc-build-deleteflow build-ListFlowsFunction fc-build-listflows build-StartExecutionFunction fc-build-startexecution build-StartSyncExecutionFunction fc-build-startsyncexecution build-DescribeExecutionFunction fc-build-describeexecution build-StopExecutionFunction fc-build-stopexecution build-ListExecutionsFunction fc-build-listexecutions build-GetExecutionHistoryFunction fc-build-getexecutionhistory build-PublishFlowVersionFunction fc-build-publishflowversion build-ListFlowVersionsFunction fc-build-listflowversions build-DeleteFlowVersionFunction fc-build-deleteflowversion build-CreateFlowAliasFunction fc-build-createflowalias build-UpdateFlowAliasFunction fc-build-updateflowalias build-DescribeFlowAliasFunction fc-build-describeflowalias build-ListFlowAliasesFunction fc-build-listflowaliases build-DeleteFlowAliasFunction fc-build-deleteflowalias
 
 # --- AWS SAM (BuildMethod: makefile): one target per function LogicalId.
 build-CreateFlowFunction:
@@ -47,8 +47,32 @@ build-ListExecutionsFunction:
 build-GetExecutionHistoryFunction:
 	GOOS=linux GOARCH=$(GOARCH) CGO_ENABLED=0 $(GO) build $(BUILD_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/getexecutionhistory
 
+build-PublishFlowVersionFunction:
+	GOOS=linux GOARCH=$(GOARCH) CGO_ENABLED=0 $(GO) build $(BUILD_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/publishflowversion
+
+build-ListFlowVersionsFunction:
+	GOOS=linux GOARCH=$(GOARCH) CGO_ENABLED=0 $(GO) build $(BUILD_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/listflowversions
+
+build-DeleteFlowVersionFunction:
+	GOOS=linux GOARCH=$(GOARCH) CGO_ENABLED=0 $(GO) build $(BUILD_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/deleteflowversion
+
+build-CreateFlowAliasFunction:
+	GOOS=linux GOARCH=$(GOARCH) CGO_ENABLED=0 $(GO) build $(BUILD_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/createflowalias
+
+build-UpdateFlowAliasFunction:
+	GOOS=linux GOARCH=$(GOARCH) CGO_ENABLED=0 $(GO) build $(BUILD_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/updateflowalias
+
+build-DescribeFlowAliasFunction:
+	GOOS=linux GOARCH=$(GOARCH) CGO_ENABLED=0 $(GO) build $(BUILD_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/describeflowalias
+
+build-ListFlowAliasesFunction:
+	GOOS=linux GOARCH=$(GOARCH) CGO_ENABLED=0 $(GO) build $(BUILD_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/listflowaliases
+
+build-DeleteFlowAliasFunction:
+	GOOS=linux GOARCH=$(GOARCH) CGO_ENABLED=0 $(GO) build $(BUILD_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/deleteflowalias
+
 # --- Serverless Devs (s.yaml pre-deploy): dist/<op>/bootstrap for the FC custom runtime.
-fc-build: fc-build-createflow fc-build-describeflow fc-build-updateflow fc-build-deleteflow fc-build-listflows fc-build-startexecution fc-build-startsyncexecution fc-build-describeexecution fc-build-stopexecution fc-build-listexecutions fc-build-getexecutionhistory
+fc-build: fc-build-createflow fc-build-describeflow fc-build-updateflow fc-build-deleteflow fc-build-listflows fc-build-startexecution fc-build-startsyncexecution fc-build-describeexecution fc-build-stopexecution fc-build-listexecutions fc-build-getexecutionhistory fc-build-publishflowversion fc-build-listflowversions fc-build-deleteflowversion fc-build-createflowalias fc-build-updateflowalias fc-build-describeflowalias fc-build-listflowaliases fc-build-deleteflowalias
 
 fc-build-createflow:
 	GOOS=linux GOARCH=$(FC_GOARCH) CGO_ENABLED=0 $(GO) build $(BUILD_FLAGS) -o dist/createflow/bootstrap ./functions/createflow
@@ -82,6 +106,30 @@ fc-build-listexecutions:
 
 fc-build-getexecutionhistory:
 	GOOS=linux GOARCH=$(FC_GOARCH) CGO_ENABLED=0 $(GO) build $(BUILD_FLAGS) -o dist/getexecutionhistory/bootstrap ./functions/getexecutionhistory
+
+fc-build-publishflowversion:
+	GOOS=linux GOARCH=$(FC_GOARCH) CGO_ENABLED=0 $(GO) build $(BUILD_FLAGS) -o dist/publishflowversion/bootstrap ./functions/publishflowversion
+
+fc-build-listflowversions:
+	GOOS=linux GOARCH=$(FC_GOARCH) CGO_ENABLED=0 $(GO) build $(BUILD_FLAGS) -o dist/listflowversions/bootstrap ./functions/listflowversions
+
+fc-build-deleteflowversion:
+	GOOS=linux GOARCH=$(FC_GOARCH) CGO_ENABLED=0 $(GO) build $(BUILD_FLAGS) -o dist/deleteflowversion/bootstrap ./functions/deleteflowversion
+
+fc-build-createflowalias:
+	GOOS=linux GOARCH=$(FC_GOARCH) CGO_ENABLED=0 $(GO) build $(BUILD_FLAGS) -o dist/createflowalias/bootstrap ./functions/createflowalias
+
+fc-build-updateflowalias:
+	GOOS=linux GOARCH=$(FC_GOARCH) CGO_ENABLED=0 $(GO) build $(BUILD_FLAGS) -o dist/updateflowalias/bootstrap ./functions/updateflowalias
+
+fc-build-describeflowalias:
+	GOOS=linux GOARCH=$(FC_GOARCH) CGO_ENABLED=0 $(GO) build $(BUILD_FLAGS) -o dist/describeflowalias/bootstrap ./functions/describeflowalias
+
+fc-build-listflowaliases:
+	GOOS=linux GOARCH=$(FC_GOARCH) CGO_ENABLED=0 $(GO) build $(BUILD_FLAGS) -o dist/listflowaliases/bootstrap ./functions/listflowaliases
+
+fc-build-deleteflowalias:
+	GOOS=linux GOARCH=$(FC_GOARCH) CGO_ENABLED=0 $(GO) build $(BUILD_FLAGS) -o dist/deleteflowalias/bootstrap ./functions/deleteflowalias
 
 # --- Local use.
 quickstart:

@@ -21,7 +21,8 @@ var (
 )
 
 // seedFlows are the flows and execution every sample in events/ may reference: "orders"
-// (Standard; its Wait keeps exec1 running for the whole test), "orders-express" (Express).
+// (Standard; its Wait keeps exec1 running for the whole test) with versions 1 and 2 and alias
+// "live" routing to version 1, and "orders-express" (Express).
 const (
 	ordersFDL = "Type: StateMachine\nSpecVersion: v1\nName: orders\nStartAt: Accept\nStates:\n" +
 		"  - Name: Accept\n    Type: Pass\n    Next: Hold\n" +
@@ -47,6 +48,9 @@ func newSeededService(t *testing.T) Service {
 		{"Action": "CreateFlow", "Parameters": map[string]string{"Name": "orders", "Type": "FDL", "Description": "Order pipeline", "ExecutionMode": "Standard", "Definition": ordersFDL}},
 		{"Action": "CreateFlow", "Parameters": map[string]string{"Name": "orders-express", "Type": "FDL", "Description": "Quotes", "ExecutionMode": "Express", "Definition": ordersExpressFDL}},
 		{"Action": "StartExecution", "Parameters": map[string]any{"FlowName": "orders", "ExecutionName": "exec1", "Input": map[string]string{"orderId": "1001"}}},
+		{"Action": "PublishFlowVersion", "Parameters": map[string]string{"FlowName": "orders", "Description": "First release"}},
+		{"Action": "PublishFlowVersion", "Parameters": map[string]string{"FlowName": "orders", "Description": "Second release"}},
+		{"Action": "CreateFlowAlias", "Parameters": map[string]string{"FlowName": "orders", "Name": "live", "Description": "Live traffic", "RoutingConfigurations": `[{"Version":"1","Weight":100}]`}},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -218,6 +222,65 @@ var opChecks = map[string]check{
 	"listexecutions": func(t *testing.T, _ Service, b map[string]any) {
 		if got := names(t, b, "Executions"); !slices.Contains(got, "exec1") {
 			t.Errorf("Executions = %q, want exec1", got)
+		}
+	},
+	"publishflowversion": func(t *testing.T, svc Service, b map[string]any) {
+		field(t, b, "FlowName", "orders")
+		field(t, b, "Version", "3") // the seed published 1 and 2
+		field(t, b, "Description", "Third release")
+		st, d := call(t, svc, "DescribeFlow", map[string]string{"Name": "orders", "FlowVersion": "3"})
+		if st != http.StatusOK || d["Definition"] != ordersFDL {
+			t.Errorf("DescribeFlow orders version 3 = %d %v, want 200 with the orders definition", st, d)
+		}
+	},
+	"listflowversions": func(t *testing.T, _ Service, b map[string]any) {
+		items, _ := b["FlowVersions"].([]any)
+		var got []string
+		for _, it := range items {
+			m, _ := it.(map[string]any)
+			v, _ := m["Version"].(string)
+			got = append(got, v)
+		}
+		if !slices.Equal(got, []string{"1", "2"}) {
+			t.Errorf("FlowVersions = %q, want [1 2]", got)
+		}
+	},
+	"deleteflowversion": func(t *testing.T, svc Service, _ map[string]any) {
+		st, d := call(t, svc, "DescribeFlow", map[string]string{"Name": "orders", "FlowVersion": "2"})
+		if st != http.StatusBadRequest || d["Code"] != "InvalidArgument" {
+			t.Errorf("DescribeFlow orders version 2 after DeleteFlowVersion = %d %v, want 400 InvalidArgument", st, d)
+		}
+	},
+	"createflowalias": func(t *testing.T, _ Service, b map[string]any) {
+		field(t, b, "Name", "canary")
+		field(t, b, "FlowName", "orders")
+		field(t, b, "Description", "Canary traffic")
+		if rc, _ := json.Marshal(b["RoutingConfigurations"]); string(rc) != `[{"Version":"1","Weight":90},{"Version":"2","Weight":10}]` {
+			t.Errorf("RoutingConfigurations = %s, want versions 1 (90) and 2 (10)", rc)
+		}
+	},
+	"updateflowalias": func(t *testing.T, _ Service, b map[string]any) {
+		a, _ := b["Alias"].(map[string]any)
+		field(t, a, "Name", "live")
+		field(t, a, "Description", "Live traffic, moved")
+		if rc, _ := json.Marshal(a["RoutingConfigurations"]); string(rc) != `[{"Version":"2","Weight":100}]` {
+			t.Errorf("RoutingConfigurations = %s, want version 2 (100)", rc)
+		}
+	},
+	"describeflowalias": func(t *testing.T, _ Service, b map[string]any) {
+		a, _ := b["Alias"].(map[string]any)
+		field(t, a, "Name", "live")
+		field(t, a, "Description", "Live traffic")
+	},
+	"listflowaliases": func(t *testing.T, _ Service, b map[string]any) {
+		if got := names(t, b, "Aliases"); !slices.Equal(got, []string{"live"}) {
+			t.Errorf("Aliases = %q, want [live]", got)
+		}
+	},
+	"deleteflowalias": func(t *testing.T, svc Service, _ map[string]any) {
+		st, d := call(t, svc, "DescribeFlowAlias", map[string]string{"FlowName": "orders", "Name": "live"})
+		if st != http.StatusBadRequest || d["Code"] != "InvalidArgument" {
+			t.Errorf("DescribeFlowAlias live after DeleteFlowAlias = %d %v, want 400 InvalidArgument", st, d)
 		}
 	},
 }
