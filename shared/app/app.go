@@ -2,12 +2,10 @@ package app
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
-	"os"
 	"time"
 
 	"github.com/cloudflow-oss/cloudflow/shared/action"
@@ -15,7 +13,6 @@ import (
 	"github.com/cloudflow-oss/cloudflow/shared/auth"
 	"github.com/cloudflow-oss/cloudflow/shared/execution"
 	"github.com/cloudflow-oss/cloudflow/shared/interp"
-	"github.com/cloudflow-oss/cloudflow/shared/kv"
 	"github.com/cloudflow-oss/cloudflow/shared/throttle"
 )
 
@@ -30,13 +27,17 @@ type store interface {
 type App struct {
 	// Handler serves the CloudFlow API (RPC style, path /).
 	Handler http.Handler
-	// OnEvent handles one asynchronous event (runner or sweep). For now the
-	// only event is {"op":"sweep"}, which recovers pending executions;
-	// anything else is an error.
+	// OnEvent handles one asynchronous event: {"op":"run",…} advances one
+	// execution, {"op":"sweep"} recovers pending ones (see the package
+	// documentation); anything else is an error.
 	OnEvent func(ctx context.Context, event []byte) error
 
-	store   store
-	service *execution.Service
+	store    store
+	service  *execution.Service
+	pool     *execution.Pool    // the local runner; nil with a cloud or injected one
+	enqueuer execution.Enqueuer // where run events go
+	margin   time.Duration
+	logger   *slog.Logger
 }
 
 // OpenWarning is the start-up warning New logs (at WARN) when no access keys
@@ -74,19 +75,24 @@ func newApp(cfg Config, sopts execution.Options, hopts api.Options) (*App, error
 			return nil, fmt.Errorf("operation %q is not implemented", op)
 		}
 	}
-	var st store
-	switch cfg.Store {
-	case StoreMemory:
-		st = kv.NewMemStore()
-	default:
-		if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
-			return nil, fmt.Errorf("create data directory: %w", err)
+	ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
+	defer cancel()
+	st, err := openStore(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	if sopts.Enqueuer == nil {
+		if sopts.Enqueuer, err = newEnqueuer(ctx, cfg); err != nil {
+			_ = st.Close()
+			return nil, fmt.Errorf("runner %s: %w", cfg.Runner, err)
 		}
-		b, err := kv.OpenBolt(cfg.DataDir, kv.BoltOptions{Timeout: time.Second})
-		if err != nil {
-			return nil, fmt.Errorf("open store in %s: %w", cfg.DataDir, err)
-		}
-		st = b
+	}
+	// The local runner is a pool of this process, built once the service it
+	// drives exists.
+	var pool *execution.Pool
+	local := &lateEnqueuer{}
+	if sopts.Enqueuer == nil {
+		sopts.Enqueuer = local
 	}
 	if err := useTasks(cfg.MockFile, &sopts); err != nil {
 		_ = st.Close()
@@ -96,6 +102,10 @@ func newApp(cfg Config, sopts execution.Options, hopts api.Options) (*App, error
 		sopts.Workers = cfg.Workers
 	}
 	svc := execution.New(st, sopts)
+	if sopts.Enqueuer == local {
+		pool = execution.NewPool(svc, sopts.Workers)
+		local.set(pool)
+	}
 	hopts.Operations = cfg.Operations
 	if hopts.Authenticate == nil {
 		v := auth.NewVerifier(cfg.AccessKeys, cfg.Now, auth.Options{})
@@ -110,11 +120,16 @@ func newApp(cfg Config, sopts execution.Options, hopts api.Options) (*App, error
 		hopts.Allow = throttle.New(cfg.Limits, cfg.Now, throttle.Options{}).Allow
 	}
 	cfg.Logger.Info("cloudflow: API throttling", "on", cfg.Throttled(), "rates", cfg.Limits.String())
-	a := &App{Handler: api.NewHandler(svc, hopts), store: st, service: svc}
+	a := &App{Handler: api.NewHandler(svc, hopts), store: st, service: svc, pool: pool, enqueuer: sopts.Enqueuer, margin: cfg.RunMargin, logger: cfg.Logger}
 	a.OnEvent = a.onEvent
-	if _, err := svc.Recover(context.Background()); err != nil {
-		_ = a.Close()
-		return nil, fmt.Errorf("recover pending executions: %w", err)
+	// Locally the process is the runner and picks up what the last one left.
+	// In the cloud every cold start would scan the whole table: the
+	// scheduled sweep does that once a minute instead.
+	if cfg.Runner == "" || cfg.Runner == RunnerLocal {
+		if _, err := svc.Recover(ctx); err != nil {
+			_ = a.Close()
+			return nil, fmt.Errorf("recover pending executions: %w", err)
+		}
 	}
 	return a, nil
 }
@@ -142,27 +157,11 @@ func useTasks(path string, sopts *execution.Options) error {
 	return nil
 }
 
-// event is the asynchronous event envelope.
-type event struct {
-	Op string `json:"op"`
-}
-
-func (a *App) onEvent(ctx context.Context, raw []byte) error {
-	var ev event
-	if err := json.Unmarshal(raw, &ev); err != nil {
-		return fmt.Errorf("decode event: %w", err)
-	}
-	switch ev.Op {
-	case "sweep":
-		_, err := a.service.Recover(ctx)
-		return err
-	default:
-		return fmt.Errorf("unknown event op %q", ev.Op)
-	}
-}
-
 // Close stops the runner (in-flight runs are cancelled and left for
 // recovery by the next process) and closes the store.
 func (a *App) Close() error {
+	if a.pool != nil {
+		a.pool.Close()
+	}
 	return errors.Join(a.service.Close(), a.store.Close())
 }

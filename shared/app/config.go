@@ -15,6 +15,22 @@ import (
 const (
 	StoreBolt   = "bbolt"
 	StoreMemory = "memory"
+	// StoreDynamo is a DynamoDB table (TABLE_NAME; DYNAMODB_ENDPOINT for a
+	// local DynamoDB-compatible server).
+	StoreDynamo = "dynamodb"
+	// StoreTablestore is a Tablestore table (OTS_ENDPOINT, OTS_INSTANCE,
+	// TABLE_NAME, credentials from ALIBABA_CLOUD_ACCESS_KEY_*).
+	StoreTablestore = "tablestore"
+)
+
+// Runners accepted in Config.Runner: who advances Standard executions.
+const (
+	// RunnerLocal is the in-process goroutine pool (the default).
+	RunnerLocal = "local"
+	// RunnerLambda invokes RUNNER_FUNCTION asynchronously on AWS Lambda.
+	RunnerLambda = "lambda"
+	// RunnerFC invokes RUNNER_FUNCTION asynchronously on Function Compute.
+	RunnerFC = "fc"
 )
 
 // Throttle switches accepted in Config.Throttle.
@@ -32,6 +48,33 @@ const (
 // Environment variables read by ConfigFromEnv besides STORE, DATA_DIR,
 // CLOUDFLOW_REGION and CLOUDFLOW_WORKERS.
 const (
+	// EnvTableName names the DynamoDB or Tablestore table.
+	EnvTableName = "TABLE_NAME"
+	// EnvDynamoEndpoint points the DynamoDB store at a local server (such as
+	// dynalite); unset means the AWS endpoint of the default config chain.
+	EnvDynamoEndpoint = "DYNAMODB_ENDPOINT"
+	// EnvOTSEndpoint and EnvOTSInstance locate the Tablestore instance.
+	EnvOTSEndpoint = "OTS_ENDPOINT"
+	EnvOTSInstance = "OTS_INSTANCE"
+	// EnvAccessKeyID, EnvAccessKeySecret and EnvSecurityToken are the
+	// Alibaba Cloud credentials (on Function Compute, the function role's)
+	// for Tablestore and asynchronous FC invocations.
+	EnvAccessKeyID     = "ALIBABA_CLOUD_ACCESS_KEY_ID"
+	EnvAccessKeySecret = "ALIBABA_CLOUD_ACCESS_KEY_SECRET"
+	EnvSecurityToken   = "ALIBABA_CLOUD_SECURITY_TOKEN"
+	// EnvRunner is local, lambda or fc; empty lets the platform layer pick
+	// from the host (see Config.Runner).
+	EnvRunner = "RUNNER"
+	// EnvRunnerFunction names the function asynchronous run events go to.
+	EnvRunnerFunction = "RUNNER_FUNCTION"
+	// EnvFCAccountID and EnvFCRegion locate the Function Compute API
+	// (set by Function Compute in every function).
+	EnvFCAccountID = "FC_ACCOUNT_ID"
+	EnvFCRegion    = "FC_REGION"
+	// EnvFCEndpoint replaces the Function Compute API endpoint
+	// (host[:port], or a URL with http:// for a test server).
+	EnvFCEndpoint = "CLOUDFLOW_FC_ENDPOINT"
+
 	// EnvAccessKeys holds the access keys, id:secret[@account][,…] (see
 	// auth.ParseKeys); empty accepts unsigned requests.
 	EnvAccessKeys = "CLOUDFLOW_ACCESS_KEYS"
@@ -48,12 +91,67 @@ const (
 	DefaultRegion  = "cn-hangzhou"
 	DefaultWorkers = 4
 	maxWorkers     = 256
+	// DefaultOTSTable is the Tablestore table name when TABLE_NAME is unset.
+	DefaultOTSTable = "cloudflow"
+	// DefaultRunMargin is how long before an invocation's deadline a run
+	// event stops advancing its execution, to release the lease and
+	// enqueue the continuation.
+	DefaultRunMargin = 3 * time.Second
 )
+
+// AlibabaCredentials are Alibaba Cloud credentials. String never shows the
+// secret or the token.
+type AlibabaCredentials struct {
+	AccessKeyID     string
+	AccessKeySecret string
+	SecurityToken   string // set for temporary (STS) credentials
+}
+
+// String names the key id only.
+func (c AlibabaCredentials) String() string {
+	if c.AccessKeyID == "" {
+		return "(none)"
+	}
+	return c.AccessKeyID + ":<redacted>"
+}
+
+// GoString is String, so %#v does not print the secret either.
+func (c AlibabaCredentials) GoString() string { return c.String() }
 
 // Config is the service configuration, built once by main.
 type Config struct {
-	Store      string   // "bbolt" (default) | "memory"
-	DataDir    string   // bbolt directory, default ".cloudflow-data"
+	Store   string // "bbolt" (default) | "memory" | "dynamodb" | "tablestore"
+	DataDir string // bbolt directory, default ".cloudflow-data"
+	// TableName is the DynamoDB table (required with STORE=dynamodb) or the
+	// Tablestore table (default DefaultOTSTable).
+	TableName string
+	// DynamoEndpoint points the DynamoDB store at a local server, whose
+	// table New creates when missing; empty uses the AWS default config
+	// chain (region and credentials) and a table deployed by the template.
+	DynamoEndpoint string
+	// OTSEndpoint and OTSInstance locate Tablestore (required with
+	// STORE=tablestore); New creates the table when it is missing.
+	OTSEndpoint, OTSInstance string
+	// Alibaba are the credentials of Tablestore and of FC invocations.
+	Alibaba AlibabaCredentials
+
+	// Runner is RunnerLocal, RunnerLambda or RunnerFC; empty means local.
+	// platform.Main sets it from the host when RUNNER is unset: lambda on
+	// Lambda and fc on Function Compute when the store is shared
+	// (dynamodb, tablestore), local otherwise. The cloud runners need a
+	// shared store, since the runner runs in another instance.
+	Runner string
+	// RunnerFunction is the function run events are sent to (required with
+	// the lambda and fc runners).
+	RunnerFunction string
+	// FCAccountID and FCRegion give the FC runner's API endpoint
+	// <account>.<region>.fc.aliyuncs.com unless FCEndpoint replaces it.
+	FCAccountID, FCRegion, FCEndpoint string
+	// RunMargin is kept back from an invocation's deadline by a run event;
+	// zero means DefaultRunMargin, and it is capped at a quarter of the
+	// time left.
+	RunMargin time.Duration
+
 	Region     string   // default "cn-hangzhou"
 	Operations []string // Actions served; empty = all (functions/local); one entry in per-operation binaries
 	Workers    int      // Standard runner goroutines, default 4
@@ -102,6 +200,21 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		DataDir:  strings.TrimSpace(getenv("DATA_DIR")),
 		Region:   strings.TrimSpace(getenv("CLOUDFLOW_REGION")),
 		MockFile: strings.TrimSpace(getenv("CLOUDFLOW_MOCK_FILE")),
+
+		TableName:      strings.TrimSpace(getenv(EnvTableName)),
+		DynamoEndpoint: strings.TrimSpace(getenv(EnvDynamoEndpoint)),
+		OTSEndpoint:    strings.TrimSpace(getenv(EnvOTSEndpoint)),
+		OTSInstance:    strings.TrimSpace(getenv(EnvOTSInstance)),
+		Alibaba: AlibabaCredentials{
+			AccessKeyID:     strings.TrimSpace(getenv(EnvAccessKeyID)),
+			AccessKeySecret: strings.TrimSpace(getenv(EnvAccessKeySecret)),
+			SecurityToken:   strings.TrimSpace(getenv(EnvSecurityToken)),
+		},
+		Runner:         strings.ToLower(strings.TrimSpace(getenv(EnvRunner))),
+		RunnerFunction: strings.TrimSpace(getenv(EnvRunnerFunction)),
+		FCAccountID:    strings.TrimSpace(getenv(EnvFCAccountID)),
+		FCRegion:       strings.TrimSpace(getenv(EnvFCRegion)),
+		FCEndpoint:     strings.TrimSpace(getenv(EnvFCEndpoint)),
 	}
 	if w := strings.TrimSpace(getenv("CLOUDFLOW_WORKERS")); w != "" {
 		n, err := strconv.Atoi(w)
@@ -151,6 +264,12 @@ func (c Config) withDefaults() Config {
 	if c.Workers == 0 {
 		c.Workers = DefaultWorkers
 	}
+	if c.Store == StoreTablestore && c.TableName == "" {
+		c.TableName = DefaultOTSTable
+	}
+	if c.RunMargin <= 0 {
+		c.RunMargin = DefaultRunMargin
+	}
 	if c.Limits.Default == (throttle.Rate{}) {
 		d := throttle.DefaultLimits()
 		c.Limits.Default = d.Default
@@ -165,10 +284,11 @@ func (c Config) withDefaults() Config {
 }
 
 func (c Config) validate() error {
-	switch c.Store {
-	case StoreBolt, StoreMemory:
-	default:
-		return fmt.Errorf("STORE=%q: want %q or %q", c.Store, StoreBolt, StoreMemory)
+	if err := c.validateStore(); err != nil {
+		return err
+	}
+	if err := c.validateRunner(); err != nil {
+		return err
 	}
 	if c.Workers < 1 || c.Workers > maxWorkers {
 		return fmt.Errorf("workers %d: want 1 to %d", c.Workers, maxWorkers)
@@ -187,4 +307,61 @@ func (c Config) validate() error {
 		return fmt.Errorf("rate %s=%s: want a burst of at least 1 and a positive rate", throttle.DefaultName, r)
 	}
 	return nil
+}
+
+// Shared reports whether the store is shared between processes and
+// instances (DynamoDB, Tablestore), as the cloud runners need.
+func (c Config) Shared() bool { return c.Store == StoreDynamo || c.Store == StoreTablestore }
+
+// missing returns an error naming the empty variables among vars (name,
+// value pairs) that what needs, or nil.
+func missing(what string, vars ...string) error {
+	var names []string
+	for i := 0; i+1 < len(vars); i += 2 {
+		if vars[i+1] == "" {
+			names = append(names, vars[i])
+		}
+	}
+	if len(names) == 0 {
+		return nil
+	}
+	return fmt.Errorf("%s needs %s", what, strings.Join(names, ", "))
+}
+
+func (c Config) validateStore() error {
+	switch c.Store {
+	case StoreBolt, StoreMemory:
+		return nil
+	case StoreDynamo:
+		return missing("STORE=dynamodb", EnvTableName, c.TableName)
+	case StoreTablestore:
+		return missing("STORE=tablestore", EnvOTSEndpoint, c.OTSEndpoint, EnvOTSInstance, c.OTSInstance,
+			EnvTableName, c.TableName, EnvAccessKeyID, c.Alibaba.AccessKeyID, EnvAccessKeySecret, c.Alibaba.AccessKeySecret)
+	default:
+		return fmt.Errorf("STORE=%q: want %q, %q, %q or %q", c.Store, StoreBolt, StoreMemory, StoreDynamo, StoreTablestore)
+	}
+}
+
+func (c Config) validateRunner() error {
+	switch c.Runner {
+	case "", RunnerLocal:
+		return nil
+	case RunnerLambda, RunnerFC:
+	default:
+		return fmt.Errorf("RUNNER=%q: want %q, %q or %q", c.Runner, RunnerLocal, RunnerLambda, RunnerFC)
+	}
+	if !c.Shared() {
+		return fmt.Errorf("RUNNER=%s runs executions in other instances and needs a shared store: STORE=%s or %s, not %q",
+			c.Runner, StoreDynamo, StoreTablestore, c.Store)
+	}
+	if c.Runner == RunnerLambda {
+		return missing("RUNNER=lambda", EnvRunnerFunction, c.RunnerFunction)
+	}
+	if c.FCEndpoint == "" {
+		if err := missing("RUNNER=fc", EnvFCAccountID, c.FCAccountID, EnvFCRegion, c.FCRegion); err != nil {
+			return fmt.Errorf("%w (or %s)", err, EnvFCEndpoint)
+		}
+	}
+	return missing("RUNNER=fc", EnvRunnerFunction, c.RunnerFunction,
+		EnvAccessKeyID, c.Alibaba.AccessKeyID, EnvAccessKeySecret, c.Alibaba.AccessKeySecret)
 }

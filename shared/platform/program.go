@@ -43,9 +43,11 @@ type Env struct {
 // Exit status: 0 on success, 1 on a configuration, start-up or replay failure (a sample answered
 // with a non-2xx status included), 2 on bad flags.
 //
-// Environment: STORE, DATA_DIR, CLOUDFLOW_REGION, CLOUDFLOW_WORKERS, CLOUDFLOW_ACCESS_KEYS,
-// CLOUDFLOW_THROTTLE, CLOUDFLOW_API_RATES (see app.ConfigFromEnv); on Function Compute also
-// FC_CUSTOM_LISTEN_PORT and FUNCTION_TIMEOUT_S. With no access keys the service logs a WARN line
+// Environment: STORE, DATA_DIR, TABLE_NAME, DYNAMODB_ENDPOINT, OTS_ENDPOINT, OTS_INSTANCE,
+// ALIBABA_CLOUD_ACCESS_KEY_ID/SECRET/SECURITY_TOKEN, RUNNER, RUNNER_FUNCTION, CLOUDFLOW_REGION,
+// CLOUDFLOW_WORKERS, CLOUDFLOW_ACCESS_KEYS, CLOUDFLOW_THROTTLE, CLOUDFLOW_API_RATES (see
+// app.ConfigFromEnv); on Function Compute also FC_CUSTOM_LISTEN_PORT, FUNCTION_TIMEOUT_S,
+// FC_ACCOUNT_ID and FC_REGION. An unset RUNNER is DefaultRunner's choice for the host. With no access keys the service logs a WARN line
 // at start-up saying it accepts unsigned requests; API throttling is on by default on Lambda and
 // FC and off locally.
 func Main(ctx context.Context, p Program, env Env) int {
@@ -83,6 +85,9 @@ func Main(ctx context.Context, p Program, env Env) int {
 	cfg.Cloud = host != Local && *event == ""
 	if dataSet {
 		cfg.DataDir = dataDir
+	}
+	if cfg.Runner == "" {
+		cfg.Runner = DefaultRunner(host, cfg, *event != "")
 	}
 
 	if *event != "" {
@@ -132,12 +137,31 @@ func Main(ctx context.Context, p Program, env Env) int {
 	opts.OnSIGTERM = func() { _ = a.Close() }
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	logger.Info("start", "host", string(host), "operations", p.Operations, "store", cfg.Store)
+	logger.Info("start", "host", string(host), "operations", p.Operations, "store", cfg.Store, "runner", cfg.Runner)
 	if err := Serve(ctx, host, Service{API: a.Handler, OnEvent: a.OnEvent}, opts); err != nil {
 		logger.Error("serve", "err", err)
 		return 1
 	}
 	return 0
+}
+
+// DefaultRunner picks the runner of Standard executions when RUNNER is unset: the asynchronous
+// invoker of the host (app.RunnerLambda on Lambda, app.RunnerFC on Function Compute) when the store
+// is shared between instances, and the in-process pool (app.RunnerLocal) locally, for -event
+// replays and with an instance-local store (bbolt, memory), where no other instance could see the
+// execution.
+func DefaultRunner(host Host, cfg app.Config, replay bool) string {
+	if replay || !cfg.Shared() {
+		return app.RunnerLocal
+	}
+	switch host {
+	case Lambda:
+		return app.RunnerLambda
+	case FC:
+		return app.RunnerFC
+	default:
+		return app.RunnerLocal
+	}
 }
 
 // replayMain builds an App for cfg and replays the file at path through it.

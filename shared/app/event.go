@@ -1,0 +1,90 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/cloudflow-oss/cloudflow/shared/dispatch"
+	"github.com/cloudflow-oss/cloudflow/shared/execution"
+)
+
+// enqueueTimeout bounds the continuation's enqueue when the invocation's
+// own context has no time left.
+const enqueueTimeout = 10 * time.Second
+
+// onEvent handles one asynchronous event (see App.OnEvent).
+func (a *App) onEvent(ctx context.Context, raw []byte) error {
+	ev, err := dispatch.Decode(raw)
+	if err != nil {
+		return fmt.Errorf("decode event: %w", err)
+	}
+	if ev.Op == dispatch.OpSweep {
+		n, err := a.service.Recover(ctx)
+		if err != nil {
+			return fmt.Errorf("sweep: %w", err)
+		}
+		a.logger.InfoContext(ctx, "cloudflow: sweep", "enqueued", n)
+		return nil
+	}
+	return a.run(ctx, ev.Ref())
+}
+
+// run advances the execution ref within the invocation's deadline less the
+// run margin. When that budget runs out first, Service.Run releases the
+// lease at the last checkpoint and run enqueues the execution again, so a
+// new invocation continues it; a duplicate or stale event costs one
+// conditional read (the lease or a final status stops it).
+func (a *App) run(ctx context.Context, ref execution.Ref) error {
+	runCtx := ctx
+	if dl, ok := ctx.Deadline(); ok {
+		margin := min(a.margin, time.Until(dl)/4)
+		var cancel context.CancelFunc
+		runCtx, cancel = context.WithDeadline(ctx, dl.Add(-margin))
+		defer cancel()
+	}
+	if err := a.service.Run(runCtx, ref); err != nil {
+		return fmt.Errorf("run execution %s/%s: %w", ref.FlowID, ref.Name, err)
+	}
+	if runCtx.Err() == nil {
+		return nil // the run ended by itself: finished, stopped, or leased elsewhere
+	}
+	return a.continueRun(ctx, ref)
+}
+
+// continueRun enqueues ref for a new invocation after this one's budget ran
+// out (locally: the process's pool takes it).
+func (a *App) continueRun(ctx context.Context, ref execution.Ref) error {
+	ectx, cancel := context.WithTimeout(context.WithoutCancel(ctx), enqueueTimeout)
+	defer cancel()
+	if err := a.enqueuer.Enqueue(ectx, ref); err != nil {
+		return fmt.Errorf("continue execution %s/%s: %w", ref.FlowID, ref.Name, err)
+	}
+	a.logger.InfoContext(ctx, "cloudflow: execution continues in a new invocation", "flowId", ref.FlowID, "execution", ref.Name)
+	return nil
+}
+
+// lateEnqueuer forwards to an Enqueuer set after construction: the local
+// pool needs the service, and the service needs its Enqueuer.
+type lateEnqueuer struct {
+	mu     sync.Mutex
+	target execution.Enqueuer
+}
+
+func (l *lateEnqueuer) set(e execution.Enqueuer) {
+	l.mu.Lock()
+	l.target = e
+	l.mu.Unlock()
+}
+
+// Enqueue forwards to the target; before set it returns execution.ErrClosed.
+func (l *lateEnqueuer) Enqueue(ctx context.Context, ref execution.Ref) error {
+	l.mu.Lock()
+	t := l.target
+	l.mu.Unlock()
+	if t == nil {
+		return execution.ErrClosed
+	}
+	return t.Enqueue(ctx, ref)
+}
