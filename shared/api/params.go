@@ -204,8 +204,8 @@ func (p params) routes(name string) ([]execution.Route, error) {
 			return nil, InvalidArgument(fmt.Sprintf("%s.Version %s appears more than once.", at, version))
 		}
 		seen[version] = true
-		var w json.Number
-		if json.Unmarshal(entry["Weight"], &w) != nil {
+		var w json.Number // accepts a quoted number too, hence the first check
+		if raw := entry["Weight"]; len(raw) == 0 || raw[0] == '"' || json.Unmarshal(raw, &w) != nil {
 			return nil, InvalidArgument(fmt.Sprintf("%s.Weight must be an integer from 0 to %d.", at, maxWeight))
 		}
 		weight, err := strconv.ParseInt(w.String(), 10, 64)

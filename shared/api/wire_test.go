@@ -25,6 +25,12 @@ func TestWire_JSONRoundTrip(t *testing.T) {
 		{"history page", `{"RequestId":"R","Events":[{"EventId":1,"ScheduleEventId":0,"Type":"ExecutionStarted","StepName":"","Time":"2019-01-01T01:01:01.001Z","EventDetail":"{\"Input\":{}}"},{"EventId":2,"ScheduleEventId":0,"Type":"StepEntered","StepName":"A","Time":"t","EventDetail":"{}"}],"NextToken":"3"}`, &api.HistoryResponse{}},
 		{"history last page", `{"RequestId":"R","Events":[]}`, &api.HistoryResponse{}},
 		{"empty", `{"RequestId":"R"}`, &api.EmptyResponse{}},
+		{"publish version", `{"RequestId":"R","FlowName":"orders","Version":"3","Description":"third","CreatedTime":"2019-01-01T01:01:01.001Z"}`, &api.FlowVersionResponse{}},
+		{"list versions", `{"RequestId":"R","FlowVersions":[{"Version":"1","Description":"","CreatedTime":"t"},{"Version":"2","Description":"d","CreatedTime":"t"}],"NextToken":"3"}`, &api.ListFlowVersionsResponse{}},
+		{"list versions last page", `{"RequestId":"R","FlowVersions":[]}`, &api.ListFlowVersionsResponse{}},
+		{"create alias", `{"RequestId":"R","FlowName":"orders","Name":"live","Description":"prod","RoutingConfigurations":[{"Version":"1","Weight":30},{"Version":"2","Weight":70}],"CreatedTime":"s","LastModifiedTime":"t"}`, &api.CreateFlowAliasResponse{}},
+		{"alias", `{"RequestId":"R","Alias":{"Name":"live","Description":"","RoutingConfigurations":[{"Version":"1","Weight":0}],"CreatedTime":"s","LastModifiedTime":"t"}}`, &api.AliasResponse{}},
+		{"list aliases", `{"RequestId":"R","Aliases":[{"Name":"a","Description":"x","RoutingConfigurations":[{"Version":"1","Weight":1}],"CreatedTime":"s","LastModifiedTime":"t"}],"NextToken":"b"}`, &api.ListFlowAliasesResponse{}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
