@@ -36,11 +36,24 @@
 //
 // # Decisions where the reference is silent
 //
-// Flow versions, aliases and map runs are not implemented yet: a non-empty
-// Qualifier on StartExecution or StartSyncExecution, and a FlowVersion on
-// DescribeFlow, is InvalidArgument (no version or alias can exist, which is
-// the reference's rule for an unknown one); ListExecutions with a Qualifier
-// or MapRunName returns an empty list. StartExecution's CallbackFnFTaskToken
+// Versions and aliases (reference 10.5): ListFlowVersions and
+// ListFlowAliases take Limit 1 to 100 (default 60); versions are listed in
+// ascending number order with NextToken the number of the next version,
+// aliases by name with NextToken the name of the next alias. A FlowVersion,
+// Qualifier or routed version that does not exist, and a missing alias on
+// UpdateFlowAlias, DescribeFlowAlias or DeleteFlowAlias, is InvalidArgument
+// (the reference names no code; it calls an unknown Qualifier version or
+// alias InvalidArgument); creating an alias that exists is InvalidArgument
+// too. RoutingConfigurations is a JSON array (as a string) of 1 to 10
+// {"Version": "<n>", "Weight": <int>} objects: Version a version number
+// string, distinct; Weight a JSON integer from 0 to 100; the weights must
+// total more than 0 (they need not total 100). A version an alias routes to,
+// even with weight 0, cannot be deleted (409 ConcurrentUpdateError).
+// Alias responses carry LastModifiedTime besides the documented fields.
+// ListExecutions with a numeric Qualifier lists executions that ran that
+// version (started with the number or routed there by an alias); with an
+// alias name, those started through that alias. ListExecutions with a
+// MapRunName returns an empty list (map runs are not implemented). StartExecution's CallbackFnFTaskToken
 // must decode as a task token (else InvalidArgument naming it) and belong to
 // the caller's account (else 403 AccessDenied, the generic message), and is
 // then stored with the execution; the callback operations apply the same

@@ -1,6 +1,7 @@
 // Package execution holds the CloudFlow use cases: creating, reading,
 // updating, listing and deleting flows, and starting, describing, stopping
-// and listing executions, plus the runner that drives Standard executions to
+// and listing executions, publishing flow versions and managing aliases,
+// plus the runner that drives Standard executions to
 // a terminal status.
 //
 // # Storage
@@ -10,6 +11,26 @@
 // executions per account and flow Id, "exec/<account>/<flowId>/<name>", so a
 // deleted and re-created flow starts with an empty execution namespace. The
 // account comes from auth.FromContext.
+//
+// # Versions and aliases
+//
+// PublishFlowVersion snapshots a flow's definition, mode, role and
+// environment under "ver/<account>/<flowId>/<n>" (n zero-padded so keys sort
+// numerically). The number comes from a counter in the flow record
+// (Flow.LastVersion) advanced by CompareAndSwap, so concurrent publishes get
+// distinct numbers and a deleted number is never reused. Aliases live under
+// "alias/<account>/<flowId>/<name>". Both are keyed by the flow Id (a
+// re-created flow starts with none) and DeleteFlow removes them.
+//
+// A Qualifier (reference 2.3, decision 3) on StartExecution or StartSync is
+// resolved once: a version number selects that version, any other value an
+// alias, which draws from Options.Rand to pick one of its versions in
+// proportion to the weights; none means the current definition. The
+// execution snapshots the chosen definition and records Qualifier and the
+// resolved FlowVersion, which ListExecutions filters on. DeleteFlowVersion
+// and alias writes exclude each other without transactions (each writes,
+// then checks the other; see DeleteFlowVersion), so no alias is left routing
+// to a deleted version.
 //
 // # Standard executions
 //
