@@ -119,14 +119,7 @@ func TestTemplate_Structure(t *testing.T) {
 	if got := dig(g, "LoggingConfig", "LogFormat"); got != "JSON" {
 		t.Errorf("LoggingConfig.LogFormat = %v, want JSON", got)
 	}
-	if got, _ := dig(g, "Environment", "Variables", "DATA_DIR").(string); !strings.HasPrefix(got, "/tmp/") {
-		t.Errorf("DATA_DIR = %q, want a directory under /tmp (Lambda's only writable path)", got)
-	}
-	for _, k := range []string{"STORE", "TABLE_NAME"} {
-		if dig(g, "Environment", "Variables", k) == nil {
-			t.Errorf("Globals environment lacks %s", k)
-		}
-	}
+	checkSAMEnvironment(t, doc)
 
 	resources, _ := doc["Resources"].(map[string]any)
 	fnByOp := map[string][]string{}
@@ -280,6 +273,7 @@ func TestSYAML_Structure(t *testing.T) {
 	if _, ok := recipes["fc-build"]; !ok {
 		t.Errorf("Makefile has no fc-build target")
 	}
+	checkFCEnvironment(t, doc)
 }
 
 // sortedBuildTargets lists the Makefile targets with prefix, sorted.
