@@ -186,14 +186,23 @@ func (c Config) Throttled() bool {
 }
 
 // ConfigFromEnv builds a Config from the environment variables STORE,
-// DATA_DIR, CLOUDFLOW_REGION, CLOUDFLOW_WORKERS, CLOUDFLOW_MOCK_FILE,
-// CLOUDFLOW_ACCESS_KEYS, CLOUDFLOW_THROTTLE and CLOUDFLOW_API_RATES, read
-// through getenv (usually
-// os.Getenv). Unset variables take their defaults. It returns an error for
-// an unknown STORE, a CLOUDFLOW_WORKERS that is not an integer in 1..256, a
-// malformed key list (the error never contains a secret), a
-// CLOUDFLOW_THROTTLE other than on/off (or true/false, 1/0) and a malformed
-// rate override. Operations and Cloud are left for main to set.
+// DATA_DIR, TABLE_NAME, DYNAMODB_ENDPOINT, OTS_ENDPOINT, OTS_INSTANCE,
+// ALIBABA_CLOUD_ACCESS_KEY_ID, ALIBABA_CLOUD_ACCESS_KEY_SECRET,
+// ALIBABA_CLOUD_SECURITY_TOKEN, RUNNER, RUNNER_FUNCTION, FC_ACCOUNT_ID,
+// FC_REGION, CLOUDFLOW_FC_ENDPOINT, CLOUDFLOW_REGION, CLOUDFLOW_WORKERS,
+// CLOUDFLOW_MOCK_FILE, CLOUDFLOW_ACCESS_KEYS, CLOUDFLOW_THROTTLE and
+// CLOUDFLOW_API_RATES, read through getenv (usually os.Getenv). Unset
+// variables take their defaults. It returns an error for an unknown STORE
+// or RUNNER, for a store or runner whose required variables are missing
+// (the error names them all: STORE=dynamodb needs TABLE_NAME; tablestore
+// needs OTS_ENDPOINT, OTS_INSTANCE and the access key id and secret;
+// RUNNER=lambda needs RUNNER_FUNCTION; RUNNER=fc needs RUNNER_FUNCTION, the
+// access key and FC_ACCOUNT_ID and FC_REGION or CLOUDFLOW_FC_ENDPOINT), for
+// a cloud runner on an instance-local store, a CLOUDFLOW_WORKERS that is not
+// an integer in 1..256, a malformed key list (no error ever contains a
+// secret), a CLOUDFLOW_THROTTLE other than on/off (or true/false, 1/0) and a
+// malformed rate override. Operations and Cloud are left for main to set,
+// and so is Runner when RUNNER is unset.
 func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	cfg := Config{
 		Store:    strings.TrimSpace(getenv("STORE")),

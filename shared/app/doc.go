@@ -6,6 +6,33 @@
 // local server) builds one App at start-up and routes requests to
 // App.Handler and asynchronous events to App.OnEvent.
 //
+// # Stores and runners
+//
+// Config.Store selects bbolt (a local directory, the default), memory,
+// DynamoDB (TABLE_NAME; region and credentials from the AWS default config
+// chain, or DYNAMODB_ENDPOINT for a local server whose table New creates)
+// or Tablestore (OTS_ENDPOINT, OTS_INSTANCE, TABLE_NAME, the
+// ALIBABA_CLOUD_ACCESS_KEY_* credentials; New creates a missing table).
+//
+// Config.Runner selects who advances Standard executions. RunnerLocal is a
+// goroutine pool of this process, and New recovers the executions a
+// previous process left behind. RunnerLambda and RunnerFC send each
+// started execution as an asynchronous invocation of RUNNER_FUNCTION
+// (package dispatch); they need a shared store, and New does not scan for
+// pending executions (the scheduled sweep does).
+//
+// App.OnEvent handles the events those invocations and schedules bring:
+//
+//   - {"op":"run","account":…,"flowId":…,"name":…} runs the execution with
+//     execution.Service.Run until it ends or until the invocation's
+//     deadline less Config.RunMargin. In the second case Run has released
+//     its lease at the last checkpoint, and OnEvent enqueues the execution
+//     again, so a new invocation continues where this one stopped. A
+//     duplicate or stale event is harmless: the lease, the checkpoint and a
+//     final status make Run a no-op.
+//   - {"op":"sweep"} enqueues every execution whose lease expired or whose
+//     run event was lost (execution.Service.Recover).
+//
 // # Security
 //
 // Config.AccessKeys (CLOUDFLOW_ACCESS_KEYS) feed an auth.Verifier that the
