@@ -2,7 +2,6 @@ package execution
 
 import (
 	"encoding/json"
-	"strings"
 	"time"
 
 	"github.com/cloudflow-oss/cloudflow/shared/flow"
@@ -115,15 +114,6 @@ func flowKey(account, name string) string { return flowPrefix(account) + name }
 func execPrefix(account, flowID string) string { return "exec/" + account + "/" + flowID + "/" }
 
 const execRoot = "exec/"
-
-// refFromKey parses an execution key; ok is false for a malformed key.
-func refFromKey(key string) (Ref, bool) {
-	parts := strings.SplitN(strings.TrimPrefix(key, execRoot), "/", 3)
-	if len(parts) != 3 || !strings.HasPrefix(key, execRoot) {
-		return Ref{}, false
-	}
-	return Ref{Account: parts[0], FlowID: parts[1], Name: parts[2]}, true
-}
 
 // Lease is a runner's claim on an execution: only Owner advances it until
 // Until. A lease is taken and renewed with CompareAndSwap on the record, so

@@ -64,11 +64,6 @@ func join(path, name string) string {
 	return path + "." + name
 }
 
-// isNull reports whether n is absent or an explicit null.
-func isNull(n *yaml.Node) bool {
-	return n == nil || (n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null")
-}
-
 // str reads a string field; any non-null scalar is accepted as its text.
 func (p *parser) str(path string, n *yaml.Node) (string, bool) {
 	if n.Kind != yaml.ScalarNode || n.ShortTag() == "!!null" {

@@ -97,12 +97,6 @@ type frame struct {
 	scopeIn, stepIn any
 }
 
-func (r *run) newFrame(scope *flow.Scope, input any) *frame {
-	fr := &frame{}
-	r.initFrame(fr, scope, input)
-	return fr
-}
-
 func (r *run) initFrame(fr *frame, scope *flow.Scope, input any) {
 	*fr = frame{scope: scope, cur: scope.Start, input: input}
 	fr.ctx.Execution = r.exec
