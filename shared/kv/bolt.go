@@ -185,7 +185,7 @@ func (s *BoltStore) write(ctx context.Context, fn func(b *bolt.Bucket) error) er
 // none, ErrInvalidKey for a bad key, ErrClosed after Close, or the context's
 // error.
 func (s *BoltStore) Get(ctx context.Context, key string) (Item, error) {
-	if err := checkKey(key); err != nil {
+	if err := CheckKey(key); err != nil {
 		return Item{}, err
 	}
 	var it Item
@@ -209,7 +209,7 @@ func (s *BoltStore) Get(ctx context.Context, key string) (Item, error) {
 // ErrConditionFailed. It also returns ErrInvalidKey, ErrClosed, the context's
 // error or a bbolt error.
 func (s *BoltStore) PutIfAbsent(ctx context.Context, key string, value []byte) (Item, error) {
-	if err := checkKey(key); err != nil {
+	if err := CheckKey(key); err != nil {
 		return Item{}, err
 	}
 	k := []byte(key)
@@ -244,7 +244,7 @@ func (s *BoltStore) PutIfAbsent(ctx context.Context, key string, value []byte) (
 // ErrConditionFailed if the version differs. It also returns ErrInvalidKey,
 // ErrClosed, the context's error or a bbolt error.
 func (s *BoltStore) CompareAndSwap(ctx context.Context, key string, version int64, value []byte) (Item, error) {
-	if err := checkKey(key); err != nil {
+	if err := CheckKey(key); err != nil {
 		return Item{}, err
 	}
 	k := []byte(key)
@@ -286,7 +286,7 @@ func (s *BoltStore) CompareAndSwap(ctx context.Context, key string, version int6
 // ErrNotFound if key does not exist, ErrConditionFailed if the version
 // differs, ErrInvalidKey, ErrClosed, the context's error or a bbolt error.
 func (s *BoltStore) Delete(ctx context.Context, key string, version int64) error {
-	if err := checkKey(key); err != nil {
+	if err := CheckKey(key); err != nil {
 		return err
 	}
 	k := []byte(key)
@@ -358,7 +358,7 @@ func (s *BoltStore) List(ctx context.Context, prefix, after string, limit int) (
 // returned unchanged. Update returns the written item, or ErrConditionFailed
 // when it gives up, ErrInvalidKey, ErrClosed or the context's error.
 func (s *BoltStore) Update(ctx context.Context, key string, fn func(cur Item, exists bool) (newValue []byte, err error)) (Item, error) {
-	return update(ctx, s, key, fn)
+	return Update(ctx, s, key, fn)
 }
 
 // Close waits for running transactions, then closes the file and releases

@@ -43,8 +43,10 @@ var (
 	ErrLocked = errors.New("kv: database file is locked")
 )
 
-// checkKey reports whether key is usable by every store.
-func checkKey(key string) error {
+// CheckKey reports whether key is usable by every store: it returns
+// ErrInvalidKey, wrapped, for an empty key or one longer than MaxKeySize
+// bytes. Stores outside this package call it before their own limits.
+func CheckKey(key string) error {
 	if key == "" {
 		return fmt.Errorf("%w: empty key", ErrInvalidKey)
 	}
@@ -60,7 +62,7 @@ func checkCall(ctx context.Context, key string) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	return checkKey(key)
+	return CheckKey(key)
 }
 
 // clone returns a copy of b that shares no memory with it. An empty input

@@ -197,7 +197,7 @@ func (s *MemStore) list(prefix, after string, limit int) ([]Item, error) {
 // returned unchanged. Update returns the written item, or ErrConditionFailed
 // when it gives up, ErrInvalidKey, ErrClosed or the context's error.
 func (s *MemStore) Update(ctx context.Context, key string, fn func(cur Item, exists bool) (newValue []byte, err error)) (Item, error) {
-	return update(ctx, s, key, fn)
+	return Update(ctx, s, key, fn)
 }
 
 // Close releases the store's memory. Later calls to any method except Close

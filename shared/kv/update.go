@@ -12,17 +12,25 @@ import (
 // store misbehaves.
 const UpdateMaxAttempts = 1000
 
-// conditional is the pair of primitives Update is built on.
-type conditional interface {
+// Conditional is the set of primitives Update is built on. Every store in
+// this module has them: MemStore, BoltStore, and the DynamoDB and Tablestore
+// stores, whose Update methods call Update.
+type Conditional interface {
 	Get(ctx context.Context, key string) (Item, error)
 	PutIfAbsent(ctx context.Context, key string, value []byte) (Item, error)
 	CompareAndSwap(ctx context.Context, key string, version int64, value []byte) (Item, error)
 }
 
-// update implements the optimistic read-modify-write loop shared by every
-// store: read, compute, then create (PutIfAbsent) or replace (CompareAndSwap);
-// on ErrConditionFailed read again and retry.
-func update(ctx context.Context, s conditional, key string, fn func(cur Item, exists bool) ([]byte, error)) (Item, error) {
+// Update is the optimistic read-modify-write loop shared by every store: it
+// reads key from s, calls fn with the current item (exists is false and cur
+// the zero Item when there is none), then creates the item (PutIfAbsent) or
+// replaces it (CompareAndSwap) with fn's value; when another writer wins in
+// between (ErrConditionFailed, or ErrNotFound from CompareAndSwap) it reads
+// again, up to UpdateMaxAttempts times. fn may run more than once and must
+// have no side effects; its error aborts the update and is returned
+// unchanged. Update returns the written item, or ErrConditionFailed (wrapped)
+// when it gives up, or the first other error of s.
+func Update(ctx context.Context, s Conditional, key string, fn func(cur Item, exists bool) ([]byte, error)) (Item, error) {
 	if fn == nil {
 		return Item{}, errors.New("kv: update: nil function")
 	}

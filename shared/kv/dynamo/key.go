@@ -3,9 +3,9 @@ package dynamo
 import (
 	"fmt"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/cloudflow-oss/cloudflow/shared/kv"
+	"github.com/cloudflow-oss/cloudflow/shared/kv/internal/keyenc"
 )
 
 // Layout of the table (platforms.md 6): string keys pk (HASH) and sk (RANGE),
@@ -62,60 +62,6 @@ func checkValue(k itemKey, value []byte) error {
 	return nil
 }
 
-// escapeEnd is one past the largest rune encodeKey produces (U+00FF); an
-// encoded prefix followed by it bounds every encoded key with that prefix.
-const escapeEnd = "\u0100"
-
-// encodeKey maps a key (any bytes) to a valid UTF-8 string whose byte order
-// matches the key's byte order: bytes below 0x80 stay as they are, and each
-// byte 0x80-0xFF becomes the rune U+0080-U+00FF (two bytes, 0xC2 or 0xC3
-// then a continuation byte). Both DynamoDB and Tablestore compare strings as
-// UTF-8 bytes, so prefixes and ranges keep their meaning. ASCII keys, which
-// is all the service writes, are stored unchanged.
-func encodeKey(key string) string {
-	n := 0
-	for i := 0; i < len(key); i++ {
-		if key[i] >= utf8.RuneSelf {
-			n++
-		}
-	}
-	if n == 0 {
-		return key
-	}
-	b := make([]byte, 0, len(key)+n)
-	for i := 0; i < len(key); i++ {
-		if c := key[i]; c < utf8.RuneSelf {
-			b = append(b, c)
-		} else {
-			b = utf8.AppendRune(b, rune(c))
-		}
-	}
-	return string(b)
-}
-
-// decodeKey inverts encodeKey. It fails on a string encodeKey cannot
-// produce (a rune above U+00FF or invalid UTF-8).
-func decodeKey(s string) (string, error) {
-	ascii := true
-	for i := 0; i < len(s); i++ {
-		if s[i] >= utf8.RuneSelf {
-			ascii = false
-			break
-		}
-	}
-	if ascii {
-		return s, nil
-	}
-	b := make([]byte, 0, len(s))
-	for i, r := range s {
-		if r > 0xFF {
-			return "", fmt.Errorf("dynamo: stored key %q: rune %U at byte %d is not a key byte", s, r, i)
-		}
-		b = append(b, byte(r))
-	}
-	return string(b), nil
-}
-
 // partitionOf returns the partition of key: its first PartitionDepth
 // segments including the slash that ends each one, or RootPartition when
 // key has fewer slashes. Every key that starts with a prefix of at least
@@ -144,19 +90,17 @@ type itemKey struct {
 	pk, sk string
 }
 
-// keyOf validates key and returns its stored primary key: pk is the encoded
+// keyOf validates key and returns its stored primary key (keys are encoded
+// by package keyenc, so they are valid UTF-8 and keep their byte order): pk is the encoded
 // partition, sk the whole encoded key (so sort order within a partition is
 // the key order and the key decodes from sk alone).
 func keyOf(key string) (itemKey, error) {
-	if key == "" {
-		return itemKey{}, fmt.Errorf("%w: empty key", kv.ErrInvalidKey)
+	if err := kv.CheckKey(key); err != nil {
+		return itemKey{}, err
 	}
-	if len(key) > kv.MaxKeySize {
-		return itemKey{}, fmt.Errorf("%w: key is %d bytes, limit %d", kv.ErrInvalidKey, len(key), kv.MaxKeySize)
-	}
-	sk := encodeKey(key)
+	sk := keyenc.Encode(key)
 	if len(sk) > MaxSortKeySize {
 		return itemKey{}, fmt.Errorf("%w: key encodes to %d bytes, DynamoDB sort key limit %d", kv.ErrInvalidKey, len(sk), MaxSortKeySize)
 	}
-	return itemKey{pk: encodeKey(partitionOf(key)), sk: sk}, nil
+	return itemKey{pk: keyenc.Encode(partitionOf(key)), sk: sk}, nil
 }

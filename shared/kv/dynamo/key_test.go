@@ -2,10 +2,8 @@ package dynamo
 
 import (
 	"errors"
-	"math/rand/v2"
 	"strings"
 	"testing"
-	"unicode/utf8"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
@@ -50,90 +48,6 @@ func TestQueryable(t *testing.T) {
 	for _, tc := range tests {
 		if got := queryable(tc.prefix); got != tc.want {
 			t.Errorf("queryable(%q) = %v, want %v", tc.prefix, got, tc.want)
-		}
-	}
-}
-
-func TestEncodeKey_Examples(t *testing.T) {
-	tests := []struct {
-		name, key, want string
-	}{
-		{"ascii unchanged", "exec/1/f/run", "exec/1/f/run"},
-		{"high byte", "a\xffb", "a\u00ffb"},
-		{"utf-8 bytes escaped one by one", "é", "\u00c3\u00a9"},
-		{"lowest high byte", "\x80", "\u0080"},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			got := encodeKey(tc.key)
-			if got != tc.want {
-				t.Fatalf("encodeKey(%q) = %q, want %q", tc.key, got, tc.want)
-			}
-			back, err := decodeKey(got)
-			if err != nil || back != tc.key {
-				t.Fatalf("decodeKey(%q) = %q, %v; want %q", got, back, err, tc.key)
-			}
-		})
-	}
-}
-
-// checkEncoding asserts the properties List relies on for a pair of keys.
-func checkEncoding(t *testing.T, a, b string) {
-	t.Helper()
-	ea, eb := encodeKey(a), encodeKey(b)
-	if !utf8.ValidString(ea) {
-		t.Fatalf("encodeKey(%q) = %q, not valid UTF-8", a, ea)
-	}
-	if got, want := strings.Compare(ea, eb), strings.Compare(a, b); got != want {
-		t.Fatalf("Compare(encodeKey(%q), encodeKey(%q)) = %d, want %d", a, b, got, want)
-	}
-	if got, want := strings.HasPrefix(ea, eb), strings.HasPrefix(a, b); got != want {
-		t.Fatalf("HasPrefix(encodeKey(%q), encodeKey(%q)) = %v, want %v", a, b, got, want)
-	}
-	if !strings.HasPrefix(a, b) {
-		return
-	}
-	if hi := eb + escapeEnd; ea >= hi {
-		t.Fatalf("encodeKey(%q) = %q is not below the range end %q of prefix %q", a, ea, hi, b)
-	}
-	if back, err := decodeKey(ea); err != nil || back != a {
-		t.Fatalf("decodeKey(encodeKey(%q)) = %q, %v", a, back, err)
-	}
-}
-
-func TestEncodeKey_OrderAndPrefix(t *testing.T) {
-	seed := rand.Uint64()
-	t.Logf("seed %d", seed)
-	rng := rand.New(rand.NewPCG(seed, 1))
-	alphabet := []byte{0x00, 0x01, '/', 'a', 0x7f, 0x80, 0xbf, 0xc2, 0xc3, 0xff}
-	word := func() string {
-		b := make([]byte, rng.IntN(6))
-		for i := range b {
-			b[i] = alphabet[rng.IntN(len(alphabet))]
-		}
-		return string(b)
-	}
-	for range 20000 {
-		a, b := word(), word()
-		checkEncoding(t, a, b)
-		checkEncoding(t, a+b, a)
-	}
-}
-
-func FuzzEncodeKey(f *testing.F) {
-	f.Add("exec/1/f/run", "exec/1/")
-	f.Add("a\xffb", "a\xff")
-	f.Add("é", "\xc3")
-	f.Fuzz(func(t *testing.T, a, b string) {
-		checkEncoding(t, a, b)
-		checkEncoding(t, a+b, a)
-	})
-}
-
-func TestDecodeKey_Invalid(t *testing.T) {
-	for _, s := range []string{"\u0100", "a\u20acb", "\xff", "\xc3"} {
-		if got, err := decodeKey(s); err == nil {
-			t.Errorf("decodeKey(%q) = %q, want an error", s, got)
 		}
 	}
 }
@@ -216,23 +130,5 @@ func TestConditionFailed(t *testing.T) {
 	}
 	if _, ok := conditionFailed(&types.ResourceNotFoundException{}); ok {
 		t.Fatal("conditionFailed(ResourceNotFoundException) = true, want false")
-	}
-}
-
-func TestTruncateUTF8(t *testing.T) {
-	tests := []struct {
-		s    string
-		n    int
-		want string
-	}{
-		{"abc", 5, "abc"},
-		{"abc", 2, "ab"},
-		{"a\u00ff", 2, "a"}, // do not split the two-byte rune
-		{"a\u00ff", 3, "a\u00ff"},
-	}
-	for _, tc := range tests {
-		if got := truncateUTF8(tc.s, tc.n); got != tc.want {
-			t.Errorf("truncateUTF8(%q, %d) = %q, want %q", tc.s, tc.n, got, tc.want)
-		}
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/cloudflow-oss/cloudflow/shared/kv"
+	"github.com/cloudflow-oss/cloudflow/shared/kv/internal/keyenc"
 )
 
 // ErrValueTooLarge means a value does not fit in one DynamoDB item
@@ -90,9 +91,9 @@ func decodeItem(m map[string]types.AttributeValue) (kv.Item, error) {
 	if !ok {
 		return kv.Item{}, fmt.Errorf("dynamo: stored item without a string %s", AttrSortKey)
 	}
-	key, err := decodeKey(sk.Value)
+	key, err := keyenc.Decode(sk.Value)
 	if err != nil {
-		return kv.Item{}, err
+		return kv.Item{}, fmt.Errorf("dynamo: %w", err)
 	}
 	ver, ok := m[AttrVersion].(*types.AttributeValueMemberN)
 	if !ok {
@@ -328,20 +329,20 @@ func wanted(key, prefix, after string) bool {
 // selects a superset (a range that may include after itself); the exact
 // filter runs here.
 func (s *Store) query(ctx context.Context, prefix, after string, limit int) ([]kv.Item, error) {
-	lo, op := encodeKey(prefix), ">="
+	lo, op := keyenc.Encode(prefix), ">="
 	if after >= prefix {
-		lo, op = encodeKey(after), ">"
+		lo, op = keyenc.Encode(after), ">"
 	}
 	if len(lo) > MaxSortKeySize {
 		// Longer than any stored key: start at a shorter bound below it.
-		lo, op = truncateUTF8(lo, MaxSortKeySize), ">="
+		lo, op = keyenc.Truncate(lo, MaxSortKeySize), ">="
 	}
 	values := map[string]types.AttributeValue{
-		":pk": &types.AttributeValueMemberS{Value: encodeKey(partitionOf(prefix))},
+		":pk": &types.AttributeValueMemberS{Value: keyenc.Encode(partitionOf(prefix))},
 		":lo": &types.AttributeValueMemberS{Value: lo},
 	}
 	cond := "#pk = :pk AND #sk " + op + " :lo"
-	if hi := encodeKey(prefix) + escapeEnd; len(hi) <= MaxSortKeySize {
+	if hi := keyenc.Encode(prefix) + keyenc.End; len(hi) <= MaxSortKeySize {
 		// Every encoded key with the prefix sorts below hi, so the range
 		// ends with the prefix instead of the partition.
 		values[":hi"] = &types.AttributeValueMemberS{Value: hi}
@@ -398,11 +399,11 @@ func (s *Store) scan(ctx context.Context, prefix, after string, limit int) ([]kv
 	values := map[string]types.AttributeValue{}
 	if prefix != "" {
 		conds = append(conds, "begins_with(#sk, :prefix)")
-		values[":prefix"] = &types.AttributeValueMemberS{Value: encodeKey(prefix)}
+		values[":prefix"] = &types.AttributeValueMemberS{Value: keyenc.Encode(prefix)}
 	}
 	if after != "" {
 		conds = append(conds, "#sk > :after")
-		values[":after"] = &types.AttributeValueMemberS{Value: encodeKey(after)}
+		values[":after"] = &types.AttributeValueMemberS{Value: keyenc.Encode(after)}
 	}
 	if len(conds) > 0 {
 		in.FilterExpression = aws.String(strings.Join(conds, " AND "))
@@ -436,48 +437,17 @@ func (s *Store) scan(ctx context.Context, prefix, after string, limit int) ([]kv
 	return out, nil
 }
 
-// Update is a read-modify-write helper with the semantics of
-// kv.MemStore.Update: it reads key, calls fn with the current item (exists
-// is false and cur the zero Item when there is none), and writes fn's value
-// with PutIfAbsent or CompareAndSwap, retrying from the read when another
-// writer wins, up to kv.UpdateMaxAttempts times. fn may run more than once
-// and must have no side effects; its error aborts the update and is returned
-// unchanged. Update returns the written item, or kv.ErrConditionFailed when
-// it gives up, kv.ErrInvalidKey, kv.ErrClosed, the context's error or a
-// DynamoDB error.
+// Update is kv.Update on s, a read-modify-write helper with the semantics
+// of kv.MemStore.Update: it reads key, calls fn with the current item
+// (exists is false and cur the zero Item when there is none), and writes
+// fn's value with PutIfAbsent or CompareAndSwap, retrying from the read when
+// another writer wins, up to kv.UpdateMaxAttempts times. fn may run more
+// than once and must have no side effects; its error aborts the update and
+// is returned unchanged. Update returns the written item, or
+// kv.ErrConditionFailed when it gives up, kv.ErrInvalidKey, kv.ErrClosed,
+// the context's error or a DynamoDB error.
 func (s *Store) Update(ctx context.Context, key string, fn func(cur kv.Item, exists bool) (newValue []byte, err error)) (kv.Item, error) {
-	if fn == nil {
-		return kv.Item{}, errors.New("dynamo: update: nil function")
-	}
-	for range kv.UpdateMaxAttempts {
-		cur, err := s.Get(ctx, key)
-		exists := err == nil
-		if err != nil && !errors.Is(err, kv.ErrNotFound) {
-			return kv.Item{}, err
-		}
-		if !exists {
-			cur = kv.Item{}
-		}
-		val, err := fn(cur, exists)
-		if err != nil {
-			return kv.Item{}, err
-		}
-		var it kv.Item
-		if exists {
-			it, err = s.CompareAndSwap(ctx, key, cur.Version, val)
-		} else {
-			it, err = s.PutIfAbsent(ctx, key, val)
-		}
-		switch {
-		case err == nil:
-			return it, nil
-		case errors.Is(err, kv.ErrConditionFailed), exists && errors.Is(err, kv.ErrNotFound):
-			continue // another writer won between our read and write
-		default:
-			return kv.Item{}, err
-		}
-	}
-	return kv.Item{}, fmt.Errorf("dynamo: update %q: gave up after %d attempts: %w", key, kv.UpdateMaxAttempts, kv.ErrConditionFailed)
+	return kv.Update(ctx, s, key, fn)
 }
 
 // Close marks the store closed: later calls to any method except Close
@@ -493,15 +463,4 @@ func clone(b []byte) []byte {
 	out := make([]byte, len(b))
 	copy(out, b)
 	return out
-}
-
-// truncateUTF8 cuts s to at most n bytes without splitting a rune.
-func truncateUTF8(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && s[n]&0xC0 == 0x80 {
-		n--
-	}
-	return s[:n]
 }

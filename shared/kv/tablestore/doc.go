@@ -10,7 +10,7 @@
 // One String primary-key column pk holds the key, and each row has the
 // columns val (Binary, absent when the value is empty) and ver (Integer).
 // Keys are arbitrary bytes, so pk holds the same order- and prefix-keeping
-// encoding as package dynamo: ASCII unchanged, bytes 0x80-0xFF as the runes
+// encoding as package dynamo (package kv/internal/keyenc): ASCII unchanged, bytes 0x80-0xFF as the runes
 // U+0080-U+00FF. A key longer than MaxKeyColumnSize bytes once encoded fails
 // with kv.ErrInvalidKey, and a value longer than MaxValueSize (2 MiB, the
 // column limit) with ErrValueTooLarge.

@@ -2,7 +2,6 @@ package tablestore
 
 import (
 	"errors"
-	"math/rand/v2"
 	"strings"
 	"testing"
 
@@ -10,36 +9,6 @@ import (
 
 	"github.com/cloudflow-oss/cloudflow/shared/kv"
 )
-
-func TestEncodeKey_OrderAndPrefix(t *testing.T) {
-	seed := rand.Uint64()
-	t.Logf("seed %d", seed)
-	rng := rand.New(rand.NewPCG(seed, 2))
-	alphabet := []byte{0x00, '/', 'a', 0x7f, 0x80, 0xc3, 0xff}
-	word := func() string {
-		b := make([]byte, rng.IntN(6))
-		for i := range b {
-			b[i] = alphabet[rng.IntN(len(alphabet))]
-		}
-		return string(b)
-	}
-	for range 20000 {
-		a, b := word(), word()
-		ea, eb := encodeKey(a), encodeKey(b)
-		if got, want := strings.Compare(ea, eb), strings.Compare(a, b); got != want {
-			t.Fatalf("Compare(encodeKey(%q), encodeKey(%q)) = %d, want %d", a, b, got, want)
-		}
-		if got, want := strings.HasPrefix(ea, eb), strings.HasPrefix(a, b); got != want {
-			t.Fatalf("HasPrefix(encodeKey(%q), encodeKey(%q)) = %v, want %v", a, b, got, want)
-		}
-		if strings.HasPrefix(a, b) && ea >= eb+escapeEnd {
-			t.Fatalf("encodeKey(%q) is not below the range end of prefix %q", a, b)
-		}
-		if back, err := decodeKey(ea); err != nil || back != a {
-			t.Fatalf("decodeKey(encodeKey(%q)) = %q, %v", a, back, err)
-		}
-	}
-}
 
 func TestKeyOf(t *testing.T) {
 	tests := []struct {

@@ -10,6 +10,7 @@ import (
 	ots "github.com/aliyun/aliyun-tablestore-go-sdk/tablestore"
 
 	"github.com/cloudflow-oss/cloudflow/shared/kv"
+	"github.com/cloudflow-oss/cloudflow/shared/kv/internal/keyenc"
 )
 
 // Tablestore error codes the store interprets. The SDK has no constant for
@@ -119,9 +120,9 @@ func decodeRow(pk *ots.PrimaryKey, cols []*ots.AttributeColumn) (kv.Item, error)
 	if !ok {
 		return kv.Item{}, fmt.Errorf("tablestore: primary key %s is %T, want string", ColumnKey, pk.PrimaryKeys[0].Value)
 	}
-	key, err := decodeKey(enc)
+	key, err := keyenc.Decode(enc)
 	if err != nil {
-		return kv.Item{}, err
+		return kv.Item{}, fmt.Errorf("tablestore: %w", err)
 	}
 	it := kv.Item{Key: key, Value: []byte{}}
 	for _, c := range cols {
@@ -348,9 +349,9 @@ func (s *Store) List(ctx context.Context, prefix, after string, limit int) ([]kv
 // would exceed the primary-key size limit widen to a shorter start or to
 // INF_MAX, and List filters exactly.
 func rangeOf(prefix, after string) (start, end *ots.PrimaryKey) {
-	lo := encodeKey(max(prefix, after))
+	lo := keyenc.Encode(max(prefix, after))
 	if len(lo) > MaxKeyColumnSize {
-		lo = truncateUTF8(lo, MaxKeyColumnSize)
+		lo = keyenc.Truncate(lo, MaxKeyColumnSize)
 	}
 	start = new(ots.PrimaryKey)
 	if lo == "" {
@@ -359,7 +360,7 @@ func rangeOf(prefix, after string) (start, end *ots.PrimaryKey) {
 		start.AddPrimaryKeyColumn(ColumnKey, lo)
 	}
 	end = new(ots.PrimaryKey)
-	if hi := encodeKey(prefix) + escapeEnd; prefix != "" && len(hi) <= MaxKeyColumnSize {
+	if hi := keyenc.Encode(prefix) + keyenc.End; prefix != "" && len(hi) <= MaxKeyColumnSize {
 		end.AddPrimaryKeyColumn(ColumnKey, hi)
 	} else {
 		end.AddPrimaryKeyColumnWithMaxValue(ColumnKey)
@@ -367,48 +368,17 @@ func rangeOf(prefix, after string) (start, end *ots.PrimaryKey) {
 	return start, end
 }
 
-// Update is a read-modify-write helper with the semantics of
-// kv.MemStore.Update: it reads key, calls fn with the current item (exists
-// is false and cur the zero Item when there is none), and writes fn's value
-// with PutIfAbsent or CompareAndSwap, retrying from the read when another
-// writer wins, up to kv.UpdateMaxAttempts times. fn may run more than once
-// and must have no side effects; its error aborts the update and is returned
-// unchanged. Update returns the written item, or kv.ErrConditionFailed when
-// it gives up, kv.ErrInvalidKey, kv.ErrClosed, the context's error or a
-// Tablestore error.
+// Update is kv.Update on s, a read-modify-write helper with the semantics
+// of kv.MemStore.Update: it reads key, calls fn with the current item
+// (exists is false and cur the zero Item when there is none), and writes
+// fn's value with PutIfAbsent or CompareAndSwap, retrying from the read when
+// another writer wins, up to kv.UpdateMaxAttempts times. fn may run more
+// than once and must have no side effects; its error aborts the update and
+// is returned unchanged. Update returns the written item, or
+// kv.ErrConditionFailed when it gives up, kv.ErrInvalidKey, kv.ErrClosed,
+// the context's error or a Tablestore error.
 func (s *Store) Update(ctx context.Context, key string, fn func(cur kv.Item, exists bool) (newValue []byte, err error)) (kv.Item, error) {
-	if fn == nil {
-		return kv.Item{}, errors.New("tablestore: update: nil function")
-	}
-	for range kv.UpdateMaxAttempts {
-		cur, err := s.Get(ctx, key)
-		exists := err == nil
-		if err != nil && !errors.Is(err, kv.ErrNotFound) {
-			return kv.Item{}, err
-		}
-		if !exists {
-			cur = kv.Item{}
-		}
-		val, err := fn(cur, exists)
-		if err != nil {
-			return kv.Item{}, err
-		}
-		var it kv.Item
-		if exists {
-			it, err = s.CompareAndSwap(ctx, key, cur.Version, val)
-		} else {
-			it, err = s.PutIfAbsent(ctx, key, val)
-		}
-		switch {
-		case err == nil:
-			return it, nil
-		case errors.Is(err, kv.ErrConditionFailed), exists && errors.Is(err, kv.ErrNotFound):
-			continue // another writer won between our read and write
-		default:
-			return kv.Item{}, err
-		}
-	}
-	return kv.Item{}, fmt.Errorf("tablestore: update %q: gave up after %d attempts: %w", key, kv.UpdateMaxAttempts, kv.ErrConditionFailed)
+	return kv.Update(ctx, s, key, fn)
 }
 
 // Close marks the store closed: later calls to any method except Close
@@ -424,15 +394,4 @@ func clone(b []byte) []byte {
 	out := make([]byte, len(b))
 	copy(out, b)
 	return out
-}
-
-// truncateUTF8 cuts s to at most n bytes without splitting a rune.
-func truncateUTF8(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && s[n]&0xC0 == 0x80 {
-		n--
-	}
-	return s[:n]
 }
