@@ -13,6 +13,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/cloudflow-oss/cloudflow/shared/flow"
 	"github.com/cloudflow-oss/cloudflow/shared/interp"
 )
 
@@ -97,37 +98,14 @@ func ParseMock(src []byte, clock Clock) (*Mock, error) {
 	return m, nil
 }
 
-// Issue is one problem in a mock file.
-type Issue struct {
-	Path   string // e.g. "States.Charge[1].Error"
-	Line   int    // 1-based; 0 when unknown
-	Column int    // 1-based; 0 when unknown
-	Msg    string
-}
+// Issue is one problem in a mock file, located like a problem in a flow
+// definition: the same type as flow.Issue (Path, 1-based Line and Column,
+// Msg), so both read and print alike.
+type Issue = flow.Issue
 
-// String returns "path (line l, column c): msg".
-func (i Issue) String() string {
-	loc := i.Path
-	if i.Line > 0 {
-		loc = fmt.Sprintf("%s (line %d, column %d)", loc, i.Line, i.Column)
-	}
-	if loc == "" {
-		return i.Msg
-	}
-	return loc + ": " + i.Msg
-}
-
-// Issues is the error ParseMock returns: every problem, in document order.
-type Issues []Issue
-
-// Error joins the issues with "; ".
-func (is Issues) Error() string {
-	parts := make([]string, len(is))
-	for i, x := range is {
-		parts[i] = x.String()
-	}
-	return strings.Join(parts, "; ")
-}
+// Issues is the error ParseMock returns: every problem, in document order
+// (flow.Issues; its Error joins the issues with "; ").
+type Issues = flow.Issues
 
 // maxMockIssues caps the issues reported for one file.
 const maxMockIssues = 50

@@ -32,6 +32,8 @@ type Issue struct {
 	Msg    string
 }
 
+// String returns "path (line l, column c): msg", leaving out the parts that
+// are unknown.
 func (i Issue) String() string {
 	loc := i.Path
 	if i.Line > 0 {
@@ -46,6 +48,7 @@ func (i Issue) String() string {
 // Issues is the error Parse returns: every problem found, in document order.
 type Issues []Issue
 
+// Error joins the issues with "; ".
 func (is Issues) Error() string {
 	parts := make([]string, len(is))
 	for i, x := range is {
