@@ -22,6 +22,11 @@ type Execution struct {
 	// engine's Options.Recorder (a durable runner records each execution on
 	// its own).
 	Recorder Recorder
+	// NewTaskToken, when set, builds the task token of a callback-mode Task
+	// attempt whose TaskScheduled event gets eventID (a durable runner puts
+	// the account, flow and a random part in it). Nil means a token made of
+	// the execution name, eventID and a UUID.
+	NewTaskToken func(eventID int64) (string, error)
 }
 
 // Result is how a run ended.

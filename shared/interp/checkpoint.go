@@ -23,6 +23,8 @@ type Checkpoint struct {
 	RetryAt      time.Time       `json:"retryAt,omitzero"`       // earliest start of the next attempt
 	StartedAt    time.Time       `json:"startedAt"`              // execution start, for the flow Timeout
 	NextEventID  int64           `json:"nextEventId,omitempty"`  // next history EventId when recording
+	// Wait is the submitted callback task of state State, nil when none.
+	Wait *WaitCheckpoint `json:"wait,omitempty"`
 }
 
 // ErrFinished is returned by Checkpoint once the execution has finished.
@@ -45,6 +47,11 @@ func (m *Machine) Checkpoint() (Checkpoint, error) {
 	cp := Checkpoint{
 		State: m.fr.cur, Input: in, Global: g, RetryCount: m.fr.retries,
 		RuleAttempts: append([]int(nil), m.fr.ruleAttempts...), RetryAt: m.fr.retryAt, StartedAt: m.start,
+	}
+	if m.fr.wait != nil {
+		if cp.Wait, err = m.fr.wait.checkpoint(); err != nil {
+			return Checkpoint{}, err
+		}
 	}
 	if m.r.hist != nil {
 		m.r.hist.mu.Lock()
@@ -93,6 +100,13 @@ func (e *Engine) Resume(f *flow.Flow, ex Execution, cp Checkpoint) (*Machine, er
 	if len(cp.RuleAttempts) > 0 {
 		m.fr.ruleAttempts = make([]int, len(root.States[cp.State].Retry))
 		copy(m.fr.ruleAttempts, cp.RuleAttempts)
+	}
+	if cp.Wait != nil {
+		w, err := cp.Wait.restore()
+		if err != nil {
+			return nil, err
+		}
+		m.fr.wait = w
 	}
 	if m.r.hist != nil && cp.NextEventID > 0 {
 		m.r.hist.nextID = cp.NextEventID

@@ -34,6 +34,11 @@ func (e *Engine) Run(ctx context.Context, f *flow.Flow, ex Execution) Result {
 		defer cancel()
 	}
 	for !m.Step(ctx) {
+		if m.fr.wait != nil {
+			// Nobody can report to a run that is not stored.
+			m.finish(fail(ErrorActionNotSupported, "task %s: callback task modes need a stored Standard execution", m.r.flow.Root().States[m.fr.cur].Name))
+			break
+		}
 	}
 	res := m.result
 	m.release()
@@ -66,9 +71,10 @@ type run struct {
 	exec     eval.ExecutionContext
 	runtime  eval.Runtime
 	global   atomic.Pointer[map[string]any]
-	gmu      sync.Mutex // serialises $Global merges
-	deadline time.Time  // flow Timeout on the engine clock; zero = none
-	hist     *history   // nil when not recording
+	gmu      sync.Mutex                          // serialises $Global merges
+	deadline time.Time                           // flow Timeout on the engine clock; zero = none
+	hist     *history                            // nil when not recording
+	newToken func(eventID int64) (string, error) // Execution.NewTaskToken
 	sizer    payloadSizer
 }
 
@@ -90,6 +96,8 @@ type frame struct {
 	retryAt      time.Time // when the next attempt may start; zero = now
 	noGlobal     bool      // distributed Map child: $Global is always {}
 	entered      int64     // EventId of the current StepEntered (recording only)
+	top          bool      // the root scope: a callback task may suspend here
+	wait         *waiting  // the submitted callback task, nil when none
 	env          eval.Env
 	ctx          eval.Context
 	// Legacy scopes (legacy.go): input then holds the scope's $local, and
@@ -250,7 +258,9 @@ func (m *Machine) init(f *flow.Flow, ex Execution, input any) *failure {
 	if rec != nil {
 		r.hist = &history{rec: rec, exec: ex.Name, clock: r.opts.Clock, nextID: 1, max: r.opts.MaxEvents}
 	}
+	r.newToken = ex.NewTaskToken
 	r.initFrame(&m.fr, f.Root(), input)
+	m.fr.top = true
 	if f.Legacy() {
 		return r.legacyStart(&m.fr)
 	}
@@ -264,7 +274,17 @@ func (m *Machine) Step(ctx context.Context) bool {
 	if m.done {
 		return true
 	}
-	done, out, f := m.r.step(ctx, &m.fr)
+	var done bool
+	var out any
+	var f *failure
+	if m.fr.wait != nil {
+		var waiting bool
+		if done, out, f, waiting = m.r.stepWaiting(ctx, &m.fr); waiting {
+			return false
+		}
+	} else {
+		done, out, f = m.r.step(ctx, &m.fr)
+	}
 	switch {
 	case f != nil:
 		m.finish(f)

@@ -31,6 +31,17 @@ var (
 	// ErrBadCheckpoint is returned by Resume when a checkpoint does not fit
 	// the flow.
 	ErrBadCheckpoint = errors.New("checkpoint does not match the flow")
+	// ErrNotWaiting is returned by Machine.Complete and Machine.Fail when no
+	// callback task waits for a report (none was submitted yet, or the
+	// execution has finished).
+	ErrNotWaiting = errors.New("no task is waiting for a report")
+	// ErrTokenMismatch is returned by Machine.Complete and Machine.Fail when
+	// the token is not the waiting task's (an earlier attempt's, or another
+	// task's).
+	ErrTokenMismatch = errors.New("task token does not match the waiting task")
+	// ErrAlreadyReported is returned by Machine.Complete and Machine.Fail
+	// when the waiting task already has its result (reported or timed out).
+	ErrAlreadyReported = errors.New("task already reported")
 )
 
 // Error is a named flow error: what a Task runner returns to fail a task, and
@@ -58,6 +69,9 @@ type failure struct {
 	status Status // Failed, or TimedOut / Stopped for aborts
 	fatal  bool   // not catchable: Fail state, LimitExceeded, aborts
 	abort  bool   // the run was stopped or timed out (ctx or flow deadline)
+	// suspend means a callback-mode Task was submitted and now waits for its
+	// report (callback.go); it is not an error.
+	suspend bool
 }
 
 func fail(name, format string, args ...any) *failure {

@@ -28,6 +28,8 @@ const (
 	IterationExited    EventType = "IterationExited"
 	TaskScheduled      EventType = "TaskScheduled"
 	TaskStarted        EventType = "TaskStarted"
+	TaskSubmitted      EventType = "TaskSubmitted"
+	TaskSubmitFailed   EventType = "TaskSubmitFailed"
 	TaskSucceeded      EventType = "TaskSucceeded"
 	TaskFailed         EventType = "TaskFailed"
 	TaskTimedOut       EventType = "TaskTimedOut"
@@ -118,6 +120,13 @@ func (h *history) emit(typ EventType, schedule int64, step string, d detail) (in
 	h.nextID++
 	h.rec.Record(h.exec, Event{ID: id, ScheduleID: schedule, Type: typ, StepName: step, Time: h.clock.Now(), Detail: d.encode()})
 	return id, true
+}
+
+// peek returns the EventId the next event will get.
+func (h *history) peek() int64 {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.nextID
 }
 
 // final records an execution-level closing event even when the limit was hit.

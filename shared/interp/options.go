@@ -43,6 +43,11 @@ type TaskCall struct {
 	Input      any           // the state's $Input
 	Timeout    time.Duration // 0 = no limit; the engine also enforces it through ctx, on its Clock
 	RetryCount int           // retries done so far for this state entry
+	// TaskToken is the attempt's task token in the callback modes
+	// (WaitForCustomCallback, WaitForSystemCallback), "" otherwise. The
+	// runner sends the request and returns; the task then waits for
+	// Machine.Complete or Machine.Fail with this token.
+	TaskToken string
 }
 
 // TaskRunner runs Task states. Invoke returns the raw task result (the

@@ -33,6 +33,15 @@ func (r *run) step(ctx context.Context, fr *frame) (done bool, out any, f *failu
 		}
 	}
 	out, next, f := r.attempt(ctx, fr, st)
+	if f != nil && f.suspend {
+		return false, nil, nil // a callback task now waits (callback.go)
+	}
+	return r.settle(fr, st, out, next, f)
+}
+
+// settle ends one attempt of st: on success it records the step events and
+// moves on; on failure it applies Retry, then Catch (reference 6.1).
+func (r *run) settle(fr *frame, st *flow.State, out any, next int, f *failure) (done bool, _ any, _ *failure) {
 	if f == nil {
 		if r.hist != nil {
 			if f := r.stepEvent(fr, st, StepSucceeded, detail{Output: out, has: hasOutput}); f != nil {
@@ -179,6 +188,14 @@ func (r *run) attempt(ctx context.Context, fr *frame, st *flow.State) (any, int,
 	if f != nil {
 		return nil, 0, f
 	}
+	return r.finishAttempt(fr, st, in, raw, next, fresh)
+}
+
+// finishAttempt runs the OutputConstructor and GlobalConstructor of st on
+// the work's raw result; fresh says raw is new data whose shape and size are
+// still to be checked.
+func (r *run) finishAttempt(fr *frame, st *flow.State, in, raw any, next int, fresh bool) (any, int, *failure) {
+	env := &fr.env
 	// The frame's env may have been reused by nested work; restore it.
 	env.Input, env.Item = in, nil
 	// $Global in the Output and Global constructors is the value after the

@@ -27,6 +27,16 @@ func (r *run) runTask(ctx context.Context, fr *frame, st *flow.State, in any) (a
 		Timeout:    st.Timeout,
 		RetryCount: fr.retries,
 	}
+	suspendable := fr.top && st.Legacy == nil
+	if st.TaskMode == flow.WaitForCustomCallback && !suspendable {
+		return nil, fail(ErrorActionNotSupported, "task %s: TaskMode %s is supported only in top-level states", st.Name, st.TaskMode)
+	}
+	if st.TaskMode == flow.WaitForCustomCallback || st.TaskMode == flow.WaitForSystemCallback {
+		// The token exists before Parameters, which may pass it on.
+		if f := r.issueToken(fr, st, &call); f != nil {
+			return nil, f
+		}
+	}
 	if st.Parameters != nil {
 		p, err := st.Parameters.Eval(&fr.env)
 		if err != nil {
@@ -57,6 +67,12 @@ func (r *run) runTask(ctx context.Context, fr *frame, st *flow.State, in any) (a
 		}
 	}
 	res, f := r.invoke(ctx, call)
+	if _, async := res.(Submitted); async && f == nil && st.TaskMode == flow.WaitForSystemCallback && !suspendable {
+		res, f = nil, fail(ErrorActionNotSupported, "task %s: TaskMode %s waits only in top-level states", st.Name, st.TaskMode)
+	}
+	if _, async := res.(Submitted); st.TaskMode == flow.WaitForCustomCallback || (async && f == nil && suspendable) {
+		return nil, r.submitted(fr, st, call, sched, in, f)
+	}
 	if r.hist != nil {
 		switch {
 		case f == nil:

@@ -1,0 +1,253 @@
+package interp
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/cloudflow-oss/cloudflow/shared/eval"
+	"github.com/cloudflow-oss/cloudflow/shared/flow"
+	"github.com/cloudflow-oss/cloudflow/shared/value"
+)
+
+// waiting is a submitted callback-mode task (reference 7.1, 7.2): the
+// Machine is suspended on it until a report, a timeout or a stop.
+type waiting struct {
+	token    string
+	deadline time.Time // the Task Timeout on the engine clock; zero = none
+	sched    int64     // EventId of the attempt's TaskScheduled
+	entered  int64     // EventId of the state's StepEntered
+	input    any       // the state's input after its InputConstructor
+
+	reported bool   // the result below is set
+	output   any    // the reported $Output when err is nil
+	err      *Error // the reported or timeout error
+	limit    bool   // recording the result hit the event limit
+}
+
+// Submitted is the result a TaskRunner returns for a WaitForSystemCallback
+// task whose job it has started but that has not finished (a child
+// execution started with the task token as its CallbackFnFTaskToken): the
+// Machine then waits for Complete or Fail with TaskCall.TaskToken, as for
+// WaitForCustomCallback. Any other result completes a WaitForSystemCallback
+// task at once (a job the integration ran synchronously). The result of a
+// WaitForCustomCallback task's runner is ignored: that task always waits.
+//
+// Project decision: only top-level states of a new-FDL flow can wait;
+// Parallel branches and Map iterations run inside one Step, so a Task there
+// that would wait fails with FnF.ActionNotSupported.
+type Submitted struct{}
+
+// issueToken builds the attempt's task token and exposes it as
+// $Context.Current.TaskToken.
+func (r *run) issueToken(fr *frame, st *flow.State, call *TaskCall) *failure {
+	var id int64
+	if r.hist != nil {
+		id = r.hist.peek()
+	}
+	var tok string
+	if r.newToken != nil {
+		t, err := r.newToken(id)
+		if err != nil {
+			return fail(ErrorTaskFailed, "task %s: cannot issue a task token: %v", st.Name, err)
+		}
+		tok = t
+	} else {
+		tok = r.exec.Name + ":" + strconv.FormatInt(id, 10) + ":" + r.opts.UUID()
+	}
+	call.TaskToken = tok
+	fr.ctx.Current.TaskToken = tok
+	return nil
+}
+
+// submitted ends the submission of a callback task: a failed submission
+// (f) is the attempt's failure, subject to Retry and Catch; a successful one
+// suspends the Machine until the task is reported.
+func (r *run) submitted(fr *frame, st *flow.State, call TaskCall, sched int64, in any, f *failure) *failure {
+	if f != nil {
+		if r.hist != nil && !f.abort {
+			d := detail{Error: f.err.Name, Cause: f.err.Detail, has: hasError}
+			if _, ok := r.hist.emit(TaskSubmitFailed, sched, st.Name, d); !ok {
+				return limitFailure(r)
+			}
+			if _, ok := r.hist.emit(TaskFailed, sched, st.Name, d); !ok {
+				return limitFailure(r)
+			}
+		}
+		return f
+	}
+	if r.hist != nil {
+		if _, ok := r.hist.emit(TaskSubmitted, sched, st.Name, detail{}); !ok {
+			return limitFailure(r)
+		}
+	}
+	w := &waiting{token: call.TaskToken, sched: sched, entered: fr.entered, input: in}
+	if call.Timeout > 0 {
+		w.deadline = r.opts.Clock.Now().Add(call.Timeout)
+	}
+	fr.wait = w
+	return &failure{suspend: true}
+}
+
+// stepWaiting is Step while a callback task is pending: it ends the run on a
+// stop or the flow Timeout, reports waiting=true while the task has neither
+// a result nor a passed deadline, and otherwise finishes the state with the
+// result.
+func (r *run) stepWaiting(ctx context.Context, fr *frame) (done bool, out any, f *failure, waiting bool) {
+	if f := r.checkAbort(ctx); f != nil {
+		return false, nil, f, false
+	}
+	w := fr.wait
+	if !w.reported {
+		if w.deadline.IsZero() || r.opts.Clock.Now().Before(w.deadline) {
+			return false, nil, nil, true
+		}
+		st := fr.scope.States[fr.cur]
+		e := &Error{Name: ErrorTimeout, Detail: fmt.Sprintf("task %s was not reported within its Timeout", st.Name)}
+		r.report(w, st.Name, TaskTimedOut, nil, e)
+	}
+	fr.wait = nil
+	if w.limit {
+		return false, nil, limitFailure(r), false
+	}
+	st := fr.scope.States[fr.cur]
+	fr.entered = w.entered
+	env := &fr.env
+	env.Input, env.Output, env.Item = w.input, nil, nil
+	env.Global = r.loadGlobal()
+	fr.ctx.Current = eval.CurrentContext{Name: st.Name, Input: w.input, RetryCount: fr.retries}
+	next := st.Next
+	if w.err != nil {
+		f = &failure{err: w.err, status: Failed}
+	} else {
+		out, next, f = r.finishAttempt(fr, st, w.input, w.output, next, true)
+	}
+	done, out, f = r.settle(fr, st, out, next, f)
+	return done, out, f, false
+}
+
+// report records a task's result and its history event, returning the
+// event's EventId (0 when not recording).
+func (r *run) report(w *waiting, step string, typ EventType, out any, e *Error) int64 {
+	w.reported, w.output, w.err = true, out, e
+	if r.hist == nil {
+		return 0
+	}
+	d := detail{Output: out, has: hasOutput}
+	if e != nil {
+		d = detail{Error: e.Name, Cause: e.Detail, has: hasError}
+	}
+	id, ok := r.hist.emit(typ, w.sched, step, d)
+	if !ok {
+		w.limit = true
+	}
+	return id
+}
+
+// Waiting reports whether the Machine is suspended on a submitted
+// callback-mode task that has no result yet, with the task's token and its
+// deadline (zero when the Task has no Timeout). Step returns false at once
+// while it waits and the deadline has not passed.
+func (m *Machine) Waiting() (token string, deadline time.Time, ok bool) {
+	w := m.fr.wait
+	if m.done || w == nil || w.reported {
+		return "", time.Time{}, false
+	}
+	return w.token, w.deadline, true
+}
+
+// Complete reports the waiting task succeeded with output (its $Output, in
+// the value model of package value). It records the TaskSucceeded event and
+// returns its EventId (0 when not recording); the next Step continues the
+// state. Errors: ErrNotWaiting, ErrTokenMismatch, ErrAlreadyReported.
+func (m *Machine) Complete(token string, output any) (int64, error) {
+	w, err := m.pending(token)
+	if err != nil {
+		return 0, err
+	}
+	return m.r.report(w, m.stateName(), TaskSucceeded, output, nil), nil
+}
+
+// Fail reports the waiting task failed with error name and cause, which
+// Retry and Catch then match. It records the TaskFailed event and returns
+// its EventId (0 when not recording). Errors: ErrNotWaiting,
+// ErrTokenMismatch, ErrAlreadyReported.
+func (m *Machine) Fail(token, name, cause string) (int64, error) {
+	w, err := m.pending(token)
+	if err != nil {
+		return 0, err
+	}
+	return m.r.report(w, m.stateName(), TaskFailed, nil, &Error{Name: name, Detail: cause}), nil
+}
+
+func (m *Machine) stateName() string { return m.fr.scope.States[m.fr.cur].Name }
+
+func (m *Machine) pending(token string) (*waiting, error) {
+	w := m.fr.wait
+	switch {
+	case m.done || w == nil:
+		return nil, ErrNotWaiting
+	case w.token != token:
+		return nil, ErrTokenMismatch
+	case w.reported:
+		return nil, ErrAlreadyReported
+	}
+	return w, nil
+}
+
+// WaitCheckpoint is the pending callback task of a Checkpoint.
+type WaitCheckpoint struct {
+	Token           string          `json:"token"`
+	Deadline        time.Time       `json:"deadline,omitzero"`
+	ScheduleEventID int64           `json:"scheduleEventId,omitempty"`
+	StepEventID     int64           `json:"stepEventId,omitempty"`
+	Input           json.RawMessage `json:"input"` // the state input after its InputConstructor
+	Reported        bool            `json:"reported,omitempty"`
+	Output          json.RawMessage `json:"output,omitempty"` // reported $Output when Error is ""
+	Failed          bool            `json:"failed,omitempty"` // the result is the error below
+	Error           string          `json:"error,omitempty"`
+	Cause           string          `json:"cause,omitempty"`
+	LimitHit        bool            `json:"limitHit,omitempty"`
+}
+
+func (w *waiting) checkpoint() (*WaitCheckpoint, error) {
+	in, err := value.Encode(w.input)
+	if err != nil {
+		return nil, fmt.Errorf("checkpoint task input: %w", err)
+	}
+	c := &WaitCheckpoint{
+		Token: w.token, Deadline: w.deadline, ScheduleEventID: w.sched, StepEventID: w.entered,
+		Input: in, Reported: w.reported, LimitHit: w.limit,
+	}
+	switch {
+	case w.err != nil:
+		c.Failed, c.Error, c.Cause = true, w.err.Name, w.err.Detail
+	case w.reported:
+		if c.Output, err = value.Encode(w.output); err != nil {
+			return nil, fmt.Errorf("checkpoint task output: %w", err)
+		}
+	}
+	return c, nil
+}
+
+func (c *WaitCheckpoint) restore() (*waiting, error) {
+	in, err := value.Decode(c.Input)
+	if err != nil {
+		return nil, fmt.Errorf("%w: task input: %v", ErrBadCheckpoint, err)
+	}
+	w := &waiting{
+		token: c.Token, deadline: c.Deadline, sched: c.ScheduleEventID, entered: c.StepEventID,
+		input: in, reported: c.Reported, limit: c.LimitHit,
+	}
+	switch {
+	case c.Failed:
+		w.err = &Error{Name: c.Error, Detail: c.Cause}
+	case c.Reported:
+		if w.output, err = value.Decode(c.Output); err != nil {
+			return nil, fmt.Errorf("%w: task output: %v", ErrBadCheckpoint, err)
+		}
+	}
+	return w, nil
+}
