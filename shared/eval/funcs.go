@@ -176,6 +176,16 @@ func argMap(args []any, i int) (map[string]any, error) {
 	return m, nil
 }
 
+// argPair reads arguments 0 and 1 with read.
+func argPair[T any](args []any, read func([]any, int) (T, error)) (T, T, error) {
+	a, err := read(args, 0)
+	if err != nil {
+		return a, a, err
+	}
+	b, err := read(args, 1)
+	return a, b, err
+}
+
 func fnFormat(_ *callNode, _ *Env, args []any) (any, error) {
 	tmpl, err := argString(args, 0)
 	if err != nil {
@@ -240,11 +250,7 @@ func fnRegexMatch(c *callNode, _ *Env, args []any) (any, error) {
 }
 
 func fnSplit(_ *callNode, _ *Env, args []any) (any, error) {
-	in, err := argString(args, 0)
-	if err != nil {
-		return nil, err
-	}
-	sep, err := argString(args, 1)
+	in, sep, err := argPair(args, argString)
 	if err != nil {
 		return nil, err
 	}
@@ -278,11 +284,7 @@ func fnGet(_ *callNode, _ *Env, args []any) (any, error) {
 }
 
 func fnIntAdd(_ *callNode, _ *Env, args []any) (any, error) {
-	a, err := argInt(args, 0)
-	if err != nil {
-		return nil, err
-	}
-	b, err := argInt(args, 1)
+	a, b, err := argPair(args, argInt)
 	if err != nil {
 		return nil, err
 	}
@@ -294,11 +296,7 @@ func fnIntAdd(_ *callNode, _ *Env, args []any) (any, error) {
 }
 
 func fnRandomInt(_ *callNode, env *Env, args []any) (any, error) {
-	lo, err := argInt(args, 0)
-	if err != nil {
-		return nil, err
-	}
-	hi, err := argInt(args, 1)
+	lo, hi, err := argPair(args, argInt)
 	if err != nil {
 		return nil, err
 	}
@@ -454,11 +452,7 @@ func fnJSONToString(_ *callNode, _ *Env, args []any) (any, error) {
 }
 
 func fnJSONMerge(_ *callNode, _ *Env, args []any) (any, error) {
-	a, err := argMap(args, 0)
-	if err != nil {
-		return nil, err
-	}
-	b, err := argMap(args, 1)
+	a, b, err := argPair(args, argMap)
 	if err != nil {
 		return nil, err
 	}
@@ -473,11 +467,7 @@ func fnJSONMerge(_ *callNode, _ *Env, args []any) (any, error) {
 }
 
 func fnHash(_ *callNode, _ *Env, args []any) (any, error) {
-	s, err := argString(args, 0)
-	if err != nil {
-		return nil, err
-	}
-	alg, err := argString(args, 1)
+	s, alg, err := argPair(args, argString)
 	if err != nil {
 		return nil, err
 	}

@@ -136,20 +136,20 @@ func compare(op cmpOp, l, r any) bool {
 		c = strings.Compare(x, y)
 	case int64:
 		if y, ok := r.(int64); ok {
-			c = cmpInt(x, y)
+			c = cmpNum(x, y)
 			break
 		}
 		g, ok := value.Number(r)
 		if !ok {
 			return false
 		}
-		c = cmpFloat(float64(x), g)
+		c = cmpNum(float64(x), g)
 	case float64:
 		g, ok := value.Number(r)
 		if !ok {
 			return false
 		}
-		c = cmpFloat(x, g)
+		c = cmpNum(x, g)
 	default:
 		return false
 	}
@@ -165,17 +165,9 @@ func compare(op cmpOp, l, r any) bool {
 	}
 }
 
-func cmpInt(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
-}
-
-func cmpFloat(a, b float64) int {
+// cmpNum compares two numbers of one kind: -1, 0 or 1. NaN compares equal
+// to everything.
+func cmpNum[T int64 | float64](a, b T) int {
 	switch {
 	case a < b:
 		return -1
