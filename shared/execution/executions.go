@@ -260,6 +260,7 @@ func (s *Service) stop(ctx context.Context, ref Ref, flowName string, cur *Execu
 	if cancel != nil {
 		cancel()
 	}
+	s.reportParent(e)
 	return e, nil
 }
 

@@ -105,7 +105,7 @@ func (s *Service) Run(ctx context.Context, ref Ref) error {
 	}
 
 	buf := &eventBuffer{}
-	ex := interp.Execution{Name: e.Name, Input: json.RawMessage(e.Input), RoleArn: e.RoleArn, Recorder: buf}
+	ex := s.interpExecution(e, buf)
 	var m *interp.Machine
 	if e.Checkpoint != nil {
 		if m, err = eng.Resume(parsed, ex, *e.Checkpoint); err != nil {
@@ -144,11 +144,23 @@ func (s *Service) Run(ctx context.Context, ref Ref) error {
 			return fmt.Errorf("checkpoint execution %q: %w", ref.Name, err)
 		}
 		evs := buf.peek()
+		_, deadline, waiting := m.Waiting()
 		err = s.persist(runCtx, ref, h, func(e *Execution) error {
 			e.Checkpoint = &cp
 			e.Lease.Until = s.now().Add(s.opts.LeaseDuration)
+			if waiting {
+				// A callback task waits: no runner holds the execution
+				// until a report, its Timeout or a stop wakes it.
+				e.Lease = Lease{}
+			}
 			return s.commitEvents(runCtx, ref, e, evs)
 		})
+		if err == nil && waiting {
+			if !deadline.IsZero() {
+				s.wakeAt(ref, deadline)
+			}
+			return nil
+		}
 		switch {
 		case errors.Is(err, errLeaseLost):
 			cancel(errLeaseLost)
@@ -206,6 +218,9 @@ func (s *Service) finishRun(ctx context.Context, ref Ref, h *leaseHolder, res in
 	if errors.Is(err, errLeaseLost) {
 		return nil
 	}
+	if err == nil {
+		s.reportParent(h.cur)
+	}
 	return err
 }
 
@@ -252,6 +267,9 @@ func (s *Service) Recover(ctx context.Context) (int, error) {
 	err := s.scan(ctx, execRoot, func(e *Execution) error {
 		if e.Status.Terminal() || (e.Lease.heldBy("", now) && e.Lease.Owner != s.runnerID) {
 			return nil
+		}
+		if deadline, waiting := waitingTask(e); waiting && (deadline.IsZero() || now.Before(deadline)) {
+			return nil // a report or the task's Timeout wakes it
 		}
 		ref := e.ref()
 		s.mu.Lock()

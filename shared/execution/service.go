@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"sync"
 	"time"
@@ -115,6 +116,9 @@ type Options struct {
 	// Qualifier draws from it to pick a version by weight. It must be safe
 	// for concurrent use. Default math/rand/v2.Int64N.
 	Rand func(n int64) int64
+	// TokenRand is the source of the random part of task tokens; nil means
+	// crypto/rand.
+	TokenRand io.Reader
 }
 
 // Service implements the flow and execution use cases. It is safe for
@@ -127,6 +131,7 @@ type Service struct {
 
 	base     context.Context // cancelled by Close
 	shutdown context.CancelFunc
+	bg       sync.WaitGroup // background work: parent reports, callback timeout timers
 
 	mu       sync.Mutex
 	running  map[string]context.CancelFunc // in-process runs by execution key
@@ -198,6 +203,7 @@ func (s *Service) Close() error {
 	if s.pool != nil {
 		s.pool.Close()
 	}
+	s.bg.Wait()
 	return nil
 }
 
