@@ -420,7 +420,7 @@ func (p *parser) legacyTask(path string, m *mapping, st *State, sc scopeCtx) []t
 		if !ok {
 			continue
 		}
-		rule.Errors, rule.matchAll = p.legacyErrors(cp, cm)
+		rule.Errors, rule.matchAll = p.errorList(cp, cm, "errors")
 		if g := cm.get("goto"); g == nil {
 			p.add(cp+".goto", c, "goto is required in a catch rule")
 		} else if s, ok := p.str(cp+".goto", g); ok {
@@ -429,19 +429,6 @@ func (p *parser) legacyTask(path string, m *mapping, st *State, sc scopeCtx) []t
 		p.unknown(cp, "a catch rule", cm)
 	}
 	return targets
-}
-
-func (p *parser) legacyErrors(path string, m *mapping) ([]string, bool) {
-	en := m.get("errors")
-	if en == nil {
-		p.add(path+".errors", m.node, "errors is required")
-		return nil, false
-	}
-	list, _ := p.strList(path+".errors", en)
-	if en.Kind == yaml.SequenceNode && len(en.Content) == 0 {
-		p.add(path+".errors", en, "errors must not be empty")
-	}
-	return list, contains(list, ErrorAll)
 }
 
 // legacyRetry reads a retry rule with the legacy defaults: intervalSeconds 1,
@@ -455,42 +442,18 @@ func (p *parser) legacyRetry(path string, n *yaml.Node) (Retry, bool) {
 	if !ok {
 		return r, false
 	}
-	r.Errors, r.matchAll = p.legacyErrors(path, m)
-	if v := m.get("maxAttempts"); v != nil {
-		if x, ok := p.integer(path+".maxAttempts", v); ok {
-			if x < 0 || x > maxRetryAttempts {
-				p.add(path+".maxAttempts", v, "maxAttempts must be between 0 and %d", maxRetryAttempts)
-			} else {
-				r.MaxAttempts = int(x)
-			}
-		}
+	r.Errors, r.matchAll = p.errorList(path, m, "errors")
+	if x, ok := p.intBetween(path, m, "maxAttempts", 0, maxRetryAttempts); ok {
+		r.MaxAttempts = int(x)
 	}
-	if v := m.get("intervalSeconds"); v != nil {
-		if x, ok := p.integer(path+".intervalSeconds", v); ok {
-			if x < 0 || x > maxIntervalSeconds {
-				p.add(path+".intervalSeconds", v, "intervalSeconds must be between 0 and %d", maxIntervalSeconds)
-			} else {
-				r.Interval = time.Duration(x) * time.Second
-			}
-		}
+	if x, ok := p.intBetween(path, m, "intervalSeconds", 0, maxIntervalSeconds); ok {
+		r.Interval = time.Duration(x) * time.Second
 	}
-	if v := m.get("maxIntervalSeconds"); v != nil {
-		if x, ok := p.integer(path+".maxIntervalSeconds", v); ok {
-			if x < 1 || x > legacyRetryMaxInterval {
-				p.add(path+".maxIntervalSeconds", v, "maxIntervalSeconds must be between 1 and %d", legacyRetryMaxInterval)
-			} else {
-				r.MaxBackoff = time.Duration(x) * time.Second
-			}
-		}
+	if x, ok := p.intBetween(path, m, "maxIntervalSeconds", 1, legacyRetryMaxInterval); ok {
+		r.MaxBackoff = time.Duration(x) * time.Second
 	}
-	if v := m.get("multiplier"); v != nil {
-		if x, ok := p.number(path+".multiplier", v); ok {
-			if x < 1 {
-				p.add(path+".multiplier", v, "multiplier must be at least 1")
-			} else {
-				r.BackoffRate = x
-			}
-		}
+	if x, ok := p.rate(path, m, "multiplier"); ok {
+		r.BackoffRate = x
 	}
 	p.unknown(path, "a retry rule", m)
 	return r, true

@@ -852,7 +852,7 @@ func (p *parser) retryCatch(path string, m *mapping, st *State) []target {
 		if !ok {
 			continue
 		}
-		rule.Errors, rule.matchAll = p.errorList(cp, cm)
+		rule.Errors, rule.matchAll = p.errorList(cp, cm, "Errors")
 		if nx := cm.get("Next"); nx == nil {
 			p.add(cp+".Next", c, "Next is required in a Catch rule")
 		} else if s, ok := p.str(cp+".Next", nx); ok {
@@ -867,17 +867,56 @@ func (p *parser) retryCatch(path string, m *mapping, st *State) []target {
 	return targets
 }
 
-func (p *parser) errorList(path string, m *mapping) ([]string, bool) {
-	en := m.get("Errors")
+// errorList reads the error-name list field (Errors, or errors in legacy
+// flows) of a Retry or Catch rule and reports whether it holds ErrorAll.
+func (p *parser) errorList(path string, m *mapping, field string) ([]string, bool) {
+	en := m.get(field)
 	if en == nil {
-		p.add(path+".Errors", m.node, "Errors is required")
+		p.add(path+"."+field, m.node, "%s is required", field)
 		return nil, false
 	}
-	list, _ := p.strList(path+".Errors", en)
+	list, _ := p.strList(path+"."+field, en)
 	if en.Kind == yaml.SequenceNode && len(en.Content) == 0 {
-		p.add(path+".Errors", en, "Errors must not be empty")
+		p.add(path+"."+field, en, "%s must not be empty", field)
 	}
 	return list, contains(list, ErrorAll)
+}
+
+// intBetween reads the integer field of m, which must lie in [lo, hi]. It
+// returns false, reporting an issue, when the field is not such an integer,
+// and false without an issue when the field is absent.
+func (p *parser) intBetween(path string, m *mapping, field string, lo, hi int64) (int64, bool) {
+	v := m.get(field)
+	if v == nil {
+		return 0, false
+	}
+	x, ok := p.integer(path+"."+field, v)
+	if !ok {
+		return 0, false
+	}
+	if x < lo || x > hi {
+		p.add(path+"."+field, v, "%s must be between %d and %d", field, lo, hi)
+		return 0, false
+	}
+	return x, true
+}
+
+// rate reads the number field of m (a backoff multiplier), which must be at
+// least 1, like intBetween.
+func (p *parser) rate(path string, m *mapping, field string) (float64, bool) {
+	v := m.get(field)
+	if v == nil {
+		return 0, false
+	}
+	x, ok := p.number(path+"."+field, v)
+	if !ok {
+		return 0, false
+	}
+	if x < 1 {
+		p.add(path+"."+field, v, "%s must be at least 1", field)
+		return 0, false
+	}
+	return x, true
 }
 
 func (p *parser) retry(path string, n *yaml.Node) (Retry, bool) {
@@ -886,42 +925,22 @@ func (p *parser) retry(path string, n *yaml.Node) (Retry, bool) {
 	if !ok {
 		return r, false
 	}
-	r.Errors, r.matchAll = p.errorList(path, m)
-	if v := m.get("MaxAttempts"); v == nil {
+	r.Errors, r.matchAll = p.errorList(path, m, "Errors")
+	if m.get("MaxAttempts") == nil {
 		p.add(path+".MaxAttempts", n, "MaxAttempts is required")
-	} else if x, ok := p.integer(path+".MaxAttempts", v); ok {
-		if x < 0 || x > maxRetryAttempts {
-			p.add(path+".MaxAttempts", v, "MaxAttempts must be between 0 and %d", maxRetryAttempts)
-		} else {
-			r.MaxAttempts = int(x)
-		}
+	} else if x, ok := p.intBetween(path, m, "MaxAttempts", 0, maxRetryAttempts); ok {
+		r.MaxAttempts = int(x)
 	}
-	if v := m.get("IntervalSeconds"); v == nil {
+	if m.get("IntervalSeconds") == nil {
 		p.add(path+".IntervalSeconds", n, "IntervalSeconds is required")
-	} else if x, ok := p.integer(path+".IntervalSeconds", v); ok {
-		if x < 0 || x > maxIntervalSeconds {
-			p.add(path+".IntervalSeconds", v, "IntervalSeconds must be between 0 and %d", maxIntervalSeconds)
-		} else {
-			r.Interval = time.Duration(x) * time.Second
-		}
+	} else if x, ok := p.intBetween(path, m, "IntervalSeconds", 0, maxIntervalSeconds); ok {
+		r.Interval = time.Duration(x) * time.Second
 	}
-	if v := m.get("BackoffRate"); v != nil {
-		if x, ok := p.number(path+".BackoffRate", v); ok {
-			if x < 1 {
-				p.add(path+".BackoffRate", v, "BackoffRate must be at least 1")
-			} else {
-				r.BackoffRate = x
-			}
-		}
+	if x, ok := p.rate(path, m, "BackoffRate"); ok {
+		r.BackoffRate = x
 	}
-	if v := m.get("MaxBackoffSeconds"); v != nil {
-		if x, ok := p.integer(path+".MaxBackoffSeconds", v); ok {
-			if x < 1 || x > maxBackoffSeconds {
-				p.add(path+".MaxBackoffSeconds", v, "MaxBackoffSeconds must be between 1 and %d", maxBackoffSeconds)
-			} else {
-				r.MaxBackoff, r.HasMaxBackoff = time.Duration(x)*time.Second, true
-			}
-		}
+	if x, ok := p.intBetween(path, m, "MaxBackoffSeconds", 1, maxBackoffSeconds); ok {
+		r.MaxBackoff, r.HasMaxBackoff = time.Duration(x)*time.Second, true
 	}
 	if d := m.get("Description"); d != nil {
 		p.str(path+".Description", d)
