@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/cloudflow-oss/cloudflow/shared/auth"
 	"github.com/cloudflow-oss/cloudflow/shared/flow"
 	"github.com/cloudflow-oss/cloudflow/shared/interp"
 )
@@ -91,6 +92,9 @@ func (s *Service) Run(ctx context.Context, ref Ref) error {
 		return nil
 	}
 	h := &leaseHolder{cur: e}
+	// Task runners act in the execution's account (FNF:StartExecution
+	// starts its child there, reference 7.5).
+	runCtx = auth.NewContext(runCtx, auth.Identity{AccountID: e.Account})
 	parsed, err := s.parse(e.FlowID, e.FlowName, e.FlowMode, e.FlowDefinition)
 	if err != nil {
 		return s.finishRun(ctx, ref, h, interp.Result{Status: interp.Failed, Error: "FnF.InvalidDefinition", Cause: err.Error()}, nil)
