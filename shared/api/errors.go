@@ -33,6 +33,8 @@ const (
 	CodeExecutionNotExists        = "ExecutionNotExists"
 	CodeExecutionAlreadyExists    = "ExecutionAlreadyExists"
 	CodeExecutionAlreadyCompleted = "ExecutionAlreadyCompleted"
+	CodeTaskAlreadyCompleted      = "TaskAlreadyCompleted"
+	CodeTaskInvalidState          = "TaskInvalidState"
 )
 
 type codeInfo struct {
@@ -62,6 +64,8 @@ var codes = map[string]codeInfo{
 	CodeExecutionNotExists:        {http.StatusNotFound, "Execution %s for flow %s does not exist."},
 	CodeExecutionAlreadyExists:    {http.StatusBadRequest, "Execution %s for flow %s already exists."},
 	CodeExecutionAlreadyCompleted: {http.StatusBadRequest, "Execution '%s' for flow '%s' has already completed."},
+	CodeTaskAlreadyCompleted:      {http.StatusBadRequest, "Task %s has already completed."},
+	CodeTaskInvalidState:          {http.StatusConflict, "Task is in an invalid state, please retry."},
 }
 
 // Error is an API error response: HTTP status, code and message (and, for
@@ -116,10 +120,11 @@ const maxIssues = 10
 // error it does not know is a failure of the server (500).
 func ErrorFor(err error) *Error {
 	var (
-		apiErr *Error
-		argErr *execution.ArgumentError
-		modErr *execution.ModeError
-		resErr *execution.ResourceError
+		apiErr  *Error
+		argErr  *execution.ArgumentError
+		modErr  *execution.ModeError
+		resErr  *execution.ResourceError
+		taskErr *execution.TaskError
 	)
 	if errors.Is(err, execution.ErrAccessDenied) {
 		return NewError(CodeAccessDenied)
@@ -140,6 +145,11 @@ func ErrorFor(err error) *Error {
 		return e
 	case errors.As(err, &resErr):
 		return resourceError(resErr)
+	case errors.As(err, &taskErr):
+		if errors.Is(taskErr.Err, execution.ErrTaskInvalidState) {
+			return NewError(CodeTaskInvalidState)
+		}
+		return NewError(CodeTaskAlreadyCompleted, taskErr.Token)
 	default:
 		return NewError(CodeInternalServerError)
 	}

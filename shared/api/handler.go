@@ -47,6 +47,8 @@ type Service interface {
 	DescribeFlowAlias(ctx context.Context, flowName, name string) (*execution.Alias, error)
 	ListFlowAliases(ctx context.Context, in execution.ListAliasesInput) ([]*execution.Alias, string, error)
 	DeleteFlowAlias(ctx context.Context, flowName, name string) error
+	ReportTaskSucceeded(ctx context.Context, in execution.ReportSucceededInput) (int64, error)
+	ReportTaskFailed(ctx context.Context, in execution.ReportFailedInput) (int64, error)
 }
 
 // Options configures the handler. Every field is optional.

@@ -32,6 +32,8 @@ var operations = map[string]opFunc{
 	"DescribeFlowAlias":   describeFlowAlias,
 	"ListFlowAliases":     listFlowAliases,
 	"DeleteFlowAlias":     deleteFlowAlias,
+	"ReportTaskSucceeded": reportTaskSucceeded,
+	"ReportTaskFailed":    reportTaskFailed,
 }
 
 // Actions returns the names of every implemented Action.
