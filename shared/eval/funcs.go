@@ -2,7 +2,6 @@ package eval
 
 import (
 	"crypto/md5"
-	"crypto/rand"
 	"crypto/sha1"
 	"crypto/sha256"
 	"crypto/sha512"
@@ -10,7 +9,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"math"
-	mrand "math/rand/v2"
 	"regexp"
 	"sort"
 	"strings"
@@ -306,9 +304,7 @@ func fnRandomInt(_ *callNode, env *Env, args []any) (any, error) {
 	if env.Runtime != nil && env.Runtime.RandInt != nil {
 		return env.Runtime.RandInt(lo, hi), nil
 	}
-	// math/rand/v2's global source is seeded from the operating system.
-	span := uint64(hi) - uint64(lo)
-	return int64(uint64(lo) + mrand.Uint64N(span)), nil
+	return RandomInt(lo, hi), nil
 }
 
 func fnArrayContains(_ *callNode, _ *Env, args []any) (any, error) {
@@ -495,24 +491,5 @@ func fnUUID(_ *callNode, env *Env, _ []any) (any, error) {
 	if env.Runtime != nil && env.Runtime.UUID != nil {
 		return env.Runtime.UUID(), nil
 	}
-	return newUUID(), nil
-}
-
-// newUUID returns a random lower-case UUID v4 from crypto/rand.
-func newUUID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (Go 1.24+)
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	var out [36]byte
-	hex.Encode(out[0:8], b[0:4])
-	out[8] = '-'
-	hex.Encode(out[9:13], b[4:6])
-	out[13] = '-'
-	hex.Encode(out[14:18], b[6:8])
-	out[18] = '-'
-	hex.Encode(out[19:23], b[8:10])
-	out[23] = '-'
-	hex.Encode(out[24:], b[10:])
-	return string(out[:])
+	return NewUUID(), nil
 }

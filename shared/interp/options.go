@@ -2,11 +2,9 @@ package interp
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"math/big"
 	"time"
 
+	"github.com/cloudflow-oss/cloudflow/shared/eval"
 	"github.com/cloudflow-oss/cloudflow/shared/flow"
 )
 
@@ -69,8 +67,8 @@ type Forgetter interface {
 // Options configures an Engine. Zero fields take the documented defaults.
 type Options struct {
 	Clock   Clock                      // default: the real clock
-	RandInt func(min, max int64) int64 // randomInt(); default: crypto/rand
-	UUID    func() string              // uuid(); default: crypto/rand UUID v4
+	RandInt func(min, max int64) int64 // randomInt(); default: eval.RandomInt (crypto/rand)
+	UUID    func() string              // uuid(); default: eval.NewUUID (crypto/rand UUID v4)
 	// Tasks runs Task states; nil fails every Task with FnF.ActionNotSupported.
 	Tasks TaskRunner
 	// Recorder receives history events; nil records nothing and costs nothing.
@@ -88,10 +86,10 @@ func (o Options) withDefaults() Options {
 		o.Clock = realClock{}
 	}
 	if o.RandInt == nil {
-		o.RandInt = cryptoRandInt
+		o.RandInt = eval.RandomInt
 	}
 	if o.UUID == nil {
-		o.UUID = cryptoUUID
+		o.UUID = eval.NewUUID
 	}
 	setDefault(&o.MaxPayloadBytes, DefaultMaxPayloadBytes)
 	setDefault(&o.MaxEvents, DefaultMaxEvents)
@@ -127,33 +125,4 @@ func (realClock) Sleep(ctx context.Context, d time.Duration) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
-}
-
-func cryptoRandInt(min, max int64) int64 {
-	if max <= min {
-		return min
-	}
-	n, err := rand.Int(rand.Reader, new(big.Int).Sub(big.NewInt(max), big.NewInt(min)))
-	if err != nil {
-		return min
-	}
-	return min + n.Int64()
-}
-
-func cryptoUUID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	var s [36]byte
-	hex.Encode(s[0:8], b[0:4])
-	s[8] = '-'
-	hex.Encode(s[9:13], b[4:6])
-	s[13] = '-'
-	hex.Encode(s[14:18], b[6:8])
-	s[18] = '-'
-	hex.Encode(s[19:23], b[8:10])
-	s[23] = '-'
-	hex.Encode(s[24:], b[10:])
-	return string(s[:])
 }
