@@ -94,7 +94,8 @@ func newApp(cfg Config, sopts execution.Options, hopts api.Options) (*App, error
 	if sopts.Enqueuer == nil {
 		sopts.Enqueuer = local
 	}
-	if err := useTasks(cfg.MockFile, &sopts); err != nil {
+	children := &childStarter{}
+	if err := useTasks(cfg, children, &sopts); err != nil {
 		_ = st.Close()
 		return nil, err
 	}
@@ -102,6 +103,7 @@ func newApp(cfg Config, sopts execution.Options, hopts api.Options) (*App, error
 		sopts.Workers = cfg.Workers
 	}
 	svc := execution.New(st, sopts)
+	children.set(svc)
 	if sopts.Enqueuer == local {
 		pool = execution.NewPool(svc, sopts.Workers)
 		local.set(pool)
@@ -134,20 +136,22 @@ func newApp(cfg Config, sopts execution.Options, hopts api.Options) (*App, error
 	return a, nil
 }
 
-// useTasks builds the task registry (with the mock file at path, when path
-// is not empty) and makes it the engine's task runner and the flow parser's
-// list of known actions, unless sopts already sets them. With no mock file
-// and no integration registered, no action is known, so a Task state is
-// InvalidArgument at CreateFlow (reference 7.6) instead of a run-time failure.
-func useTasks(path string, sopts *execution.Options) error {
+// useTasks builds the task registry (the native integrations of
+// integrations, behind the mock file cfg.MockFile when set) and makes it the
+// engine's task runner and the flow parser's list of known actions, unless
+// sopts already sets them. An action with neither an integration nor a mock
+// Actions entry is InvalidArgument at CreateFlow (reference 7.6) instead of
+// a run-time failure. FNF:StartExecution starts children through children,
+// which New binds to the service once it exists.
+func useTasks(cfg Config, children *childStarter, sopts *execution.Options) error {
 	var m *action.Mock
-	if path != "" {
+	if cfg.MockFile != "" {
 		var err error
-		if m, err = action.LoadMockFile(path, nil); err != nil {
+		if m, err = action.LoadMockFile(cfg.MockFile, nil); err != nil {
 			return err
 		}
 	}
-	reg := action.NewRegistry(m, nil)
+	reg := action.NewRegistry(m, integrations(cfg, children))
 	if sopts.Engine == nil {
 		sopts.Engine = interp.New(interp.Options{Tasks: reg})
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"strings"
 	"time"
 
 	ots "github.com/aliyun/aliyun-tablestore-go-sdk/tablestore"
@@ -100,18 +99,7 @@ func newEnqueuer(ctx context.Context, cfg Config) (execution.Enqueuer, error) {
 		}
 		return dispatch.NewLambda(lambda.NewFromConfig(awsCfg), cfg.RunnerFunction), nil
 	case RunnerFC:
-		endpoint, protocol := cfg.FCEndpoint, ""
-		if rest, ok := strings.CutPrefix(endpoint, "http://"); ok {
-			endpoint, protocol = rest, "http"
-		} else if rest, ok := strings.CutPrefix(endpoint, "https://"); ok {
-			endpoint = rest
-		}
-		client, err := dispatch.NewFCClient(dispatch.FCClientConfig{
-			AccountID: cfg.FCAccountID, Region: cfg.FCRegion,
-			Endpoint: strings.TrimSuffix(endpoint, "/"), Protocol: protocol,
-			AccessKeyID: cfg.Alibaba.AccessKeyID, AccessKeySecret: cfg.Alibaba.AccessKeySecret,
-			SecurityToken: cfg.Alibaba.SecurityToken,
-		})
+		client, err := newFCClient(cfg, cfg.FCRegion, cfg.FCAccountID)
 		if err != nil {
 			return nil, err
 		}

@@ -75,6 +75,11 @@ const (
 	// (host[:port], or a URL with http:// for a test server).
 	EnvFCEndpoint = "CLOUDFLOW_FC_ENDPOINT"
 
+	// EnvHTTPAllowHosts restricts the hosts HTTP:Request Tasks may call: a
+	// comma-separated list of host names, host:port pairs and *.domain
+	// wildcards; empty allows any host (reference 7.4).
+	EnvHTTPAllowHosts = "CLOUDFLOW_HTTP_ALLOW_HOSTS"
+
 	// EnvAccessKeys holds the access keys, id:secret[@account][,…] (see
 	// auth.ParseKeys); empty accepts unsigned requests.
 	EnvAccessKeys = "CLOUDFLOW_ACCESS_KEYS"
@@ -158,6 +163,9 @@ type Config struct {
 	// MockFile is a task mock file (package action); when set, Task states
 	// are answered from it and only its Actions pass flow validation.
 	MockFile string
+	// HTTPAllowHosts restricts the hosts HTTP:Request Tasks may call (see
+	// action.HTTPOptions.AllowHosts); empty allows any host.
+	HTTPAllowHosts []string
 
 	// AccessKeys are the keys requests must be signed with. With none, the
 	// service accepts unsigned requests, all acting as auth.DefaultAccount,
@@ -190,7 +198,7 @@ func (c Config) Throttled() bool {
 // ALIBABA_CLOUD_ACCESS_KEY_ID, ALIBABA_CLOUD_ACCESS_KEY_SECRET,
 // ALIBABA_CLOUD_SECURITY_TOKEN, RUNNER, RUNNER_FUNCTION, FC_ACCOUNT_ID,
 // FC_REGION, CLOUDFLOW_FC_ENDPOINT, CLOUDFLOW_REGION, CLOUDFLOW_WORKERS,
-// CLOUDFLOW_MOCK_FILE, CLOUDFLOW_ACCESS_KEYS, CLOUDFLOW_THROTTLE and
+// CLOUDFLOW_MOCK_FILE, CLOUDFLOW_HTTP_ALLOW_HOSTS, CLOUDFLOW_ACCESS_KEYS, CLOUDFLOW_THROTTLE and
 // CLOUDFLOW_API_RATES, read through getenv (usually os.Getenv). Unset
 // variables take their defaults. It returns an error for an unknown STORE
 // or RUNNER, for a store or runner whose required variables are missing
@@ -224,6 +232,11 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		FCAccountID:    strings.TrimSpace(getenv(EnvFCAccountID)),
 		FCRegion:       strings.TrimSpace(getenv(EnvFCRegion)),
 		FCEndpoint:     strings.TrimSpace(getenv(EnvFCEndpoint)),
+	}
+	for _, h := range strings.Split(getenv(EnvHTTPAllowHosts), ",") {
+		if h = strings.TrimSpace(h); h != "" {
+			cfg.HTTPAllowHosts = append(cfg.HTTPAllowHosts, h)
+		}
 	}
 	if w := strings.TrimSpace(getenv("CLOUDFLOW_WORKERS")); w != "" {
 		n, err := strconv.Atoi(w)

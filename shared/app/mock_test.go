@@ -53,10 +53,10 @@ func TestNew_MockFile(t *testing.T) {
 		t.Errorf("StartSyncExecution = %v, want Succeeded with the mocked receipt after one retry", r)
 	}
 	// An action neither mocked nor integrated is rejected at creation (reference 7.6).
-	http := strings.Replace(define("notify", taskFlow), "FC:InvokeFunction", "HTTP:Request", 1)
-	code, body := call(t, a.Handler, "CreateFlow", map[string]string{"Name": "notify", "Definition": http})
-	if code != 400 || body["Code"] != "InvalidArgument" || !strings.Contains(str(body["Message"]), "HTTP:Request") {
-		t.Errorf("CreateFlow(unknown action) = %d %v, want 400 InvalidArgument naming HTTP:Request", code, body)
+	ecs := strings.Replace(define("describe", taskFlow), "FC:InvokeFunction", "ECS:DescribeInstances", 1)
+	code, body := call(t, a.Handler, "CreateFlow", map[string]string{"Name": "describe", "Definition": ecs})
+	if code != 400 || body["Code"] != "InvalidArgument" || !strings.Contains(str(body["Message"]), "ECS:DescribeInstances") {
+		t.Errorf("CreateFlow(unknown action) = %d %v, want 400 InvalidArgument naming ECS:DescribeInstances", code, body)
 	}
 }
 
