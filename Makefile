@@ -11,7 +11,7 @@ FC_GOARCH   ?= amd64
 BUILD_FLAGS := -tags lambda.norpc -trimpath -ldflags "-s -w"
 ARTIFACTS_DIR ?= .aws-sam/manual
 
-.PHONY: fc-build quickstart local test build-CreateFlowFunction fc-build-createflow build-DescribeFlowFunction fc-build-describeflow build-UpdateFlowFunction fc-build-updateflow build-DeleteFlowFunction fc-build-deleteflow build-ListFlowsFunction fc-build-listflows build-StartExecutionFunction fc-build-startexecution build-StartSyncExecutionFunction fc-build-startsyncexecution build-DescribeExecutionFunction fc-build-describeexecution build-StopExecutionFunction fc-build-stopexecution build-ListExecutionsFunction fc-build-listexecutions build-GetExecutionHistoryFunction fc-build-getexecutionhistory build-PublishFlowVersionFunction fc-build-publishflowversion build-ListFlowVersionsFunction fc-build-listflowversions build-DeleteFlowVersionFunction fc-build-deleteflowversion build-CreateFlowAliasFunction fc-build-createflowalias build-UpdateFlowAliasFunction fc-build-updateflowalias build-DescribeFlowAliasFunction fc-build-describeflowalias build-ListFlowAliasesFunction fc-build-listflowaliases build-DeleteFlowAliasFunction fc-build-deleteflowalias
+.PHONY: fc-build quickstart local test build-CreateFlowFunction fc-build-createflow build-DescribeFlowFunction fc-build-describeflow build-UpdateFlowFunction fc-build-updateflow build-DeleteFlowFunction fc-build-deleteflow build-ListFlowsFunction fc-build-listflows build-StartExecutionFunction fc-build-startexecution build-StartSyncExecutionFunction fc-build-startsyncexecution build-DescribeExecutionFunction fc-build-describeexecution build-StopExecutionFunction fc-build-stopexecution build-ListExecutionsFunction fc-build-listexecutions build-GetExecutionHistoryFunction fc-build-getexecutionhistory build-PublishFlowVersionFunction fc-build-publishflowversion build-ListFlowVersionsFunction fc-build-listflowversions build-DeleteFlowVersionFunction fc-build-deleteflowversion build-CreateFlowAliasFunction fc-build-createflowalias build-UpdateFlowAliasFunction fc-build-updateflowalias build-DescribeFlowAliasFunction fc-build-describeflowalias build-ListFlowAliasesFunction fc-build-listflowaliases build-DeleteFlowAliasFunction fc-build-deleteflowalias build-ReportTaskSucceededFunction fc-build-reporttasksucceeded build-ReportTaskFailedFunction fc-build-reporttaskfailed
 
 # --- AWS SAM (BuildMethod: makefile): one target per function LogicalId.
 build-CreateFlowFunction:
@@ -47,6 +47,12 @@ build-ListExecutionsFunction:
 build-GetExecutionHistoryFunction:
 	GOOS=linux GOARCH=$(GOARCH) CGO_ENABLED=0 $(GO) build $(BUILD_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/getexecutionhistory
 
+build-ReportTaskFailedFunction:
+	GOOS=linux GOARCH=$(GOARCH) CGO_ENABLED=0 $(GO) build $(BUILD_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/reporttaskfailed
+
+build-ReportTaskSucceededFunction:
+	GOOS=linux GOARCH=$(GOARCH) CGO_ENABLED=0 $(GO) build $(BUILD_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/reporttasksucceeded
+
 build-PublishFlowVersionFunction:
 	GOOS=linux GOARCH=$(GOARCH) CGO_ENABLED=0 $(GO) build $(BUILD_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/publishflowversion
 
@@ -72,7 +78,7 @@ build-DeleteFlowAliasFunction:
 	GOOS=linux GOARCH=$(GOARCH) CGO_ENABLED=0 $(GO) build $(BUILD_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/deleteflowalias
 
 # --- Serverless Devs (s.yaml pre-deploy): dist/<op>/bootstrap for the FC custom runtime.
-fc-build: fc-build-createflow fc-build-describeflow fc-build-updateflow fc-build-deleteflow fc-build-listflows fc-build-startexecution fc-build-startsyncexecution fc-build-describeexecution fc-build-stopexecution fc-build-listexecutions fc-build-getexecutionhistory fc-build-publishflowversion fc-build-listflowversions fc-build-deleteflowversion fc-build-createflowalias fc-build-updateflowalias fc-build-describeflowalias fc-build-listflowaliases fc-build-deleteflowalias
+fc-build: fc-build-createflow fc-build-describeflow fc-build-updateflow fc-build-deleteflow fc-build-listflows fc-build-startexecution fc-build-startsyncexecution fc-build-describeexecution fc-build-stopexecution fc-build-listexecutions fc-build-getexecutionhistory fc-build-publishflowversion fc-build-listflowversions fc-build-deleteflowversion fc-build-createflowalias fc-build-updateflowalias fc-build-describeflowalias fc-build-listflowaliases fc-build-deleteflowalias fc-build-reporttasksucceeded fc-build-reporttaskfailed
 
 fc-build-createflow:
 	GOOS=linux GOARCH=$(FC_GOARCH) CGO_ENABLED=0 $(GO) build $(BUILD_FLAGS) -o dist/createflow/bootstrap ./functions/createflow
@@ -106,6 +112,12 @@ fc-build-listexecutions:
 
 fc-build-getexecutionhistory:
 	GOOS=linux GOARCH=$(FC_GOARCH) CGO_ENABLED=0 $(GO) build $(BUILD_FLAGS) -o dist/getexecutionhistory/bootstrap ./functions/getexecutionhistory
+
+fc-build-reporttaskfailed:
+	GOOS=linux GOARCH=$(FC_GOARCH) CGO_ENABLED=0 $(GO) build $(BUILD_FLAGS) -o dist/reporttaskfailed/bootstrap ./functions/reporttaskfailed
+
+fc-build-reporttasksucceeded:
+	GOOS=linux GOARCH=$(FC_GOARCH) CGO_ENABLED=0 $(GO) build $(BUILD_FLAGS) -o dist/reporttasksucceeded/bootstrap ./functions/reporttasksucceeded
 
 fc-build-publishflowversion:
 	GOOS=linux GOARCH=$(FC_GOARCH) CGO_ENABLED=0 $(GO) build $(BUILD_FLAGS) -o dist/publishflowversion/bootstrap ./functions/publishflowversion
