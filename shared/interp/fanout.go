@@ -4,6 +4,8 @@ import (
 	"context"
 	"sync"
 	"sync/atomic"
+
+	"github.com/cloudflow-oss/cloudflow/shared/flow"
 )
 
 // fanSize describes the JSON object a fan-out builds from its results, so
@@ -114,4 +116,30 @@ func (r *run) fanOut(ctx context.Context, n, conc int, sz fanSize, fn func(ctx c
 
 func sizeFailure(what string, limit, atLeast int) *failure {
 	return fail(ErrorInvalidData, "the %s is larger than %d bytes (at least %d)", what, limit, atLeast)
+}
+
+// childEvents names the history events around one child run of a fan-out:
+// a Parallel branch or a Map (foreach) iteration.
+type childEvents struct{ entered, exited EventType }
+
+var (
+	branchEvents    = childEvents{BranchEntered, BranchExited}
+	iterationEvents = childEvents{IterationEntered, IterationExited}
+)
+
+// runChild runs the prepared frame fr, child i of parent's state st, on
+// input in, between its entered and exited history events when recording.
+func (r *run) runChild(ctx context.Context, fr, parent *frame, st *flow.State, i int, in any, ev childEvents) (any, *failure) {
+	if r.hist != nil {
+		if _, ok := r.hist.emit(ev.entered, parent.entered, st.Name, detail{Input: in, Index: i, has: hasInput | hasIndex}); !ok {
+			return nil, limitFailure(r)
+		}
+	}
+	out, f := r.runScope(ctx, fr)
+	if r.hist != nil && f == nil {
+		if _, ok := r.hist.emit(ev.exited, parent.entered, st.Name, detail{Output: out, Index: i, has: hasOutput | hasIndex}); !ok {
+			return nil, limitFailure(r)
+		}
+	}
+	return out, f
 }

@@ -247,18 +247,7 @@ var (
 func (r *run) legacyParallel(ctx context.Context, parent *frame, st *flow.State, in any) (any, *failure) {
 	outs, f := r.fanOut(ctx, len(st.Branches), len(st.Branches), legacyParallelSize, func(ctx context.Context, i int, fr *frame) (any, *failure) {
 		r.initLegacyFrame(fr, st.Branches[i], in, parent.noGlobal)
-		if r.hist != nil {
-			if _, ok := r.hist.emit(BranchEntered, parent.entered, st.Name, detail{Input: in, Index: i, has: hasInput | hasIndex}); !ok {
-				return nil, limitFailure(r)
-			}
-		}
-		out, f := r.runScope(ctx, fr)
-		if r.hist != nil && f == nil {
-			if _, ok := r.hist.emit(BranchExited, parent.entered, st.Name, detail{Output: out, Index: i, has: hasOutput | hasIndex}); !ok {
-				return nil, limitFailure(r)
-			}
-		}
-		return out, f
+		return r.runChild(ctx, fr, parent, st, i, in, branchEvents)
 	})
 	if f != nil {
 		return nil, f
@@ -291,18 +280,7 @@ func (r *run) legacyForeach(ctx context.Context, parent *frame, st *flow.State, 
 			input[lg.Index] = int64(i)
 		}
 		r.initLegacyFrame(fr, st.Processor, input, parent.noGlobal)
-		if r.hist != nil {
-			if _, ok := r.hist.emit(IterationEntered, parent.entered, st.Name, detail{Input: input, Index: i, has: hasInput | hasIndex}); !ok {
-				return nil, limitFailure(r)
-			}
-		}
-		out, f := r.runScope(ctx, fr)
-		if r.hist != nil && f == nil {
-			if _, ok := r.hist.emit(IterationExited, parent.entered, st.Name, detail{Output: out, Index: i, has: hasOutput | hasIndex}); !ok {
-				return nil, limitFailure(r)
-			}
-		}
-		return out, f
+		return r.runChild(ctx, fr, parent, st, i, input, iterationEvents)
 	})
 	if f != nil {
 		return nil, f

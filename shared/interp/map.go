@@ -54,18 +54,7 @@ func (r *run) runMap(ctx context.Context, parent *frame, st *flow.State, in any)
 		}
 		r.initFrame(fr, st.Processor, input)
 		fr.noGlobal = noGlobal
-		if r.hist != nil {
-			if _, ok := r.hist.emit(IterationEntered, parent.entered, st.Name, detail{Input: input, Index: i, has: hasInput | hasIndex}); !ok {
-				return nil, limitFailure(r)
-			}
-		}
-		out, f := r.runScope(ctx, fr)
-		if r.hist != nil && f == nil {
-			if _, ok := r.hist.emit(IterationExited, parent.entered, st.Name, detail{Output: out, Index: i, has: hasOutput | hasIndex}); !ok {
-				return nil, limitFailure(r)
-			}
-		}
-		return out, f
+		return r.runChild(ctx, fr, parent, st, i, input, iterationEvents)
 	})
 	if f != nil {
 		return nil, f

@@ -24,18 +24,7 @@ func (r *run) runParallel(ctx context.Context, parent *frame, st *flow.State, in
 	outs, f := r.fanOut(ctx, len(st.Branches), len(st.Branches), parallelSize, func(ctx context.Context, i int, fr *frame) (any, *failure) {
 		r.initFrame(fr, st.Branches[i], in)
 		fr.noGlobal = parent.noGlobal
-		if r.hist != nil {
-			if _, ok := r.hist.emit(BranchEntered, parent.entered, st.Name, detail{Input: in, Index: i, has: hasInput | hasIndex}); !ok {
-				return nil, limitFailure(r)
-			}
-		}
-		out, f := r.runScope(ctx, fr)
-		if r.hist != nil && f == nil {
-			if _, ok := r.hist.emit(BranchExited, parent.entered, st.Name, detail{Output: out, Index: i, has: hasOutput | hasIndex}); !ok {
-				return nil, limitFailure(r)
-			}
-		}
-		return out, f
+		return r.runChild(ctx, fr, parent, st, i, in, branchEvents)
 	})
 	if f != nil {
 		return nil, f
