@@ -3,6 +3,17 @@
 // HTTP:Request, FNF:StartExecution, …) to runners, and a Mock runner loaded
 // from a mock file that answers Task states with canned results or errors.
 //
+// # Native integrations
+//
+// HTTP (HTTP:Request), FC (FC:InvokeFunction, through a darabonba-openapi
+// client the caller supplies per region and account) and FNF
+// (FNF:StartExecution, through a consumer-side Starter) serve the three
+// actions the reference names (7.3 to 7.5). Each returns the raw task
+// result ($Output) or an *interp.Error whose Name Retry and Catch match;
+// when ctx ends first they return ctx's cause instead, so that the engine
+// reports FnF.Timeout. README-integrations.md lists every parameter,
+// output, error name and configuration variable.
+//
 // # Mock file
 //
 // A mock file (YAML or JSON; JSON is read as YAML) has two optional
