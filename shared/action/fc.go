@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -181,7 +182,7 @@ func (f *FC) client(region, account string) (FCCaller, error) {
 // MaxResponseBytes. When ctx ends first it returns ctx's cause.
 func (f *FC) Invoke(ctx context.Context, call interp.TaskCall) (any, error) {
 	const bad = ErrorFCInvalidArgument
-	p, err := paramMap(call, bad)
+	p, err := paramMap(call, bad, fcParameterKeys)
 	if err != nil {
 		return nil, err
 	}
@@ -337,3 +338,6 @@ func fcError(err error) *interp.Error {
 	}
 	return failf(errorPrefixFC+code, "%s", msg)
 }
+
+// ParameterKeys returns the Parameters keys FC:InvokeFunction accepts.
+func (*FC) ParameterKeys() []string { return slices.Clone(fcParameterKeys) }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/google/uuid"
@@ -106,7 +107,7 @@ func ParseFlowARN(arn string) (FlowARN, error) {
 // startRequest validates call's Parameters.
 func (f *FNF) startRequest(ctx context.Context, call interp.TaskCall) (StartRequest, error) {
 	const bad = ErrorFNFInvalidArgument
-	p, err := paramMap(call, bad)
+	p, err := paramMap(call, bad, fnfParameterKeys)
 	if err != nil {
 		return StartRequest{}, err
 	}
@@ -175,3 +176,6 @@ func (f *FNF) Invoke(ctx context.Context, call interp.TaskCall) (any, error) {
 	}
 	return map[string]any{"FlowName": req.FlowName, "ExecutionName": name, "RequestID": f.opts.NewRequestID()}, nil
 }
+
+// ParameterKeys returns the Parameters keys FNF:StartExecution accepts.
+func (*FNF) ParameterKeys() []string { return slices.Clone(fnfParameterKeys) }

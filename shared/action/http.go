@@ -9,6 +9,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -112,7 +113,7 @@ type httpRequest struct {
 // parseHTTP validates call's Parameters.
 func parseHTTP(call interp.TaskCall) (*httpRequest, error) {
 	const bad = ErrorHTTPInvalidArgument
-	p, err := paramMap(call, bad)
+	p, err := paramMap(call, bad, httpParameterKeys)
 	if err != nil {
 		return nil, err
 	}
@@ -280,3 +281,6 @@ func unwrapURLError(err error) error {
 	}
 	return err
 }
+
+// ParameterKeys returns the Parameters keys HTTP:Request accepts.
+func (*HTTP) ParameterKeys() []string { return slices.Clone(httpParameterKeys) }

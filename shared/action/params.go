@@ -3,6 +3,8 @@ package action
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/cloudflow-oss/cloudflow/shared/interp"
@@ -57,13 +59,60 @@ func ctxFailure(ctx context.Context, what string) error {
 	return fmt.Errorf("%s: %w", what, context.Cause(ctx))
 }
 
+// Parameter keys of the native integrations (reference 7.3 to 7.5); any
+// other key is refused, at CreateFlow for literal keys and at run time for
+// keys an expression produced.
+var (
+	httpParameterKeys = []string{"url", "method", "headers", "body"}
+	fcParameterKeys   = []string{"resourceArn", "invocationType", "body"}
+	fnfParameterKeys  = []string{"resourceArn", "executionName", "input"}
+)
+
+// ParameterKeyer is implemented by task runners that accept a fixed set of
+// Parameters keys; Registry.CheckParameters consults it.
+type ParameterKeyer interface {
+	// ParameterKeys returns the accepted keys, in documentation order.
+	ParameterKeys() []string
+}
+
+// UnknownParameterError is an unknown Parameters key of an integration.
+type UnknownParameterError struct {
+	Action string
+	Key    string
+	Known  []string // the integration's keys
+}
+
+// Error returns a message naming the key and the accepted keys.
+func (e *UnknownParameterError) Error() string {
+	return fmt.Sprintf("%s has no parameter %q (its parameters: %s)", e.Action, e.Key, strings.Join(e.Known, ", "))
+}
+
+// checkKeys returns the UnknownParameterError of the first key (in sorted
+// order) that known lacks, or nil.
+func checkKeys(action string, keys, known []string) *UnknownParameterError {
+	bad := ""
+	for _, k := range keys {
+		if !slices.Contains(known, k) && (bad == "" || k < bad) {
+			bad = k
+		}
+	}
+	if bad == "" {
+		return nil
+	}
+	return &UnknownParameterError{Action: action, Key: bad, Known: known}
+}
+
 // paramMap returns call's Parameters as a map; nil Parameters are an empty
-// map, anything else but an object is an error named errName.
-func paramMap(call interp.TaskCall, errName string) (map[string]any, error) {
+// map, anything else but an object, or an object with a key outside known,
+// is an error named errName.
+func paramMap(call interp.TaskCall, errName string, known []string) (map[string]any, error) {
 	switch p := call.Parameters.(type) {
 	case nil:
 		return map[string]any{}, nil
 	case map[string]any:
+		if e := checkKeys(call.Action, slices.Collect(maps.Keys(p)), known); e != nil {
+			return nil, failf(errName, "%v", e)
+		}
 		return p, nil
 	default:
 		return nil, failf(errName, "%s Parameters must be an object, got %s", call.Action, kind(p))

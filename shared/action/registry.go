@@ -35,6 +35,28 @@ func (r *Registry) Known(action string) bool {
 	return r.mock != nil && r.mock.Known(action)
 }
 
+// CheckParameters reports an *UnknownParameterError for the first of keys
+// (literal Parameters keys of a Task in state, ".$" stripped) that the
+// integration serving action does not accept. Keys of a Task the mock
+// serves (by state or action), and of runners that do not implement
+// ParameterKeyer, are all accepted. It is meant for
+// flow.ParseOptions.CheckParameters.
+func (r *Registry) CheckParameters(state, action string, keys []string) error {
+	if r.mock != nil {
+		if _, ok := r.mock.Match(state, action); ok {
+			return nil
+		}
+	}
+	pk, ok := r.runners[action].(ParameterKeyer)
+	if !ok {
+		return nil
+	}
+	if e := checkKeys(action, keys, pk.ParameterKeys()); e != nil {
+		return e
+	}
+	return nil
+}
+
 // Invoke runs call: through the mock when it has an entry for the state or
 // the action (state name first), else through the runner registered for
 // call.Action. Without either it returns an *interp.Error named

@@ -158,6 +158,9 @@ func useTasks(cfg Config, children *childStarter, sopts *execution.Options) erro
 	if sopts.KnownAction == nil {
 		sopts.KnownAction = reg.Known
 	}
+	if sopts.CheckParameters == nil {
+		sopts.CheckParameters = reg.CheckParameters
+	}
 	return nil
 }
 

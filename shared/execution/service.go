@@ -88,6 +88,8 @@ type Options struct {
 	Parse func(src []byte, opts flow.ParseOptions) (*flow.Flow, error)
 	// KnownAction is passed to Parse; nil accepts every Task action.
 	KnownAction func(action string) bool
+	// CheckParameters is passed to Parse; nil accepts every Parameters key.
+	CheckParameters func(state, action string, keys []string) error
 	// Enqueuer receives started executions; nil means an in-process Pool
 	// with Workers goroutines, stopped by Close.
 	Enqueuer Enqueuer
@@ -219,7 +221,7 @@ func (s *Service) parse(flowID, name string, mode flow.Mode, def string) (*flow.
 	if ok {
 		return f, nil
 	}
-	f, err := s.opts.Parse([]byte(def), flow.ParseOptions{Name: name, Mode: mode, KnownAction: s.opts.KnownAction})
+	f, err := s.opts.Parse([]byte(def), flow.ParseOptions{Name: name, Mode: mode, KnownAction: s.opts.KnownAction, CheckParameters: s.opts.CheckParameters})
 	if err != nil {
 		return nil, err
 	}

@@ -22,6 +22,11 @@ type ParseOptions struct {
 	// KnownAction reports whether a Task Action has an integration; nil accepts
 	// every syntactically valid action.
 	KnownAction func(action string) bool
+	// CheckParameters, when set, checks the literal top-level keys of a
+	// Task's Parameters (a trailing ".$" stripped) for the integration
+	// serving action in state; a non-nil error is an issue located at the
+	// key. It is called once per key; nil accepts every key.
+	CheckParameters func(state, action string, keys []string) error
 }
 
 // Issue is one problem found in a definition.

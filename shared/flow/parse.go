@@ -625,6 +625,7 @@ func (p *parser) task(path string, m *mapping, st *State, sc scopeCtx) {
 		}
 	}
 	st.Parameters = p.template(path+".Parameters", m.lookup("Parameters"), varsIn)
+	p.checkParameters(path+".Parameters", m.lookup("Parameters"), st)
 	lit, ex := m.lookup("Timeout"), m.lookup("Timeout.$")
 	switch {
 	case lit != nil && ex != nil:
@@ -959,4 +960,19 @@ func mapMode(distributed bool) string {
 		return "distributed"
 	}
 	return "inline"
+}
+
+// checkParameters asks ParseOptions.CheckParameters about each literal key
+// of a Task's Parameters mapping n, adding an issue at the key it refuses.
+func (p *parser) checkParameters(path string, n *yaml.Node, st *State) {
+	if p.opts.CheckParameters == nil || n == nil || n.Kind != yaml.MappingNode || st.Action == "" {
+		return
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k := n.Content[i]
+		key := strings.TrimSuffix(k.Value, ".$")
+		if err := p.opts.CheckParameters(st.Name, st.Action, []string{key}); err != nil {
+			p.add(path+"."+k.Value, k, "%v", err)
+		}
+	}
 }
