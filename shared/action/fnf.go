@@ -11,6 +11,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/cloudflow-oss/cloudflow/shared/auth"
+	"github.com/cloudflow-oss/cloudflow/shared/flow"
 	"github.com/cloudflow-oss/cloudflow/shared/interp"
 	"github.com/cloudflow-oss/cloudflow/shared/value"
 )
@@ -151,7 +152,11 @@ func (f *FNF) startRequest(ctx context.Context, call interp.TaskCall) (StartRequ
 
 // Invoke starts the child execution call's Parameters describe, in the
 // account of ctx, and returns {"FlowName", "ExecutionName", "RequestID"}
-// without waiting for it (RequestComplete). Errors (*interp.Error):
+// without waiting for it (RequestComplete, and WaitForCustomCallback, where
+// the flow passes its token in input). In WaitForSystemCallback mode it
+// starts the child with CallbackTaskToken = call.TaskToken and returns
+// interp.Submitted{}: the parent task waits until the child ends and
+// reports it (its output, or its error). Errors (*interp.Error):
 // FNF.InvalidArgument for bad Parameters, FNF.AccessDenied for another
 // account's flow, FNF.EntityTooLarge for an input above 64 KiB, FNF.<Code>
 // when the start is refused (FNF.FlowNotExists,
@@ -163,6 +168,10 @@ func (f *FNF) Invoke(ctx context.Context, call interp.TaskCall) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	wait := call.Mode == flow.WaitForSystemCallback && call.TaskToken != ""
+	if wait {
+		req.CallbackTaskToken = call.TaskToken
+	}
 	name, err := f.starter.StartExecution(ctx, req)
 	if err != nil {
 		if ctx.Err() != nil {
@@ -173,6 +182,9 @@ func (f *FNF) Invoke(ctx context.Context, call interp.TaskCall) (any, error) {
 			return nil, failf(errorPrefixFNF+se.Code, "%s", se.Message)
 		}
 		return nil, failf(errorPrefixFNF+"InternalServerError", "start an execution of flow %s: %v", req.FlowName, err)
+	}
+	if wait {
+		return interp.Submitted{}, nil
 	}
 	return map[string]any{"FlowName": req.FlowName, "ExecutionName": name, "RequestID": f.opts.NewRequestID()}, nil
 }

@@ -18,6 +18,10 @@ import (
 
 // ErrorHTTPHostNotAllowed is the error of an HTTP:Request whose URL (or a
 // redirect) names a host outside HTTPOptions.AllowHosts.
+// HTTPTaskTokenHeader carries the task token of a callback-mode
+// HTTP:Request (reference 7.2, 7.4).
+const HTTPTaskTokenHeader = "X-FnF-Http-Callback-Task-Token"
+
 const ErrorHTTPHostNotAllowed = "HTTP.HostNotAllowed"
 
 // httpMethods are the methods HTTP:Request accepts (reference 7.4).
@@ -202,7 +206,8 @@ func addHeader(h http.Header, name string, v any) error {
 }
 
 // Invoke sends the request call's Parameters describe and returns
-// {"Header", "Code", "Body"} (reference 7.4). Errors (*interp.Error):
+// {"Header", "Code", "Body"} (reference 7.4); a call with a TaskToken (the
+// callback modes) sends it in HTTPTaskTokenHeader. Errors (*interp.Error):
 // HTTP.InvalidArgument for bad Parameters, HTTP.HostNotAllowed for a host
 // outside the allow-list, HTTP.RequestFailed when no response arrived,
 // HTTP.<status> for a non-2xx status (detail: the body's first 4,096
@@ -226,6 +231,9 @@ func (h *HTTP) Invoke(ctx context.Context, call interp.TaskCall) (any, error) {
 		return nil, failf(ErrorHTTPInvalidArgument, "HTTP:Request: %v", err)
 	}
 	req.Header = r.headers
+	if call.TaskToken != "" {
+		req.Header.Set(HTTPTaskTokenHeader, call.TaskToken)
+	}
 	if host := r.headers.Get("Host"); host != "" {
 		req.Host = host
 	}
