@@ -119,3 +119,53 @@ func TestApp_HTTPRequest_WaitForCustomCallback(t *testing.T) {
 		t.Errorf("execution = %v, want Succeeded with {\"approved\":true}", done)
 	}
 }
+
+// Stopping a parent stops the child it waits for with the same Error and
+// Cause (reference 7.1, 9.4; decision 32).
+func TestApp_StopExecution_StopsWaitedForChild(t *testing.T) {
+	a, err := New(Config{Store: StoreMemory, Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	sleepy := "Type: StateMachine\nSpecVersion: v1\nName: sleepy\nStartAt: Sleep\nStates:\n  - {Name: Sleep, Type: Wait, Seconds: 300, End: true}\n"
+	mustCall(t, a.Handler, "CreateFlow", map[string]string{"Name": "parent", "Definition": define("parent", waitChildFlow)})
+	mustCall(t, a.Handler, "CreateFlow", map[string]string{"Name": "sleepy", "Definition": sleepy})
+	in, _ := json.Marshal(map[string]string{"arn": "acs:fnf:cn-hangzhou::flow/sleepy", "name": "s1"})
+	mustCall(t, a.Handler, "StartExecution", map[string]string{"FlowName": "parent", "ExecutionName": "p1", "Input": string(in)})
+
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		code, child := call(t, a.Handler, "DescribeExecution", map[string]string{"FlowName": "sleepy", "ExecutionName": "s1"})
+		if code == 200 && child["Status"] == "Running" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("child = %d %v, want it Running", code, child)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	stop := mustCall(t, a.Handler, "StopExecution", map[string]string{"FlowName": "parent", "ExecutionName": "p1", "Error": "Ops.Cancel", "Cause": "not needed"})
+	if stop["Status"] != "Stopped" {
+		t.Errorf("StopExecution(parent) = %v, want Stopped", stop)
+	}
+	child := mustCall(t, a.Handler, "DescribeExecution", map[string]string{"FlowName": "sleepy", "ExecutionName": "s1"})
+	if child["Status"] != "Stopped" {
+		t.Fatalf("child = %v, want Stopped with its parent", child)
+	}
+	evs := history(t, a, "sleepy", "s1", 60)
+	last := evs[len(evs)-1]
+	if last["Type"] != "ExecutionStopped" {
+		t.Fatalf("child history ends with %v, want ExecutionStopped", last)
+	}
+	wantDetail(t, last, map[string]any{"Error": "Ops.Cancel", "Cause": "not needed"})
+	// The parent stays Stopped: the child's end does not report it again.
+	parent := mustCall(t, a.Handler, "DescribeExecution", map[string]string{"FlowName": "parent", "ExecutionName": "p1"})
+	if parent["Status"] != "Stopped" {
+		t.Errorf("parent = %v, want Stopped", parent)
+	}
+	// Stopping the finished parent again is ExecutionAlreadyCompleted (400).
+	if code, body := call(t, a.Handler, "StopExecution", map[string]string{"FlowName": "parent", "ExecutionName": "p1"}); code != 400 || body["Code"] != "ExecutionAlreadyCompleted" {
+		t.Errorf("second StopExecution = %d %v, want 400 ExecutionAlreadyCompleted", code, body)
+	}
+}

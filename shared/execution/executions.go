@@ -96,6 +96,11 @@ func (s *Service) StartExecution(ctx context.Context, in StartInput) (*Execution
 	if err != nil {
 		return nil, err
 	}
+	// The link to a waiting parent comes first, so that a parent stopped
+	// from now on stops this child too (decision 32).
+	if err := s.linkChild(ctx, in.CallbackFnFTaskToken, f.Name, e.ref()); err != nil {
+		return nil, fmt.Errorf("link execution %q to its parent: %w", name, err)
+	}
 	it, err := s.store.PutIfAbsent(ctx, e.ref().key(), val)
 	if errors.Is(err, kv.ErrConditionFailed) {
 		old, derr := decodeExecution(it)
@@ -229,7 +234,9 @@ func (s *Service) DescribeExecution(ctx context.Context, in DescribeInput) (*Exe
 }
 
 // StopExecution moves an unfinished execution to Stopped, recording Error
-// and Cause, and cancels its in-process run. It returns
+// and Cause, and cancels its in-process run. The child executions it waits
+// for (started with its task tokens as CallbackFnFTaskToken) are stopped
+// with the same Error and Cause (decision 32). It returns
 // ResourceError(ErrFlowNotFound), ResourceError(ErrExecutionNotFound),
 // ResourceError(ErrExecutionCompleted) or ResourceError(ErrConflict).
 func (s *Service) StopExecution(ctx context.Context, in StopInput) (*Execution, error) {
@@ -261,6 +268,7 @@ func (s *Service) stop(ctx context.Context, ref Ref, flowName string, cur *Execu
 		cancel()
 	}
 	s.reportParent(e)
+	s.stopChildren(ctx, ref, errName, cause)
 	return e, nil
 }
 

@@ -211,6 +211,7 @@ func (s *Service) reportParent(e *Execution) {
 	if err != nil {
 		return
 	}
+	s.unlinkChild(s.base, e)
 	res := taskResult{failed: true, err: e.Error, note: e.Cause}
 	switch e.Status {
 	case Succeeded:
