@@ -264,7 +264,7 @@ func readBody(b any, limit int64) ([]byte, error) {
 		}
 		return nil, nil
 	}
-	defer rc.Close()
+	defer func() { _ = rc.Close() }()
 	return io.ReadAll(io.LimitReader(rc, limit+1))
 }
 

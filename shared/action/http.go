@@ -248,7 +248,7 @@ func (h *HTTP) Invoke(ctx context.Context, call interp.TaskCall) (any, error) {
 		}
 		return nil, failf(ErrorHTTPRequestFailed, "%s %s: %v", r.method, r.url.Redacted(), unwrapURLError(err))
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, h.maxBytes+1))
 	if err != nil {
 		if ctx.Err() != nil {
