@@ -92,6 +92,13 @@ func Decode(s string) (Token, error) {
 	if len(s) > MaxLen {
 		return Token{}, &MalformedError{Reason: fmt.Sprintf("longer than %d characters", MaxLen)}
 	}
+	// Go's base64 decoder skips \r and \n, so check the alphabet first: a
+	// token has exactly one spelling.
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			return Token{}, &MalformedError{Reason: "not URL-safe base64 without padding"}
+		}
+	}
 	b, err := base64.RawURLEncoding.Strict().DecodeString(s)
 	if err != nil {
 		return Token{}, &MalformedError{Reason: "not URL-safe base64 without padding"}

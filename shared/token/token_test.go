@@ -128,3 +128,14 @@ func mustEncodeF(tok Token) string {
 	}
 	return s
 }
+
+// A line break inside a token is skipped by Go's base64 decoder; the token
+// must still be rejected so that each token has exactly one spelling.
+func TestDecode_LineBreak(t *testing.T) {
+	s := mustEncodeF(Token{Account: "1234567890", FlowID: "flow-id", Execution: "exec", EventID: 9})
+	for _, bad := range []string{s[:4] + "\n" + s[4:], s[:4] + "\r" + s[4:], s + "\n"} {
+		if _, err := Decode(bad); !errors.Is(err, ErrMalformed) {
+			t.Errorf("Decode(%q) error = %v, want ErrMalformed", bad, err)
+		}
+	}
+}
