@@ -22,7 +22,7 @@ func TestConfigFromEnv(t *testing.T) {
 		want    Config
 		wantErr string
 	}{
-		{"defaults", nil, Config{Store: "bbolt", DataDir: ".cloudflow-data", Region: "cn-hangzhou", Workers: 4}, ""},
+		{"defaults", nil, Config{Store: "bbolt", DataDir: ".cloudflow-data", Region: "cn-hangzhou", Workers: 1000}, ""},
 		{"all set", map[string]string{"STORE": "memory", "DATA_DIR": "/d", "CLOUDFLOW_REGION": "cn-beijing", "CLOUDFLOW_WORKERS": "8"},
 			Config{Store: "memory", DataDir: "/d", Region: "cn-beijing", Workers: 8}, ""},
 		{"bad store", map[string]string{"STORE": "dynamo"}, Config{}, `STORE="dynamo"`},

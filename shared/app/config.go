@@ -94,8 +94,8 @@ const (
 const (
 	DefaultDataDir = ".cloudflow-data"
 	DefaultRegion  = "cn-hangzhou"
-	DefaultWorkers = 4
-	maxWorkers     = 256
+	DefaultWorkers = 1000 // concurrent local runs (execution.DefaultWorkers)
+	maxWorkers     = 100000
 	// DefaultOTSTable is the Tablestore table name when TABLE_NAME is unset.
 	DefaultOTSTable = "cloudflow"
 	// DefaultRunMargin is how long before an invocation's deadline a run
@@ -159,7 +159,7 @@ type Config struct {
 
 	Region     string   // default "cn-hangzhou"
 	Operations []string // Actions served; empty = all (functions/local); one entry in per-operation binaries
-	Workers    int      // Standard runner goroutines, default 4
+	Workers    int      // most executions the local runner runs at a time, default 1000
 	// MockFile is a task mock file (package action); when set, Task states
 	// are answered from it and only its Actions pass flow validation.
 	MockFile string

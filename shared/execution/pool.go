@@ -11,79 +11,82 @@ type runner interface {
 	Run(ctx context.Context, ref Ref) error
 }
 
-// Pool is the in-process Enqueuer: a fixed number of goroutines that take
-// enqueued executions in order and call Run for each. Its queue is
-// unbounded, so Enqueue never blocks.
+// Pool is the in-process Enqueuer: it runs each enqueued execution in its
+// own goroutine, at most limit at a time, so executions blocked in a long
+// Wait or a slow Task do not keep others from starting. Executions enqueued
+// while limit runs are under way wait in an unbounded queue, taken in
+// order as runs finish, so Enqueue never blocks.
 type Pool struct {
-	r    runner
-	ctx  context.Context
-	stop context.CancelFunc
-	wg   sync.WaitGroup
+	r     runner
+	limit int
+	ctx   context.Context
+	stop  context.CancelFunc
+	wg    sync.WaitGroup
 
-	mu     sync.Mutex
-	cond   *sync.Cond
-	queue  []Ref
-	queued map[Ref]bool
-	closed bool
+	mu      sync.Mutex
+	running int // goroutines started and not yet returned
+	queue   []Ref
+	queued  map[Ref]bool
+	closed  bool
 }
 
-// NewPool starts workers goroutines (at least one) that run enqueued
-// executions with r.
-func NewPool(r runner, workers int) *Pool {
-	p := &Pool{r: r, queued: map[Ref]bool{}}
-	p.cond = sync.NewCond(&p.mu)
+// NewPool returns a Pool that runs enqueued executions with r, at most
+// limit (at least one) at a time.
+func NewPool(r runner, limit int) *Pool {
+	p := &Pool{r: r, limit: max(limit, 1), queued: map[Ref]bool{}}
 	p.ctx, p.stop = context.WithCancel(context.Background())
-	for range max(workers, 1) {
-		p.wg.Add(1)
-		go p.work()
-	}
 	return p
 }
 
-// Enqueue adds ref to the queue unless it is queued already. It returns
-// ErrClosed after Close.
+// Enqueue starts running ref, or queues it when the limit is reached and
+// it is not queued already. It returns ErrClosed after Close.
 func (p *Pool) Enqueue(_ context.Context, ref Ref) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.closed {
 		return ErrClosed
 	}
-	if !p.queued[ref] {
-		p.queued[ref] = true
-		p.queue = append(p.queue, ref)
-		p.cond.Signal()
+	if p.queued[ref] {
+		return nil
 	}
+	if p.running < p.limit {
+		p.running++
+		p.wg.Add(1)
+		go p.work(ref)
+		return nil
+	}
+	p.queued[ref] = true
+	p.queue = append(p.queue, ref)
 	return nil
 }
 
-func (p *Pool) work() {
+// work runs ref, then queued executions until the queue is empty.
+func (p *Pool) work(ref Ref) {
 	defer p.wg.Done()
 	for {
-		p.mu.Lock()
-		for len(p.queue) == 0 && !p.closed {
-			p.cond.Wait()
-		}
-		if p.closed {
-			p.mu.Unlock()
-			return
-		}
-		ref := p.queue[0]
-		p.queue = p.queue[1:]
-		delete(p.queued, ref)
-		p.mu.Unlock()
 		if err := p.r.Run(p.ctx, ref); err != nil {
 			slog.Error("cloudflow: run execution", "account", ref.Account, "flowId", ref.FlowID, "execution", ref.Name, "err", err)
 		}
+		p.mu.Lock()
+		if p.closed || len(p.queue) == 0 {
+			p.running--
+			p.mu.Unlock()
+			return
+		}
+		ref = p.queue[0]
+		p.queue = p.queue[1:]
+		delete(p.queued, ref)
+		p.mu.Unlock()
 	}
 }
 
 // Close drops the queued executions, cancels the running ones and waits for
-// the workers to return.
+// their goroutines to return.
 func (p *Pool) Close() {
 	p.mu.Lock()
 	p.closed = true
 	p.queue = nil
-	p.cond.Broadcast()
+	p.queued = map[Ref]bool{}
 	p.mu.Unlock()
 	p.stop()
 	p.wg.Wait()

@@ -58,7 +58,10 @@ type Enqueuer interface {
 
 // Defaults of Options.
 const (
-	DefaultWorkers         = 4
+	// DefaultWorkers is the default limit on concurrent runs of the
+	// in-process Pool. Each run holds a goroutine for its whole life,
+	// Waits included, so the limit is high.
+	DefaultWorkers         = 1000
 	DefaultSyncMargin      = 500 * time.Millisecond
 	DefaultMaxSyncDuration = 5 * time.Minute
 	DefaultPollInterval    = time.Second
@@ -91,9 +94,10 @@ type Options struct {
 	// CheckParameters is passed to Parse; nil accepts every Parameters key.
 	CheckParameters func(state, action string, keys []string) error
 	// Enqueuer receives started executions; nil means an in-process Pool
-	// with Workers goroutines, stopped by Close.
+	// running at most Workers executions at a time, stopped by Close.
 	Enqueuer Enqueuer
-	// Workers is the size of the default Pool; default 4.
+	// Workers is the most executions the default Pool runs at a time;
+	// default DefaultWorkers (1000).
 	Workers int
 	// SyncMargin is subtracted from the caller's deadline to bound an
 	// Express run; default 500ms.

@@ -322,3 +322,22 @@ func TestService_ListFlows_Paging(t *testing.T) {
 		t.Errorf("ListFlows(rg) = %d flows, want f0 f2 f4 f6", len(flows))
 	}
 }
+
+// Executions blocked in a long Wait or a slow Task must not keep others in
+// Starting: with the default Pool limit, eight blocked runs are all Running.
+func TestService_DefaultPool_BlockedRunsDoNotStarve(t *testing.T) {
+	ctx := context.Background()
+	eng := newGateEngine()
+	svc := execution.New(kv.NewMemStore(), execution.Options{Engine: eng, Parse: (&parseCounter{}).parse})
+	t.Cleanup(func() { _ = svc.Close() })
+	mustCreate(t, svc, ctx, "f")
+	for i := range 8 {
+		if _, err := svc.StartExecution(ctx, execution.StartInput{FlowName: "f", ExecutionName: fmt.Sprintf("e%d", i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range 8 {
+		waitFor(t, svc, ctx, "f", fmt.Sprintf("e%d", i), execution.Running)
+	}
+	close(eng.release)
+}
