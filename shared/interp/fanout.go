@@ -22,7 +22,8 @@ type fanSize struct {
 // fanOut runs fn for indexes 0..n-1 on at most conc goroutines and collects
 // the results in index order. The first failure cancels the others at their
 // next step boundary; the reported failure is the one with the lowest index
-// among those not caused by that cancellation (Project decision 19).
+// among those not caused by that cancellation (Project decision 19), except
+// that a fatal failure wins over catchable ones (decision 17).
 //
 // fanOut also adds up the encoded size of the results as they arrive (per
 // sz): once the object they make would exceed the limit it cancels the
@@ -93,17 +94,25 @@ func (r *run) fanOut(ctx context.Context, n, conc int, sz fanSize, fn func(ctx c
 	if ctx.Err() != nil {
 		return nil, abortFor(ctx)
 	}
-	var first *failure
+	// A fatal failure (a Fail state, LimitExceeded) ends the whole
+	// execution (reference 3.8, decision 17), so it wins over a lower-index
+	// catchable one that the enclosing state's Catch would otherwise handle.
+	var first, caught *failure
 	for _, f := range fails {
-		if f == nil {
-			continue
-		}
-		if !f.abort {
+		switch {
+		case f == nil:
+		case f.abort:
+			if first == nil {
+				first = f
+			}
+		case f.fatal:
 			return nil, f
+		case caught == nil:
+			caught = f
 		}
-		if first == nil {
-			first = f
-		}
+	}
+	if caught != nil {
+		return nil, caught
 	}
 	if sf := sizeFail.Load(); sf != nil {
 		return nil, sf
