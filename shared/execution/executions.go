@@ -274,14 +274,26 @@ func (s *Service) stop(ctx context.Context, ref Ref, flowName string, cur *Execu
 
 // ListExecutions returns up to in.Limit executions of the caller's flow,
 // newest first then by name, starting at in.NextToken, and the name of the
-// next one ("" on the last page). It reads every execution of the flow. It
-// returns ResourceError(ErrFlowNotFound), or an ArgumentError when
-// NextToken names no listed execution.
+// next one ("" on the last page). NextToken is a position: the listing
+// resumes at the place the named execution has in that order, whether or
+// not it still matches the filters. It reads every execution of the flow.
+// It returns ResourceError(ErrFlowNotFound), or an ArgumentError when
+// NextToken names no execution of the flow.
 func (s *Service) ListExecutions(ctx context.Context, in ListInput) ([]*Execution, string, error) {
 	account := accountOf(ctx)
 	f, _, err := s.getFlow(ctx, account, in.FlowName)
 	if err != nil {
 		return nil, "", err
+	}
+	var at *Execution // the execution NextToken names
+	if in.NextToken != "" {
+		at, err = s.getExecution(ctx, Ref{Account: account, FlowID: f.ID, Name: in.NextToken}, f.Name)
+		if errors.Is(err, ErrExecutionNotFound) {
+			return nil, "", invalid("NextToken", "NextToken %s names no execution of flow %s.", in.NextToken, f.Name)
+		}
+		if err != nil {
+			return nil, "", err
+		}
 	}
 	var all []*Execution
 	_, byVersion := ParseVersion(in.Qualifier)
@@ -300,26 +312,24 @@ func (s *Service) ListExecutions(ctx context.Context, in ListInput) ([]*Executio
 	if err != nil {
 		return nil, "", err
 	}
-	sort.Slice(all, func(i, j int) bool {
-		if !all[i].StartedTime.Equal(all[j].StartedTime) {
-			return all[i].StartedTime.After(all[j].StartedTime)
-		}
-		return all[i].Name < all[j].Name
-	})
-	if in.NextToken != "" {
-		i := 0
-		for i < len(all) && all[i].Name != in.NextToken {
-			i++
-		}
-		if i == len(all) {
-			return nil, "", invalid("NextToken", "NextToken %s names no execution of flow %s in this listing.", in.NextToken, f.Name)
-		}
+	sort.Slice(all, func(i, j int) bool { return listedBefore(all[i], all[j]) })
+	if at != nil {
+		i := sort.Search(len(all), func(i int) bool { return !listedBefore(all[i], at) })
 		all = all[i:]
 	}
 	if len(all) > in.Limit {
 		return all[:in.Limit], all[in.Limit].Name, nil
 	}
 	return all, "", nil
+}
+
+// listedBefore reports whether ListExecutions lists a before b: newest
+// first, then by name.
+func listedBefore(a, b *Execution) bool {
+	if !a.StartedTime.Equal(b.StartedTime) {
+		return a.StartedTime.After(b.StartedTime)
+	}
+	return a.Name < b.Name
 }
 
 // checkCallbackToken checks StartExecution.CallbackFnFTaskToken: it must be

@@ -341,3 +341,40 @@ func TestService_DefaultPool_BlockedRunsDoNotStarve(t *testing.T) {
 	}
 	close(eng.release)
 }
+
+// NextToken is a position: a page boundary execution that stops matching
+// the Status filter before the next page is asked for does not break the
+// listing; a token naming no execution of the flow is an ArgumentError.
+func TestService_ListExecutions_TokenNoLongerMatchesFilter(t *testing.T) {
+	ctx := context.Background()
+	clock := &fakeClock{now: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)}
+	eng := newGateEngine()
+	svc := execution.New(kv.NewMemStore(), execution.Options{Clock: clock, Engine: eng, Parse: (&parseCounter{}).parse})
+	t.Cleanup(func() { _ = svc.Close() })
+	t.Cleanup(func() { close(eng.release) })
+	mustCreate(t, svc, ctx, "f")
+	for _, name := range []string{"a", "b", "c"} {
+		if _, err := svc.StartExecution(ctx, execution.StartInput{FlowName: "f", ExecutionName: name}); err != nil {
+			t.Fatal(err)
+		}
+		clock.Advance(time.Second)
+	}
+	for _, name := range []string{"a", "b", "c"} {
+		waitFor(t, svc, ctx, "f", name, execution.Running)
+	}
+	list, next, err := svc.ListExecutions(ctx, execution.ListInput{FlowName: "f", Limit: 1, Status: execution.Running})
+	if err != nil || len(list) != 1 || list[0].Name != "c" || next != "b" {
+		t.Fatalf("first page = %d items, next %q, %v; want c, next b", len(list), next, err)
+	}
+	if _, err := svc.StopExecution(ctx, execution.StopInput{FlowName: "f", ExecutionName: "b"}); err != nil {
+		t.Fatal(err)
+	}
+	list, next, err = svc.ListExecutions(ctx, execution.ListInput{FlowName: "f", Limit: 1, Status: execution.Running, NextToken: next})
+	if err != nil || len(list) != 1 || list[0].Name != "a" || next != "" {
+		t.Fatalf("second page = %d items, next %q, %v; want a, last page", len(list), next, err)
+	}
+	var ae *execution.ArgumentError
+	if _, _, err := svc.ListExecutions(ctx, execution.ListInput{FlowName: "f", Limit: 1, NextToken: "nope"}); !errors.As(err, &ae) {
+		t.Errorf("ListExecutions with unknown NextToken = %v, want ArgumentError", err)
+	}
+}
