@@ -64,6 +64,10 @@ type ListInput struct {
 // ended.
 func (s *Service) StartExecution(ctx context.Context, in StartInput) (*Execution, error) {
 	account := accountOf(ctx)
+	// Parameter validity precedes resource lookup.
+	if err := checkCallbackToken(in.CallbackFnFTaskToken, account); err != nil {
+		return nil, err
+	}
 	f, _, err := s.getFlow(ctx, account, in.FlowName)
 	if err != nil {
 		return nil, err
@@ -77,9 +81,6 @@ func (s *Service) StartExecution(ctx context.Context, in StartInput) (*Execution
 	}
 	if s.base.Err() != nil {
 		return nil, ErrClosed
-	}
-	if err := checkCallbackToken(in.CallbackFnFTaskToken, account); err != nil {
-		return nil, err
 	}
 	name := in.ExecutionName
 	if name == "" {
