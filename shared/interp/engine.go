@@ -76,6 +76,7 @@ type run struct {
 	hist     *history                            // nil when not recording
 	newToken func(eventID int64) (string, error) // Execution.NewTaskToken
 	sizer    payloadSizer
+	inFlight atomic.Int64 // fan-out goroutines running, at most opts.MaxInFlight
 }
 
 // outputBufSize is the initial capacity of the execution output buffer.

@@ -19,7 +19,8 @@ type fanSize struct {
 	entry func(i int) int
 }
 
-// fanOut runs fn for indexes 0..n-1 on at most conc goroutines and collects
+// fanOut runs fn for indexes 0..n-1 on at most conc goroutines (the caller's
+// and extra ones within Options.MaxInFlight, see takeSlot) and collects
 // the results in index order. The first failure cancels the others at their
 // next step boundary; the reported failure is the one with the lowest index
 // among those not caused by that cancellation (Project decision 19), except
@@ -77,20 +78,24 @@ func (r *run) fanOut(ctx context.Context, n, conc int, sz fanSize, fn func(ctx c
 			out[i] = v
 		}
 	}
-	workers := min(conc, n)
-	if workers <= 1 {
-		work(&frame{})
-	} else {
-		var wg sync.WaitGroup
-		wg.Add(workers)
-		for range workers {
-			go func() {
-				defer wg.Done()
-				work(&frame{})
-			}()
+	// The calling goroutine works too; each extra worker needs one of the
+	// execution's MaxInFlight slots, taken without waiting, so a nested
+	// fan-out that finds none free runs its children here instead of
+	// blocking while its ancestors hold slots.
+	var wg sync.WaitGroup
+	for range min(conc, n) - 1 {
+		if !r.takeSlot() {
+			break
 		}
-		wg.Wait()
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer r.inFlight.Add(-1)
+			work(&frame{})
+		}()
 	}
+	work(&frame{})
+	wg.Wait()
 	if ctx.Err() != nil {
 		return nil, abortFor(ctx)
 	}
@@ -121,6 +126,20 @@ func (r *run) fanOut(ctx context.Context, n, conc int, sz fanSize, fn func(ctx c
 		return nil, first
 	}
 	return out, nil
+}
+
+// takeSlot reserves one of the execution's MaxInFlight fan-out goroutines
+// if one is free; the caller releases it with r.inFlight.Add(-1).
+func (r *run) takeSlot() bool {
+	for {
+		cur := r.inFlight.Load()
+		if cur >= int64(r.opts.MaxInFlight) {
+			return false
+		}
+		if r.inFlight.CompareAndSwap(cur, cur+1) {
+			return true
+		}
+	}
 }
 
 func sizeFailure(what string, limit, atLeast int) *failure {

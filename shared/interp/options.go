@@ -15,6 +15,7 @@ const (
 	DefaultMaxGlobalKeyBytes       = 128       // per $Global key
 	DefaultMaxGlobalValueBytes     = 256 << 10 // per $Global value
 	DefaultMaxInlineMapConcurrency = 40        // inline Map iterations in flight
+	DefaultMaxInFlight             = 1000      // fan-out goroutines per execution, all nesting levels
 )
 
 // Clock is the engine's time source and timer. Tests inject a fake (see
@@ -79,6 +80,11 @@ type Options struct {
 	MaxGlobalKeyBytes       int // default DefaultMaxGlobalKeyBytes
 	MaxGlobalValueBytes     int // default DefaultMaxGlobalValueBytes
 	MaxInlineMapConcurrency int // caps inline Map concurrency; default DefaultMaxInlineMapConcurrency
+	// MaxInFlight bounds the extra goroutines that run Parallel branches and
+	// Map (foreach) iterations of one execution, across all nesting levels;
+	// default DefaultMaxInFlight. When none is free, a fan-out runs its
+	// children in the goroutine that started it, so nesting never deadlocks.
+	MaxInFlight int
 }
 
 func (o Options) withDefaults() Options {
@@ -96,6 +102,7 @@ func (o Options) withDefaults() Options {
 	setDefault(&o.MaxGlobalKeyBytes, DefaultMaxGlobalKeyBytes)
 	setDefault(&o.MaxGlobalValueBytes, DefaultMaxGlobalValueBytes)
 	setDefault(&o.MaxInlineMapConcurrency, DefaultMaxInlineMapConcurrency)
+	setDefault(&o.MaxInFlight, DefaultMaxInFlight)
 	return o
 }
 
