@@ -295,10 +295,16 @@ func TestHandler_Qualifier_StartExecution(t *testing.T) {
 		wantOK(t, r)
 		return len(listStrings(t, r, "Executions", "Name"))
 	}
-	for q, want := range map[string]int{"1": 4, "2": 7, "split": 10, "": 12, "3": 0, "other": 0} {
+	for q, want := range map[string]int{"1": 4, "2": 7, "split": 10, "": 12} {
 		if got := count(q); got != want {
 			t.Errorf("ListExecutions Qualifier %q = %d executions, want %d", q, got, want)
 		}
+	}
+	// An unknown version or alias is InvalidArgument (reference 2.3), not
+	// an empty list.
+	for _, q := range []string{"3", "other"} {
+		r := e.call(t, "ListExecutions", map[string]string{"FlowName": "std", "Qualifier": q, "Limit": "100"})
+		wantError(t, r, 400, "InvalidArgument", "Parameter error. Qualifier "+q+" names no version or alias of flow std.")
 	}
 }
 

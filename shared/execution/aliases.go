@@ -312,6 +312,26 @@ type target struct {
 	version string // "" for the current definition
 }
 
+// checkQualifier returns the ArgumentError resolve returns for an unknown
+// Qualifier, without picking a version: q must be "", a version of f or an
+// alias of f.
+func (s *Service) checkQualifier(ctx context.Context, account string, f *Flow, q string) error {
+	if q == "" {
+		return nil
+	}
+	var err error
+	if _, isNumber := ParseVersion(q); isNumber {
+		_, _, err = s.getVersion(ctx, account, f, "Qualifier", q)
+	} else if _, _, _, err = s.getAlias(ctx, account, f, q); errors.Is(err, ErrAliasNotFound) {
+		err = &ArgumentError{Cause: ErrAliasNotFound}
+	}
+	var ae *ArgumentError
+	if errors.As(err, &ae) {
+		return &ArgumentError{Param: "Qualifier", Reason: fmt.Sprintf("Qualifier %s names no version or alias of flow %s.", q, f.Name), Cause: ae.Cause}
+	}
+	return err
+}
+
 // resolve applies a Qualifier (reference 2.3, decision 3): "" is the flow's
 // current definition; a version number selects that version; any other
 // value names an alias, which picks one of its versions by weight. An

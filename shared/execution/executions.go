@@ -278,12 +278,16 @@ func (s *Service) stop(ctx context.Context, ref Ref, flowName string, cur *Execu
 // next one ("" on the last page). NextToken is a position: the listing
 // resumes at the place the named execution has in that order, whether or
 // not it still matches the filters. It reads every execution of the flow.
-// It returns ResourceError(ErrFlowNotFound), or an ArgumentError when
-// NextToken names no execution of the flow.
+// It returns ResourceError(ErrFlowNotFound), or an ArgumentError for an
+// unknown Qualifier version or alias or when NextToken names no execution
+// of the flow.
 func (s *Service) ListExecutions(ctx context.Context, in ListInput) ([]*Execution, string, error) {
 	account := accountOf(ctx)
 	f, _, err := s.getFlow(ctx, account, in.FlowName)
 	if err != nil {
+		return nil, "", err
+	}
+	if err := s.checkQualifier(ctx, account, f, in.Qualifier); err != nil {
 		return nil, "", err
 	}
 	var at *Execution // the execution NextToken names
