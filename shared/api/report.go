@@ -41,7 +41,7 @@ func reportTaskFailed(h *Handler, ctx context.Context, p params) (response, erro
 	if err != nil {
 		return nil, err
 	}
-	cause, err := p.length("Cause", 0, maxCauseLen)
+	cause, err := p.length("Cause", 1, maxCauseLen)
 	if err != nil {
 		return nil, err
 	}
