@@ -133,6 +133,8 @@ func TestExpr_Eval_FunctionErrors(t *testing.T) {
 		`fromBase64(1)`,
 		`stringToJson("{bad")`,
 		`stringToJson("1 2")`,
+		`stringToJson("1e400")`,
+		`fromJSON('{"a":[-1e999]}')`,
 		`stringToJson(1)`,
 		`jsonMerge({}, [1])`,
 		`jsonMerge(1, {})`,

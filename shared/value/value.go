@@ -24,43 +24,70 @@ func Decode(data []byte) (any, error) {
 	if _, err := dec.Token(); err != io.EOF {
 		return nil, ErrTrailingData
 	}
-	return Normalize(v), nil
+	return Normalize(v)
 }
 
+// ErrNumberRange is returned by Decode and Normalize for a number that a
+// float64 cannot hold (e.g. 1e400, which would become ±Inf), and by
+// Normalize for a float that is ±Inf or NaN.
+var ErrNumberRange = errors.New("number out of range")
+
 // Normalize converts json.Number leaves (from a decoder with UseNumber) and
-// other Go numeric types into int64 or float64, in place where it can.
-func Normalize(v any) any {
+// other Go numeric types into int64 or float64, in place where it can. It
+// fails with ErrNumberRange for a number outside the float64 range (then v
+// may be partly converted).
+func Normalize(v any) (any, error) {
 	switch t := v.(type) {
 	case json.Number:
 		if i, err := strconv.ParseInt(string(t), 10, 64); err == nil {
-			return i
+			return i, nil
 		}
-		f, _ := strconv.ParseFloat(string(t), 64)
-		return f
+		f, err := strconv.ParseFloat(string(t), 64)
+		if err != nil && !errors.Is(err, strconv.ErrRange) || math.IsInf(f, 0) {
+			return nil, fmt.Errorf("%w: %s", ErrNumberRange, string(t))
+		}
+		return f, nil
 	case map[string]any:
 		for k, e := range t {
-			t[k] = Normalize(e)
+			n, err := Normalize(e)
+			if err != nil {
+				return nil, err
+			}
+			t[k] = n
 		}
-		return t
+		return t, nil
 	case []any:
 		for i, e := range t {
-			t[i] = Normalize(e)
+			n, err := Normalize(e)
+			if err != nil {
+				return nil, err
+			}
+			t[i] = n
 		}
-		return t
+		return t, nil
 	case int:
-		return int64(t)
+		return int64(t), nil
 	case int32:
-		return int64(t)
+		return int64(t), nil
 	case uint64:
 		if t <= math.MaxInt64 {
-			return int64(t)
+			return int64(t), nil
 		}
-		return float64(t)
+		return float64(t), nil
 	case float32:
-		return float64(t)
+		return checkFloat(float64(t))
+	case float64:
+		return checkFloat(t)
 	default:
-		return v
+		return v, nil
 	}
+}
+
+func checkFloat(f float64) (any, error) {
+	if math.IsInf(f, 0) || math.IsNaN(f) {
+		return nil, fmt.Errorf("%w: %v", ErrNumberRange, f)
+	}
+	return f, nil
 }
 
 // Encode writes v as compact JSON without HTML escaping. Map keys are sorted.
