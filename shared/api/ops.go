@@ -116,6 +116,12 @@ func updateFlow(h *Handler, ctx context.Context, p params) (response, error) {
 		r := p.get("RoleArn")
 		in.RoleArn = &r
 	}
+	if m := flow.Mode(p.get("ExecutionMode")); m != "" {
+		if m != flow.Standard && m != flow.Express {
+			return nil, InvalidArgument("ExecutionMode must be Standard or Express.")
+		}
+		in.ExecutionMode = &m
+	}
 	if in.Environment, err = p.object("Environment"); err != nil {
 		return nil, err
 	}

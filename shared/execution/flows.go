@@ -37,6 +37,9 @@ type UpdateFlowInput struct {
 	Type        *string
 	RoleArn     *string
 	Environment json.RawMessage // nil: unchanged
+	// ExecutionMode cannot be changed: nil or the flow's mode is accepted,
+	// anything else is an ArgumentError.
+	ExecutionMode *flow.Mode
 }
 
 // ListFlowsInput holds ListFlows' parameters.
@@ -117,10 +120,16 @@ func (s *Service) UpdateFlow(ctx context.Context, in UpdateFlowInput) (*Flow, er
 	if in.Type != nil && *in.Type != "" && *in.Type != FlowType {
 		return nil, invalid("Type", "Type must be FDL.")
 	}
+	if m := in.ExecutionMode; m != nil && *m != flow.Standard && *m != flow.Express {
+		return nil, invalid("ExecutionMode", "ExecutionMode must be Standard or Express.")
+	}
 	for range casAttempts {
 		f, version, err := s.getFlow(ctx, account, in.Name)
 		if err != nil {
 			return nil, err
+		}
+		if m := in.ExecutionMode; m != nil && *m != f.ExecutionMode {
+			return nil, invalid("ExecutionMode", "ExecutionMode cannot be changed: flow %s is %s.", f.Name, f.ExecutionMode)
 		}
 		if in.Definition != nil && *in.Definition != f.Definition {
 			if err := s.checkDefinition(f.ID, f.Name, f.ExecutionMode, *in.Definition); err != nil {
