@@ -179,7 +179,7 @@ func (p *parser) legacyStep(path string, n *yaml.Node, sc scopeCtx) (*State, []t
 		lg.NoDefaultOutput = true
 		p.legacyForeach(path, m, st, sc)
 	case Wait:
-		p.legacyWait(path, m, st)
+		p.legacyWait(path, m, st, sc)
 	case Fail:
 		if c := m.lookup("error"); c != nil {
 			st.Code, _ = p.str(path+".error", c)
@@ -613,9 +613,10 @@ func (p *parser) legacyForeach(path string, m *mapping, st *State, sc scopeCtx) 
 	}
 }
 
-func (p *parser) legacyWait(path string, m *mapping, st *State) {
+func (p *parser) legacyWait(path string, m *mapping, st *State, sc scopeCtx) {
 	dn, tn := m.lookup("duration"), m.lookup("timestamp")
 	lg := st.Legacy
+	lg.MinWait, lg.MaxWait = LegacyWaitBounds(sc.mode)
 	switch {
 	case dn != nil && tn != nil:
 		p.add(path+".duration", dn, "use either duration or timestamp, not both")
@@ -623,8 +624,8 @@ func (p *parser) legacyWait(path string, m *mapping, st *State) {
 		if dn.Kind == yaml.ScalarNode && dn.ShortTag() == "!!str" && strings.HasPrefix(strings.TrimSpace(dn.Value), "$") {
 			lg.DurationExpr = p.legacyStepExpr(path+".duration", dn)
 		} else if v, ok := p.integer(path+".duration", dn); ok {
-			if v < 0 || time.Duration(v)*time.Second > LegacyMaxWait {
-				p.add(path+".duration", dn, "duration must be between 0 and %d seconds", int64(LegacyMaxWait/time.Second))
+			if d := time.Duration(v) * time.Second; v < 0 || d < lg.MinWait || d > lg.MaxWait {
+				p.add(path+".duration", dn, "duration must be between %d and %d seconds in %s mode", int64(lg.MinWait/time.Second), int64(lg.MaxWait/time.Second), sc.mode)
 			} else {
 				lg.Duration = time.Duration(v) * time.Second
 			}
@@ -645,6 +646,15 @@ func (p *parser) legacyWait(path string, m *mapping, st *State) {
 	default:
 		p.add(path+".duration", m.node, "wait step %q needs duration or timestamp", st.Name)
 	}
+}
+
+// LegacyWaitBounds returns the shortest and longest wait step of a mode: 0
+// to LegacyMaxWait, or the Express Wait bound (1 to MaxWaitSeconds(Express)).
+func LegacyWaitBounds(m Mode) (minWait, maxWait time.Duration) {
+	if m == Express {
+		return time.Second, time.Duration(MaxWaitSeconds(Express)) * time.Second
+	}
+	return 0, LegacyMaxWait
 }
 
 // legacyStepExpr compiles a `$.key` (or `$input.key`) value on the step input.

@@ -76,4 +76,8 @@ type LegacyStep struct {
 	Timestamp     time.Time
 	TimestampExpr *eval.Expr
 	HasTimestamp  bool
+	// MinWait and MaxWait bound the duration, and MaxWait how far ahead the
+	// timestamp may be: 0 to LegacyMaxWait, or the Express Wait bound
+	// (1 to 20 seconds) in an Express flow.
+	MinWait, MaxWait time.Duration
 }

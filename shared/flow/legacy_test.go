@@ -247,6 +247,8 @@ func TestParse_Legacy_Invalid(t *testing.T) {
 		}},
 		{"wait both", Standard, step("{type: wait, name: w, duration: 1, timestamp: '2024-01-01T00:00:00Z'}"), []wantIssue{{"steps[0](w).duration", "either duration or timestamp"}}},
 		{"wait neither", Standard, step("{type: wait, name: w}"), []wantIssue{{"steps[0](w).duration", "needs duration or timestamp"}}},
+		{"wait over the Express bound", Express, step("{type: wait, name: w, duration: 21}"), []wantIssue{{"steps[0](w).duration", "between 1 and 20 seconds"}}},
+		{"wait zero in Express", Express, step("{type: wait, name: w, duration: 0}"), []wantIssue{{"steps[0](w).duration", "between 1 and 20 seconds"}}},
 		{"wait too long", Standard, step("{type: wait, name: w, duration: 172801}"), []wantIssue{{"steps[0](w).duration", "between 0 and 172800"}}},
 		{"wait bad timestamp", Standard, step("{type: wait, name: w, timestamp: tomorrow}"), []wantIssue{{"steps[0](w).timestamp", "not RFC 3339"}}},
 		{"unreachable after succeed", Standard, lhdr + "steps:\n  - {type: succeed, name: s}\n  - {type: pass, name: p}\n", []wantIssue{{"steps[1](p)", `step "p" is unreachable`}}},

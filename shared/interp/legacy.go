@@ -289,11 +289,15 @@ func (r *run) legacyForeach(ctx context.Context, parent *frame, st *flow.State, 
 }
 
 // legacyWait pauses for the duration, or until the timestamp (a past one
-// means no wait). A $.key value that is not a whole number of seconds from 0
-// to 2 days, or not an RFC 3339 time at most 2 days ahead, fails the step
-// with FnF.ExpressionError.
+// means no wait). A $.key value that is not a whole number of seconds within
+// the mode's bounds (0 to 2 days; 1 to 20 seconds in Express), or not an RFC
+// 3339 time at most that far ahead, fails the step with FnF.ExpressionError.
 func (r *run) legacyWait(ctx context.Context, fr *frame, st *flow.State) *failure {
 	lg := st.Legacy
+	minWait, maxWait := lg.MinWait, lg.MaxWait
+	if maxWait <= 0 {
+		minWait, maxWait = flow.LegacyWaitBounds(r.flow.Mode())
+	}
 	d := lg.Duration
 	switch {
 	case lg.DurationExpr != nil:
@@ -301,9 +305,10 @@ func (r *run) legacyWait(ctx context.Context, fr *frame, st *flow.State) *failur
 		if err != nil {
 			return exprFailure("duration", err)
 		}
+		lo, hi := int64(minWait/time.Second), int64(maxWait/time.Second)
 		n, ok := wholeNumber(v)
-		if !ok || n < 0 || n > int64(flow.LegacyMaxWait/time.Second) {
-			return fail(ErrorExpression, "duration %s yielded %v; want a whole number of seconds from 0 to %d", lg.DurationExpr.Source(), v, int64(flow.LegacyMaxWait/time.Second))
+		if !ok || n < lo || n > hi {
+			return fail(ErrorExpression, "duration %s yielded %v; want a whole number of seconds from %d to %d", lg.DurationExpr.Source(), v, lo, hi)
 		}
 		d = time.Duration(n) * time.Second
 	case lg.HasTimestamp:
@@ -319,8 +324,8 @@ func (r *run) legacyWait(ctx context.Context, fr *frame, st *flow.State) *failur
 			}
 		}
 		d = ts.Sub(r.opts.Clock.Now())
-		if d > flow.LegacyMaxWait {
-			return fail(ErrorExpression, "timestamp %s is more than 2 days ahead", ts.Format(time.RFC3339))
+		if d > maxWait {
+			return fail(ErrorExpression, "timestamp %s is more than %v ahead", ts.Format(time.RFC3339), maxWait)
 		}
 	}
 	return r.sleep(ctx, d)

@@ -166,3 +166,37 @@ func BenchmarkRun_LegacyPassChoicePass(b *testing.B) {
 		}
 	}
 }
+
+// TestEngine_Run_LegacyWaitExpressBound: in an Express flow a legacy wait
+// obeys the Express Wait bound (1 to 20 seconds), also for $.key durations
+// and timestamps evaluated at run time.
+func TestEngine_Run_LegacyWaitExpressBound(t *testing.T) {
+	tests := []struct {
+		name, src, input string
+		status           Status
+		output, errName  string
+	}{
+		{"duration in range", "duration: $.s", `{"s":20}`, Succeeded, `{}`, ""},
+		{"duration over 20", "duration: $.s", `{"s":21}`, Failed, "", ErrorExpression},
+		{"duration zero", "duration: $.s", `{"s":0}`, Failed, "", ErrorExpression},
+		// The test clock stands at 2024-01-02T03:04:05Z.
+		{"timestamp in range", "timestamp: $.at", `{"at":"2024-01-02T03:04:25Z"}`, Succeeded, `{}`, ""},
+		{"timestamp past", "timestamp: $.at", `{"at":"2024-01-01T00:00:00Z"}`, Succeeded, `{}`, ""},
+		{"timestamp too far ahead", "timestamp: $.at", `{"at":"2024-01-02T03:05:05Z"}`, Failed, "", ErrorExpression},
+		{"constant timestamp too far ahead", "timestamp: '2024-01-02T03:05:05Z'", `{}`, Failed, "", ErrorExpression},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			src := lhdr + "steps:\n  - {type: wait, name: w, " + tc.src + "}\n"
+			clock := newFakeClock()
+			e := New(Options{Clock: clock})
+			res := e.Run(context.Background(), mustParse(t, flow.Express, src), Execution{Name: "exec-1", Input: []byte(tc.input)})
+			wantResult(t, res, tc.status, tc.output, tc.errName)
+			for _, d := range clock.Sleeps() {
+				if d > 20*time.Second {
+					t.Errorf("slept %v, more than the Express bound", d)
+				}
+			}
+		})
+	}
+}
