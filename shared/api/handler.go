@@ -218,9 +218,12 @@ func decodeParams(r *http.Request, body []byte) (url.Values, *Error) {
 		}
 		bodyValues = v
 	case mediaType == "application/json" || (mediaType == "" || mediaType == "text/plain") && bytes.HasPrefix(bytes.TrimSpace(body), []byte("{")):
-		v, ok := decodeJSONBody(body)
+		v, dup, ok := decodeJSONBody(body)
 		if !ok {
 			return nil, NewError(CodeUnsupportedMediaType)
+		}
+		if dup != nil {
+			return nil, dup
 		}
 		bodyValues = v
 	default:
@@ -251,32 +254,54 @@ func singleValued(v url.Values) *Error {
 }
 
 // decodeJSONBody reads a JSON object body: strings are taken as they are,
-// other values as their JSON text, null as absent.
-func decodeJSONBody(body []byte) (url.Values, bool) {
-	var obj map[string]json.RawMessage
-	if err := json.Unmarshal(body, &obj); err != nil || obj == nil {
-		return nil, false
+// other values as their JSON text, null as absent. A body that is not one
+// JSON object is !ok; a key given more than once (even as null) is dup, as
+// singleValued answers for query and form parameters.
+func decodeJSONBody(body []byte) (_ url.Values, dup *Error, ok bool) {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return nil, nil, false
 	}
+	seen := url.Values{} // every key, with one entry per occurrence
 	out := url.Values{}
-	for k, raw := range obj {
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, nil, false
+		}
+		k, isKey := tok.(string)
+		var raw json.RawMessage
+		if !isKey || dec.Decode(&raw) != nil {
+			return nil, nil, false
+		}
+		seen.Add(k, "")
 		raw = bytes.TrimSpace(raw)
 		switch {
 		case bytes.Equal(raw, []byte("null")):
 		case len(raw) > 0 && raw[0] == '"':
 			var s string
 			if json.Unmarshal(raw, &s) != nil {
-				return nil, false
+				return nil, nil, false
 			}
 			out.Set(k, s)
 		default:
 			var buf bytes.Buffer
 			if json.Compact(&buf, raw) != nil {
-				return nil, false
+				return nil, nil, false
 			}
 			out.Set(k, buf.String())
 		}
 	}
-	return out, true
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('}') {
+		return nil, nil, false
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, nil, false // trailing data
+	}
+	if e := singleValued(seen); e != nil {
+		return nil, e, true
+	}
+	return out, nil, true
 }
 
 func firstNonEmpty(a, b string) string {

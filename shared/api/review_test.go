@@ -1,6 +1,12 @@
 package api_test
 
-import "testing"
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/cloudflow-oss/cloudflow/shared/api"
+)
 
 // A malformed CallbackFnFTaskToken is a parameter error, reported before the
 // flow is looked up.
@@ -35,4 +41,27 @@ func TestHandler_UpdateFlow_ExecutionMode(t *testing.T) {
 	if d.str("ExecutionMode") != "Standard" || d.str("Description") != "same mode" {
 		t.Errorf("after UpdateFlow: ExecutionMode %q Description %q, want Standard and the accepted update", d.str("ExecutionMode"), d.str("Description"))
 	}
+}
+
+// A key given twice in a JSON object body is refused like a repeated query
+// or form parameter, whichever value comes last.
+func TestHandler_ServeHTTP_DuplicateJSONKeys(t *testing.T) {
+	e := newEnv(t, nil, nil)
+	e.createFlow(t, "std", "Standard")
+	for _, body := range []string{
+		`{"Name":"other","Name":"std"}`,
+		`{"Name":"std","Name":null}`,
+		`{"Name":"std","N\u0061me":"std"}`,
+	} {
+		req, err := http.NewRequest(http.MethodPost, e.srv.URL+"/?Action=DescribeFlow&Version="+api.Version, strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", "application/json")
+		wantError(t, do(t, req), 400, "InvalidArgument", `Parameter error. "Name" must be given at most once.`)
+	}
+	// Nested objects may repeat keys of the top level.
+	req, _ := http.NewRequest(http.MethodPost, e.srv.URL+"/?Action=StartExecution&Version="+api.Version, strings.NewReader(`{"FlowName":"std","Input":{"FlowName":1}}`))
+	req.Header.Set("Content-Type", "application/json")
+	wantOK(t, do(t, req))
 }
