@@ -584,10 +584,13 @@ func keyNode(n *yaml.Node, keyPath string) *yaml.Node {
 
 // expr compiles one expression field.
 func (p *parser) expr(path string, n *yaml.Node, opts eval.Options) *eval.Expr {
-	s, ok := p.str(path, n)
-	if !ok {
+	// An expression is YAML text: a number or boolean such as Seconds.$: 5
+	// or Condition: true is not one, although its scalar would compile.
+	if n.Kind != yaml.ScalarNode || n.ShortTag() != "!!str" {
+		p.add(path, n, "must be a string (an expression)")
 		return nil
 	}
+	s := n.Value
 	x, err := eval.Compile(s, opts)
 	if err != nil {
 		p.add(path, n, "invalid expression %q: %v", s, err)

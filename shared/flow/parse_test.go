@@ -141,6 +141,26 @@ func TestParse_Invalid(t *testing.T) {
 		{name: "express flow timeout", mode: Express, src: hdr + "Timeout: 301\nStartAt: A\nStates:\n" + pass, want: []wantIssue{{"Timeout", "between 1 and 300"}}},
 		{name: "unknown top-level field", src: hdr + "Comment: x\nStartAt: A\nStates:\n" + pass, want: []wantIssue{{"Comment", "unknown field"}}},
 		{
+			name: "expression fields need a YAML string",
+			src: hdr + `StartAt: W
+States:
+  - {Name: W, Type: Wait, Seconds.$: 5, Next: T}
+  - {Name: T, Type: Task, Action: "FC:InvokeFunction", Timeout.$: 5, Next: C}
+  - {Name: C, Type: Choice, Branches: [{Condition: true, Next: M}], Default: M}
+  - Name: M
+    Type: Map
+    ItemsPath: 5
+    Processor: {StartAt: P, States: [{Name: P, Type: Pass, End: true}]}
+    End: true
+`,
+			want: []wantIssue{
+				{"States[0](W).Seconds.$", "must be a string"},
+				{"States[1](T).Timeout.$", "must be a string"},
+				{"States[2](C).Branches[0].Condition", "must be a string"},
+				{"States[3](M).ItemsPath", "must be a string"},
+			},
+		},
+		{
 			name: "several problems at once",
 			src: hdr + `StartAt: Missing
 States:
