@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/cloudflow-oss/cloudflow/shared/api"
+	"github.com/cloudflow-oss/cloudflow/shared/execution"
+	"github.com/cloudflow-oss/cloudflow/shared/interp"
 )
 
 // A malformed CallbackFnFTaskToken is a parameter error, reported before the
@@ -64,4 +66,32 @@ func TestHandler_ServeHTTP_DuplicateJSONKeys(t *testing.T) {
 	req, _ := http.NewRequest(http.MethodPost, e.srv.URL+"/?Action=StartExecution&Version="+api.Version, strings.NewReader(`{"FlowName":"std","Input":{"FlowName":1}}`))
 	req.Header.Set("Content-Type", "application/json")
 	wantOK(t, do(t, req))
+}
+
+// History events without a step (the execution's own events) omit
+// StepName rather than sending it empty (reference 10.1).
+func TestHandler_GetExecutionHistory_StepNameOmittedWhenEmpty(t *testing.T) {
+	e := newEnv(t, nil, func(o *execution.Options, _ *api.Options) {
+		o.Parse = nil // the real parser
+		o.Engine = interp.New(interp.Options{})
+	})
+	e.createFlow(t, "std", "Standard")
+	wantOK(t, e.call(t, "StartExecution", map[string]string{"FlowName": "std", "ExecutionName": "e1"}))
+	waitStatus(t, e, "std", "e1", "Succeeded")
+	r := e.call(t, "GetExecutionHistory", map[string]string{"FlowName": "std", "ExecutionName": "e1"})
+	wantOK(t, r)
+	evs, _ := r.body["Events"].([]any)
+	if len(evs) == 0 {
+		t.Fatalf("no events in %s", r.raw)
+	}
+	for _, v := range evs {
+		ev, _ := v.(map[string]any)
+		name, has := ev["StepName"]
+		if has && name == "" {
+			t.Errorf("event %v has an empty StepName; want it omitted", ev)
+		}
+		if strings.HasPrefix(ev["Type"].(string), "Execution") == has {
+			t.Errorf("event %v: StepName present = %v, want it only on step events", ev, has)
+		}
+	}
 }

@@ -105,7 +105,7 @@ type Event struct {
 	EventID         int64  `json:"EventId"`
 	ScheduleEventID int64  `json:"ScheduleEventId"`
 	Type            string `json:"Type"`
-	StepName        string `json:"StepName"`
+	StepName        string `json:"StepName,omitempty"` // omitted for execution events
 	Time            string `json:"Time"`
 	EventDetail     string `json:"EventDetail"`
 }

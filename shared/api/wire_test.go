@@ -22,7 +22,7 @@ func TestWire_JSONRoundTrip(t *testing.T) {
 		{"execution done", `{"RequestId":"R","Name":"e","FlowName":"f","FlowDefinition":"d","Input":"{}","Output":"{\"b\":2}","Status":"Succeeded","StartedTime":"s","StoppedTime":"t","Environment":{"Variables":[]},"RoleArn":"r"}`, &api.ExecutionResponse{}},
 		{"list executions", `{"RequestId":"R","Executions":[{"Name":"e","FlowName":"f","Status":"Failed","StartedTime":"s","StoppedTime":"t"}]}`, &api.ListExecutionsResponse{}},
 		{"sync", `{"RequestId":"R","Name":"e:u","FlowName":"f","Status":"Failed","ErrorCode":"E","ErrorMessage":"m","StartedTime":"s","StoppedTime":"t","Environment":{"Variables":[]}}`, &api.SyncExecutionResponse{}},
-		{"history page", `{"RequestId":"R","Events":[{"EventId":1,"ScheduleEventId":0,"Type":"ExecutionStarted","StepName":"","Time":"2019-01-01T01:01:01.001Z","EventDetail":"{\"Input\":{}}"},{"EventId":2,"ScheduleEventId":0,"Type":"StepEntered","StepName":"A","Time":"t","EventDetail":"{}"}],"NextToken":"3"}`, &api.HistoryResponse{}},
+		{"history page", `{"RequestId":"R","Events":[{"EventId":1,"ScheduleEventId":0,"Type":"ExecutionStarted","Time":"2019-01-01T01:01:01.001Z","EventDetail":"{\"Input\":{}}"},{"EventId":2,"ScheduleEventId":0,"Type":"StepEntered","StepName":"A","Time":"t","EventDetail":"{}"}],"NextToken":"3"}`, &api.HistoryResponse{}},
 		{"history last page", `{"RequestId":"R","Events":[]}`, &api.HistoryResponse{}},
 		{"empty", `{"RequestId":"R"}`, &api.EmptyResponse{}},
 		{"publish version", `{"RequestId":"R","FlowName":"orders","Version":"3","Description":"third","CreatedTime":"2019-01-01T01:01:01.001Z"}`, &api.FlowVersionResponse{}},

@@ -146,7 +146,7 @@ func TestApp_Resume_FromCheckpoint(t *testing.T) {
 		if id := int(ev["EventId"].(float64)); id != i+1 {
 			t.Fatalf("event %d has EventId %d, want %d (no gaps or repeats)", i, id, i+1)
 		}
-		types = append(types, fmt.Sprintf("%s:%s", ev["Type"], ev["StepName"]))
+		types = append(types, fmt.Sprintf("%s:%s", ev["Type"], str(ev["StepName"])))
 	}
 	want := []string{
 		"ExecutionStarted:",
@@ -197,7 +197,7 @@ States:
 				evs := history(t, a, "h", "e", limit)
 				var got []string
 				for _, ev := range evs {
-					got = append(got, fmt.Sprintf("%v %v %v %v", ev["EventId"], ev["ScheduleEventId"], ev["Type"], ev["StepName"]))
+					got = append(got, fmt.Sprintf("%v %v %v %v", ev["EventId"], ev["ScheduleEventId"], ev["Type"], str(ev["StepName"])))
 					if _, err := strconv.ParseFloat("0", 64); err != nil || str(ev["Time"]) == "" {
 						t.Errorf("event %v has no Time", ev)
 					}
