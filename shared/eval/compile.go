@@ -234,6 +234,9 @@ func (c *compiler) path(n ast.Node) (node, *SyntaxError) {
 		if id.Value == "null" {
 			return nil, c.errorf(cur, "null has no members")
 		}
+		if c.opts.Legacy && id.Value == "$context" {
+			return nil, c.errorf(cur, "unknown variable $context ($context is not supported in legacy flows)")
+		}
 		if len(id.Value) > 0 && id.Value[0] == '$' {
 			return nil, c.errorf(cur, "unknown variable %s", id.Value)
 		}

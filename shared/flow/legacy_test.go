@@ -290,3 +290,15 @@ func TestParse_Legacy_KnownAction(t *testing.T) {
 		t.Fatalf("Parse() error = %v, want FNF:StartExecution not supported", err)
 	}
 }
+
+// TestParse_Legacy_ConditionStringMentioningContext: only a $context path is
+// rejected in a legacy condition, not a string literal that mentions it.
+func TestParse_Legacy_ConditionStringMentioningContext(t *testing.T) {
+	src := lhdr + `steps:
+  - {type: choice, name: c, choices: [{condition: '$.a == "$context"', goto: p}], default: {goto: p}}
+  - {type: pass, name: p}
+`
+	if _, err := Parse([]byte(src), ParseOptions{Name: "demo", Mode: Standard}); err != nil {
+		t.Fatalf("Parse: %v", err)
+	}
+}
