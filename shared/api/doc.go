@@ -18,10 +18,12 @@
 //
 // # Order of checks
 //
-// The first failing check answers: request size (EntityTooLarge) → body
-// media type (UnsupportedMediaType) → Action and Version → Options.Authenticate
-// → Options.Allow (ResourceThrottled) → parameter presence and validity →
-// resource lookup → state checks.
+// The first failing check answers: request size (EntityTooLarge) → path →
+// Action and Version → body media type and well-formed, single-valued
+// parameters (UnsupportedMediaType, InvalidArgument) → Options.Authenticate →
+// Options.Allow (ResourceThrottled) → parameter presence and validity →
+// resource lookup → state checks. When the body cannot be decoded, the
+// Action and Version are read from the query and headers alone.
 //
 // # Errors
 //

@@ -135,30 +135,32 @@ func (h *Handler) serve(r *http.Request, reqID string) (response, string, *Error
 	if len(body) > MaxBodyBytes {
 		return nil, reqID, NewError(CodeEntityTooLarge, strconv.Itoa(MaxBodyBytes))
 	}
+	if r.URL.Path != "/" && r.URL.Path != "" {
+		return nil, reqID, NewError(CodeActionNotSupported, r.URL.Path)
+	}
 	values, apiErr := decodeParams(r, body)
 	if apiErr != nil {
+		// The Action and Version checks come before any parameter check
+		// (reference 11.3): when the query or headers name an Action or
+		// Version that is wrong, say so rather than report the malformed
+		// parameters.
+		q, _ := url.ParseQuery(r.URL.RawQuery)
+		action := firstNonEmpty(q.Get("Action"), r.Header.Get("x-acs-action"))
+		version := firstNonEmpty(q.Get("Version"), r.Header.Get("x-acs-version"))
+		if action != "" && version != "" {
+			if _, routeErr := h.route(action, version); routeErr != nil {
+				return nil, reqID, routeErr
+			}
+		}
 		return nil, reqID, apiErr
 	}
 	if id := values.Get("RequestId"); id != "" {
 		reqID = id
 	}
-	if r.URL.Path != "/" && r.URL.Path != "" {
-		return nil, reqID, NewError(CodeActionNotSupported, r.URL.Path)
-	}
 	action := firstNonEmpty(values.Get("Action"), r.Header.Get("x-acs-action"))
-	if action == "" {
-		return nil, reqID, missing("Action")
-	}
-	op, ok := h.served[action]
-	if !ok {
-		return nil, reqID, NewError(CodeActionNotSupported, action)
-	}
-	version := firstNonEmpty(values.Get("Version"), r.Header.Get("x-acs-version"))
-	if version == "" {
-		return nil, reqID, missing("Version")
-	}
-	if version != Version {
-		return nil, reqID, NewError(CodeAPIVersionNotSupported, version)
+	op, apiErr := h.route(action, firstNonEmpty(values.Get("Version"), r.Header.Get("x-acs-version")))
+	if apiErr != nil {
+		return nil, reqID, apiErr
 	}
 	id := auth.Identity{AccountID: auth.DefaultAccount}
 	if h.opts.Authenticate != nil {
@@ -175,6 +177,24 @@ func (h *Handler) serve(r *http.Request, reqID string) (response, string, *Error
 		return nil, reqID, h.errorFor(reqID, err)
 	}
 	return resp, reqID, nil
+}
+
+// route checks the Action and the Version and returns the Action's handler.
+func (h *Handler) route(action, version string) (opFunc, *Error) {
+	if action == "" {
+		return nil, missing("Action")
+	}
+	op, ok := h.served[action]
+	if !ok {
+		return nil, NewError(CodeActionNotSupported, action)
+	}
+	if version == "" {
+		return nil, missing("Version")
+	}
+	if version != Version {
+		return nil, NewError(CodeAPIVersionNotSupported, version)
+	}
+	return op, nil
 }
 
 // errorFor maps err and logs the ones that are server failures.
