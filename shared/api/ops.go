@@ -218,11 +218,7 @@ func startSyncExecution(h *Handler, ctx context.Context, p params) (response, er
 }
 
 func describeExecution(h *Handler, ctx context.Context, p params) (response, error) {
-	flowName, err := p.lookupName("FlowName", maxNameLen)
-	if err != nil {
-		return nil, err
-	}
-	name, err := p.lookupName("ExecutionName", maxSyncNameLen)
+	flowName, name, err := p.executionRef()
 	if err != nil {
 		return nil, err
 	}
@@ -240,11 +236,7 @@ func describeExecution(h *Handler, ctx context.Context, p params) (response, err
 }
 
 func stopExecution(h *Handler, ctx context.Context, p params) (response, error) {
-	flowName, err := p.lookupName("FlowName", maxNameLen)
-	if err != nil {
-		return nil, err
-	}
-	name, err := p.lookupName("ExecutionName", maxSyncNameLen)
+	flowName, name, err := p.executionRef()
 	if err != nil {
 		return nil, err
 	}
@@ -315,11 +307,7 @@ func listExecutions(h *Handler, ctx context.Context, p params) (response, error)
 }
 
 func getExecutionHistory(h *Handler, ctx context.Context, p params) (response, error) {
-	flowName, err := p.lookupName("FlowName", maxNameLen)
-	if err != nil {
-		return nil, err
-	}
-	name, err := p.lookupName("ExecutionName", maxSyncNameLen)
+	flowName, name, err := p.executionRef()
 	if err != nil {
 		return nil, err
 	}
@@ -347,4 +335,17 @@ func getExecutionHistory(h *Handler, ctx context.Context, p params) (response, e
 		})
 	}
 	return out, nil
+}
+
+// executionRef reads the FlowName and ExecutionName that name an existing
+// execution (lookup rules: presence and length only; an Express name may
+// carry its ":{UUID}" suffix).
+func (p params) executionRef() (flowName, name string, err error) {
+	if flowName, err = p.lookupName("FlowName", maxNameLen); err != nil {
+		return "", "", err
+	}
+	if name, err = p.lookupName("ExecutionName", maxSyncNameLen); err != nil {
+		return "", "", err
+	}
+	return flowName, name, nil
 }
