@@ -7,8 +7,8 @@
 // # Table layout
 //
 // The table has String keys pk (HASH) and sk (RANGE), as template.yaml
-// declares it, and a Number attribute expiresAt reserved for TTL. Each item
-// holds:
+// declares it, and a Number attribute expiresAt for TTL, written only by
+// CompareAndSwapExpiring. Each item holds:
 //
 //	pk   the key's partition: its first PartitionDepth (2) segments with
 //	     their slashes, "flow/<account>/" or "exec/<account>/"; RootPartition

@@ -20,9 +20,9 @@ const (
 	AttrValue = "val"
 	// AttrVersion holds an item's version as a Number.
 	AttrVersion = "ver"
-	// AttrExpiresAt is reserved for the table's TTL attribute (a Number of
-	// epoch seconds). The store never writes it; CreateTable enables TTL on
-	// it.
+	// AttrExpiresAt is the table's TTL attribute (a Number of epoch
+	// seconds). Only CompareAndSwapExpiring writes it; CreateTable enables
+	// TTL on it.
 	AttrExpiresAt = "expiresAt"
 )
 

@@ -208,6 +208,21 @@ func (s *Store) PutIfAbsent(ctx context.Context, key string, value []byte) (kv.I
 // ErrValueTooLarge, kv.ErrInvalidKey, kv.ErrClosed, the context's error or a
 // DynamoDB error.
 func (s *Store) CompareAndSwap(ctx context.Context, key string, version int64, value []byte) (kv.Item, error) {
+	return s.compareAndSwap(ctx, key, version, value, 0)
+}
+
+// CompareAndSwapExpiring is CompareAndSwap that also stores expiresAt
+// (seconds since the Unix epoch) in the Number attribute AttrExpiresAt, so
+// that the table's TTL deletes the item some time after that moment. A
+// later CompareAndSwap replaces the whole item and so drops the attribute.
+// It returns the errors of CompareAndSwap.
+func (s *Store) CompareAndSwapExpiring(ctx context.Context, key string, version int64, value []byte, expiresAt int64) (kv.Item, error) {
+	return s.compareAndSwap(ctx, key, version, value, expiresAt)
+}
+
+// compareAndSwap is CompareAndSwap with an optional TTL attribute (none
+// when expiresAt is 0).
+func (s *Store) compareAndSwap(ctx context.Context, key string, version int64, value []byte, expiresAt int64) (kv.Item, error) {
 	k, err := s.begin(ctx, key)
 	if err != nil {
 		return kv.Item{}, err
@@ -215,10 +230,17 @@ func (s *Store) CompareAndSwap(ctx context.Context, key string, version int64, v
 	if err := checkValue(k, value); err != nil {
 		return kv.Item{}, err
 	}
+	item := k.record(value, version+1)
+	if expiresAt > 0 {
+		if limit := maxValueSize(k) - len(AttrExpiresAt) - maxNumberSize; len(value) > limit {
+			return kv.Item{}, fmt.Errorf("%w: value is %d bytes, limit %d for this key with a TTL", ErrValueTooLarge, len(value), limit)
+		}
+		item[AttrExpiresAt] = number(expiresAt)
+	}
 	for range maxRounds {
 		_, err := s.client.PutItem(ctx, &dynamodb.PutItemInput{
 			TableName:                           aws.String(s.table),
-			Item:                                k.record(value, version+1),
+			Item:                                item,
 			ConditionExpression:                 aws.String("#ver = :v"),
 			ExpressionAttributeNames:            versionNames,
 			ExpressionAttributeValues:           map[string]types.AttributeValue{":v": number(version)},
