@@ -42,6 +42,23 @@
 // DescribeExecution's long-poll wakes at once; it also re-reads the store
 // periodically so it works across processes.
 //
+// # Retention
+//
+// A finished execution is kept for Options.Retention (default
+// DefaultRetention, 30 days; reference 9.4, decision 43). The write that
+// makes it terminal also sets Execution.ExpiresAt (epoch seconds), and on a
+// store with TTL support (the DynamoDB store's CompareAndSwapExpiring) the
+// item's expiresAt attribute, so the table deletes it. Every store is also
+// filtered on read: DescribeExecution, ListExecutions, GetExecutionHistory,
+// StopExecution and the task reports treat an expired record as absent.
+// StartExecution with the name of an expired execution deletes its history
+// chunks and replaces the record with a CompareAndSwap on the version read,
+// so exactly one of concurrent starters creates the new execution; on a TTL
+// store, a PutIfAbsent that succeeds also deletes chunks left by a record
+// the table expired. Recover deletes expired records and their chunks, each
+// Delete conditioned on the version read. Name uniqueness therefore holds
+// while the record exists and has not expired.
+//
 // # Durability: leases and checkpoints
 //
 // Run drives an interp.Machine one Step (one state attempt) at a time.

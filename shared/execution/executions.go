@@ -102,19 +102,15 @@ func (s *Service) StartExecution(ctx context.Context, in StartInput) (*Execution
 	if err := s.linkChild(ctx, in.CallbackFnFTaskToken, f.Name, e.ref()); err != nil {
 		return nil, fmt.Errorf("link execution %q to its parent: %w", name, err)
 	}
-	it, err := s.store.PutIfAbsent(ctx, e.ref().key(), val)
-	if errors.Is(err, kv.ErrConditionFailed) {
-		old, derr := decodeExecution(it)
-		if derr != nil {
-			return nil, derr
-		}
+	it, old, err := s.create(ctx, e, val)
+	if err != nil {
+		return nil, err
+	}
+	if old != nil {
 		if old.Status.Terminal() {
 			return nil, &ResourceError{Err: ErrExecutionExists, Flow: f.Name, Execution: name}
 		}
 		return old, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("store execution %q: %w", name, err)
 	}
 	e.version = it.Version
 	if err := s.opts.Enqueuer.Enqueue(ctx, e.ref()); err != nil {
@@ -122,6 +118,50 @@ func (s *Service) StartExecution(ctx context.Context, in StartInput) (*Execution
 		return e, nil //nolint:nilerr // the execution exists and will be recovered
 	}
 	return e, nil
+}
+
+// create stores the new execution e (encoded as val) unless its name is
+// taken. It returns the stored item, or the existing record of that name
+// (old). An expired record does not take the name: it is replaced with a
+// CompareAndSwap on the version read, after its history chunks are
+// deleted, so that of any number of concurrent starters exactly one
+// creates the execution and the others find it.
+func (s *Service) create(ctx context.Context, e *Execution, val []byte) (it kv.Item, old *Execution, err error) {
+	ref := e.ref()
+	for range casAttempts {
+		it, err = s.store.PutIfAbsent(ctx, ref.key(), val)
+		if err == nil {
+			if _, ttl := s.store.(expiringStore); ttl {
+				// The store's TTL may have removed an expired record of
+				// this name but not its history chunks.
+				if err := s.deleteHistory(ctx, ref); err != nil {
+					return kv.Item{}, nil, err
+				}
+			}
+			return it, nil, nil
+		}
+		if !errors.Is(err, kv.ErrConditionFailed) {
+			return kv.Item{}, nil, fmt.Errorf("store execution %q: %w", e.Name, err)
+		}
+		if old, err = decodeExecution(it); err != nil {
+			return kv.Item{}, nil, err
+		}
+		if !old.expired(s.opts.Clock.Now()) {
+			return kv.Item{}, old, nil
+		}
+		if err := s.deleteHistory(ctx, ref); err != nil {
+			return kv.Item{}, nil, err
+		}
+		it, err = s.store.CompareAndSwap(ctx, ref.key(), old.version, val)
+		if err == nil {
+			return it, nil, nil
+		}
+		if !errors.Is(err, kv.ErrConditionFailed) && !errors.Is(err, kv.ErrNotFound) {
+			return kv.Item{}, nil, fmt.Errorf("store execution %q: %w", e.Name, err)
+		}
+		// Another starter replaced it, or Recover deleted it: look again.
+	}
+	return kv.Item{}, nil, &ResourceError{Err: ErrConflict, Flow: e.FlowName, Execution: e.Name}
 }
 
 // StartSync runs an Express execution inside the call and returns how it
@@ -302,8 +342,10 @@ func (s *Service) ListExecutions(ctx context.Context, in ListInput) ([]*Executio
 	}
 	var all []*Execution
 	_, byVersion := ParseVersion(in.Qualifier)
+	now := s.opts.Clock.Now()
 	err = s.scan(ctx, execPrefix(account, f.ID)+in.NamePrefix, func(e *Execution) error {
 		switch {
+		case e.expired(now):
 		case in.Qualifier != "" && byVersion && e.FlowVersion != in.Qualifier:
 		case in.Qualifier != "" && !byVersion && e.Qualifier != in.Qualifier:
 		case in.Status != "" && e.Status != in.Status:

@@ -92,8 +92,19 @@ type Execution struct {
 	// NextEventID is the EventId the next committed event gets (1 for a new
 	// execution).
 	NextEventID int64 `json:"nextEventId,omitempty"`
+	// ExpiresAt is when a finished execution expires, in seconds since the
+	// Unix epoch: Options.Retention after it ended, set when it reaches a
+	// terminal status (0 until then). From then on it reads as absent and
+	// Recover deletes it; a store with TTL support deletes it on its own.
+	ExpiresAt int64 `json:"expiresAt,omitempty"`
 
 	version int64 // store version of the record this value was read from
+}
+
+// expired reports whether e is a finished execution whose retention ended
+// at or before now.
+func (e *Execution) expired(now time.Time) bool {
+	return e.ExpiresAt > 0 && now.Unix() >= e.ExpiresAt
 }
 
 // Ref identifies a stored execution for a runner.

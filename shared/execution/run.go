@@ -11,6 +11,7 @@ import (
 	"github.com/cloudflow-oss/cloudflow/shared/auth"
 	"github.com/cloudflow-oss/cloudflow/shared/flow"
 	"github.com/cloudflow-oss/cloudflow/shared/interp"
+	"github.com/cloudflow-oss/cloudflow/shared/kv"
 )
 
 // stepper is the part of *interp.Engine a durable run needs. An Engine
@@ -264,11 +265,16 @@ func (s *Service) heartbeat(ref Ref, h *leaseHolder, done <-chan struct{}, cance
 // Recover enqueues every execution left Starting or Running, in every
 // account, whose lease is free or expired (a runner that died, a lost
 // event), except those running in this process. They resume from their
-// last checkpoint. It returns how many it enqueued.
+// last checkpoint. It also deletes the finished executions whose retention
+// ended (Options.Retention), with their history. It returns how many it
+// enqueued.
 func (s *Service) Recover(ctx context.Context) (int, error) {
 	n := 0
 	now := s.now()
 	err := s.scan(ctx, execRoot, func(e *Execution) error {
+		if e.expired(s.opts.Clock.Now()) {
+			return s.expire(ctx, e)
+		}
 		if e.Status.Terminal() || (e.Lease.heldBy("", now) && e.Lease.Owner != s.runnerID) {
 			return nil
 		}
@@ -289,4 +295,18 @@ func (s *Service) Recover(ctx context.Context) (int, error) {
 		return nil
 	})
 	return n, err
+}
+
+// expire deletes the expired execution e: its history chunks, then its
+// record, conditioned on the version read (a record replaced since by a new
+// execution of the same name stays).
+func (s *Service) expire(ctx context.Context, e *Execution) error {
+	if err := s.deleteHistory(ctx, e.ref()); err != nil {
+		return err
+	}
+	err := s.store.Delete(ctx, e.ref().key(), e.version)
+	if err != nil && !errors.Is(err, kv.ErrNotFound) && !errors.Is(err, kv.ErrConditionFailed) {
+		return fmt.Errorf("delete expired execution %s: %w", strings.TrimPrefix(e.ref().key(), execRoot), err)
+	}
+	return nil
 }

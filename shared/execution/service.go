@@ -30,6 +30,13 @@ type Store interface {
 	List(ctx context.Context, prefix, after string, limit int) ([]kv.Item, error)
 }
 
+// expiringStore is a Store whose items can carry an expiry its back end
+// acts on (the DynamoDB store's TTL attribute). Finished executions are
+// written with it when the store has it; either way reads filter them.
+type expiringStore interface {
+	CompareAndSwapExpiring(ctx context.Context, key string, version int64, value []byte, expiresAt int64) (kv.Item, error)
+}
+
 // Clock is the time source (real time in production, a fake in tests).
 type Clock interface {
 	Now() time.Time
@@ -66,6 +73,9 @@ const (
 	DefaultMaxSyncDuration = 5 * time.Minute
 	DefaultPollInterval    = time.Second
 	DefaultLeaseDuration   = 30 * time.Second
+	// DefaultRetention is how long a finished execution is kept
+	// (reference 9.4, decision 43).
+	DefaultRetention = 30 * 24 * time.Hour
 	// DefaultHistorySpillBytes is how many bytes of committed history
 	// events a record holds before they move to a chunk key.
 	DefaultHistorySpillBytes = 16 << 10
@@ -114,6 +124,11 @@ type Options struct {
 	// without renewal; steps and a heartbeat every third of it renew it.
 	// Default 30s.
 	LeaseDuration time.Duration
+	// Retention is how long a finished execution is kept: its record gets
+	// an expiry (Execution.ExpiresAt) this long after it ends, reads treat
+	// an expired record as absent, its name can be started again, and
+	// Recover deletes it. Default DefaultRetention (30 days).
+	Retention time.Duration
 	// HistorySpillBytes is how many bytes of committed history events an
 	// execution record holds before they move to a chunk key; default
 	// DefaultHistorySpillBytes.
@@ -177,6 +192,9 @@ func New(store Store, opts Options) *Service {
 	}
 	if opts.LeaseDuration <= 0 {
 		opts.LeaseDuration = DefaultLeaseDuration
+	}
+	if opts.Retention <= 0 {
+		opts.Retention = DefaultRetention
 	}
 	if opts.HistorySpillBytes <= 0 {
 		opts.HistorySpillBytes = DefaultHistorySpillBytes
@@ -319,7 +337,57 @@ func (s *Service) getExecution(ctx context.Context, ref Ref, flowName string) (*
 	if err != nil {
 		return nil, fmt.Errorf("load execution %q: %w", ref.Name, err)
 	}
-	return decodeExecution(it)
+	e, err := decodeExecution(it)
+	if err != nil {
+		return nil, err
+	}
+	if e.expired(s.opts.Clock.Now()) {
+		return nil, &ResourceError{Err: ErrExecutionNotFound, Flow: flowName, Execution: ref.Name}
+	}
+	return e, nil
+}
+
+// compareAndSwap writes the execution record e over version. A finished
+// execution gets its expiry first (ExpiresAt, Options.Retention after it
+// ended), which a store with TTL support also records for its own expiry.
+func (s *Service) compareAndSwap(ctx context.Context, key string, version int64, e *Execution) (kv.Item, error) {
+	if e.Status.Terminal() && e.ExpiresAt == 0 {
+		end := e.StoppedTime
+		if end.IsZero() {
+			end = s.now()
+		}
+		e.ExpiresAt = end.Add(s.opts.Retention).Unix()
+	}
+	val, err := encodeExecution(e)
+	if err != nil {
+		return kv.Item{}, err
+	}
+	if es, ok := s.store.(expiringStore); ok && e.ExpiresAt > 0 {
+		return es.CompareAndSwapExpiring(ctx, key, version, val, e.ExpiresAt)
+	}
+	return s.store.CompareAndSwap(ctx, key, version, val)
+}
+
+// deleteHistory deletes the history chunks of the execution ref, each
+// conditioned on the version read. It runs only for an expired record (or
+// none at all, after a store's TTL removed it) whose name is about to be
+// reused or which is being deleted, so the chunks are that execution's.
+func (s *Service) deleteHistory(ctx context.Context, ref Ref) error {
+	for {
+		items, err := s.store.List(ctx, histPrefix(ref), "", listPage)
+		if err != nil {
+			return fmt.Errorf("list history of %q: %w", ref.Name, err)
+		}
+		for _, it := range items {
+			err := s.store.Delete(ctx, it.Key, it.Version)
+			if err != nil && !errors.Is(err, kv.ErrNotFound) && !errors.Is(err, kv.ErrConditionFailed) {
+				return fmt.Errorf("delete history chunk %q: %w", it.Key, err)
+			}
+		}
+		if len(items) < listPage {
+			return nil
+		}
+	}
 }
 
 // updateExecution applies change to the stored execution with
@@ -339,11 +407,7 @@ func (s *Service) updateExecution(ctx context.Context, ref Ref, flowName string,
 		if err != nil || !ok {
 			return cur, err
 		}
-		val, err := encodeExecution(&next)
-		if err != nil {
-			return nil, err
-		}
-		it, err := s.store.CompareAndSwap(ctx, ref.key(), cur.version, val)
+		it, err := s.compareAndSwap(ctx, ref.key(), cur.version, &next)
 		if errors.Is(err, kv.ErrConditionFailed) || errors.Is(err, kv.ErrNotFound) {
 			cur = nil
 			continue
