@@ -75,6 +75,9 @@ func newApp(cfg Config, sopts execution.Options, hopts api.Options) (*App, error
 			return nil, fmt.Errorf("operation %q is not implemented", op)
 		}
 	}
+	if sopts.Retention == 0 {
+		sopts.Retention = cfg.Retention
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
 	defer cancel()
 	st, err := openStore(ctx, cfg)

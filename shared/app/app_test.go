@@ -22,12 +22,15 @@ func TestConfigFromEnv(t *testing.T) {
 		want    Config
 		wantErr string
 	}{
-		{"defaults", nil, Config{Store: "bbolt", DataDir: ".cloudflow-data", Region: "cn-hangzhou", Workers: 1000}, ""},
-		{"all set", map[string]string{"STORE": "memory", "DATA_DIR": "/d", "CLOUDFLOW_REGION": "cn-beijing", "CLOUDFLOW_WORKERS": "8"},
-			Config{Store: "memory", DataDir: "/d", Region: "cn-beijing", Workers: 8}, ""},
+		{"defaults", nil, Config{Store: "bbolt", DataDir: ".cloudflow-data", Region: "cn-hangzhou", Workers: 1000, Retention: 720 * time.Hour}, ""},
+		{"all set", map[string]string{"STORE": "memory", "DATA_DIR": "/d", "CLOUDFLOW_REGION": "cn-beijing", "CLOUDFLOW_WORKERS": "8", "CLOUDFLOW_RETENTION": "36h"},
+			Config{Store: "memory", DataDir: "/d", Region: "cn-beijing", Workers: 8, Retention: 36 * time.Hour}, ""},
 		{"bad store", map[string]string{"STORE": "dynamo"}, Config{}, `STORE="dynamo"`},
 		{"bad workers", map[string]string{"CLOUDFLOW_WORKERS": "many"}, Config{}, `CLOUDFLOW_WORKERS="many"`},
 		{"zero workers", map[string]string{"CLOUDFLOW_WORKERS": "0"}, Config{}, `CLOUDFLOW_WORKERS="0"`},
+		{"retention in days", map[string]string{"CLOUDFLOW_RETENTION": "30d"}, Config{}, `CLOUDFLOW_RETENTION="30d"`},
+		{"zero retention", map[string]string{"CLOUDFLOW_RETENTION": "0"}, Config{}, `CLOUDFLOW_RETENTION="0"`},
+		{"negative retention", map[string]string{"CLOUDFLOW_RETENTION": "-1h"}, Config{}, `CLOUDFLOW_RETENTION="-1h"`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -38,10 +41,16 @@ func TestConfigFromEnv(t *testing.T) {
 				}
 				return
 			}
-			if err != nil || got.Store != tc.want.Store || got.DataDir != tc.want.DataDir || got.Region != tc.want.Region || got.Workers != tc.want.Workers {
+			if err != nil || got.Store != tc.want.Store || got.DataDir != tc.want.DataDir || got.Region != tc.want.Region || got.Workers != tc.want.Workers || got.Retention != tc.want.Retention {
 				t.Fatalf("ConfigFromEnv() = %+v, %v; want %+v", got, err, tc.want)
 			}
 		})
+	}
+}
+
+func TestNew_NegativeRetention(t *testing.T) {
+	if _, err := New(Config{Store: StoreMemory, Retention: -time.Hour}); err == nil || !strings.Contains(err.Error(), "retention") {
+		t.Fatalf("New(negative retention) error = %v, want it named", err)
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/cloudflow-oss/cloudflow/shared/auth"
+	"github.com/cloudflow-oss/cloudflow/shared/execution"
 	"github.com/cloudflow-oss/cloudflow/shared/throttle"
 )
 
@@ -85,6 +86,9 @@ const (
 	EnvAccessKeys = "CLOUDFLOW_ACCESS_KEYS"
 	// EnvThrottle is on, off or empty (ThrottleAuto).
 	EnvThrottle = "CLOUDFLOW_THROTTLE"
+	// EnvRetention is how long finished executions are kept, a Go duration
+	// such as 720h (see Config.Retention).
+	EnvRetention = "CLOUDFLOW_RETENTION"
 	// EnvRates overrides API rates, e.g. "StartExecution=200/100,Default=20/5"
 	// (see throttle.ParseLimits).
 	EnvRates = throttle.EnvVar
@@ -160,6 +164,10 @@ type Config struct {
 	Region     string   // default "cn-hangzhou"
 	Operations []string // Actions served; empty = all (functions/local); one entry in per-operation binaries
 	Workers    int      // most executions the local runner runs at a time, default 1000
+	// Retention is how long a finished execution is kept before it reads
+	// as absent and is deleted (execution.Options.Retention); zero means
+	// execution.DefaultRetention (30 days, reference 9.4).
+	Retention time.Duration
 	// MockFile is a task mock file (package action); when set, Task states
 	// are answered from it and only its Actions pass flow validation.
 	MockFile string
@@ -198,8 +206,8 @@ func (c Config) Throttled() bool {
 // ALIBABA_CLOUD_ACCESS_KEY_ID, ALIBABA_CLOUD_ACCESS_KEY_SECRET,
 // ALIBABA_CLOUD_SECURITY_TOKEN, RUNNER, RUNNER_FUNCTION, FC_ACCOUNT_ID,
 // FC_REGION, CLOUDFLOW_FC_ENDPOINT, CLOUDFLOW_REGION, CLOUDFLOW_WORKERS,
-// CLOUDFLOW_MOCK_FILE, CLOUDFLOW_HTTP_ALLOW_HOSTS, CLOUDFLOW_ACCESS_KEYS, CLOUDFLOW_THROTTLE and
-// CLOUDFLOW_API_RATES, read through getenv (usually os.Getenv). Unset
+// CLOUDFLOW_MOCK_FILE, CLOUDFLOW_HTTP_ALLOW_HOSTS, CLOUDFLOW_ACCESS_KEYS, CLOUDFLOW_THROTTLE,
+// CLOUDFLOW_RETENTION and CLOUDFLOW_API_RATES, read through getenv (usually os.Getenv). Unset
 // variables take their defaults. It returns an error for an unknown STORE
 // or RUNNER, for a store or runner whose required variables are missing
 // (the error names them all: STORE=dynamodb needs TABLE_NAME; tablestore
@@ -208,8 +216,9 @@ func (c Config) Throttled() bool {
 // access key and FC_ACCOUNT_ID and FC_REGION or CLOUDFLOW_FC_ENDPOINT), for
 // a cloud runner on an instance-local store, a CLOUDFLOW_WORKERS that is not
 // an integer in 1..256, a malformed key list (no error ever contains a
-// secret), a CLOUDFLOW_THROTTLE other than on/off (or true/false, 1/0) and a
-// malformed rate override. Operations and Cloud are left for main to set,
+// secret), a CLOUDFLOW_THROTTLE other than on/off (or true/false, 1/0), a
+// CLOUDFLOW_RETENTION that is not a positive Go duration and a malformed
+// rate override. Operations and Cloud are left for main to set,
 // and so is Runner when RUNNER is unset.
 func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	cfg := Config{
@@ -244,6 +253,13 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 			return Config{}, fmt.Errorf("CLOUDFLOW_WORKERS=%q: want an integer from 1 to %d", w, maxWorkers)
 		}
 		cfg.Workers = n
+	}
+	if r := strings.TrimSpace(getenv(EnvRetention)); r != "" {
+		d, err := time.ParseDuration(r)
+		if err != nil || d <= 0 {
+			return Config{}, fmt.Errorf("%s=%q: want a positive duration such as 720h", EnvRetention, r)
+		}
+		cfg.Retention = d
 	}
 	keys, err := auth.ParseKeys(getenv(EnvAccessKeys))
 	if err != nil {
@@ -292,6 +308,9 @@ func (c Config) withDefaults() Config {
 	if c.RunMargin <= 0 {
 		c.RunMargin = DefaultRunMargin
 	}
+	if c.Retention == 0 {
+		c.Retention = execution.DefaultRetention
+	}
 	if c.Limits.Default == (throttle.Rate{}) {
 		d := throttle.DefaultLimits()
 		c.Limits.Default = d.Default
@@ -314,6 +333,9 @@ func (c Config) validate() error {
 	}
 	if c.Workers < 1 || c.Workers > maxWorkers {
 		return fmt.Errorf("workers %d: want 1 to %d", c.Workers, maxWorkers)
+	}
+	if c.Retention <= 0 {
+		return fmt.Errorf("retention %s: want a positive duration", c.Retention)
 	}
 	switch c.Throttle {
 	case ThrottleAuto, ThrottleOn, ThrottleOff:
