@@ -398,3 +398,52 @@ func TestStore_List_QueryRandom(t *testing.T) {
 		t.Logf("%d of 150 queries returned items", nonEmpty)
 	})
 }
+
+func TestStore_CompareAndSwapExpiring_WritesTTL(t *testing.T) {
+	forEachServer(t, func(t *testing.T, client *dynamodb.Client) {
+		table := newTable(t, client)
+		s, err := dynamo.New(client, table)
+		if err != nil {
+			t.Fatalf("New: %v", err)
+		}
+		ctx := context.Background()
+		const key = "exec/acct/flow-1/run-1"
+		it, err := s.PutIfAbsent(ctx, key, []byte("running"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ttl := func() (string, bool) {
+			t.Helper()
+			out, err := client.GetItem(ctx, &dynamodb.GetItemInput{
+				TableName:      aws.String(table),
+				Key:            map[string]types.AttributeValue{dynamo.AttrPartitionKey: &types.AttributeValueMemberS{Value: "exec/acct/"}, dynamo.AttrSortKey: &types.AttributeValueMemberS{Value: key}},
+				ConsistentRead: aws.Bool(true),
+			})
+			if err != nil {
+				t.Fatalf("GetItem: %v", err)
+			}
+			n, ok := out.Item[dynamo.AttrExpiresAt].(*types.AttributeValueMemberN)
+			if !ok {
+				return "", false
+			}
+			return n.Value, true
+		}
+		if v, ok := ttl(); ok {
+			t.Fatalf("after PutIfAbsent %s = %s, want none", dynamo.AttrExpiresAt, v)
+		}
+		it, err = s.CompareAndSwapExpiring(ctx, key, it.Version, []byte("done"), 1767225600)
+		if err != nil || it.Version != 2 {
+			t.Fatalf("CompareAndSwapExpiring = %+v, %v, want version 2", it, err)
+		}
+		if v, ok := ttl(); !ok || v != "1767225600" {
+			t.Fatalf("after CompareAndSwapExpiring %s = %q, %v, want 1767225600", dynamo.AttrExpiresAt, v, ok)
+		}
+		got, err := s.Get(ctx, key)
+		if err != nil || string(got.Value) != "done" || got.Version != 2 {
+			t.Fatalf("Get = %+v, %v, want done at version 2", got, err)
+		}
+		if _, err := s.CompareAndSwapExpiring(ctx, key, 1, []byte("stale"), 1); !errors.Is(err, kv.ErrConditionFailed) {
+			t.Fatalf("CompareAndSwapExpiring(stale version) = %v, want %v", err, kv.ErrConditionFailed)
+		}
+	})
+}
