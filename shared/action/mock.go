@@ -76,7 +76,7 @@ func ParseMock(src []byte, clock Clock) (*Mock, error) {
 	p := &mockParser{}
 	m := &Mock{states: map[string][]Response{}, actions: map[string][]Response{}, clock: clock, calls: map[callKey]int{}}
 	if m.clock == nil {
-		m.clock = realClock{}
+		m.clock = interp.RealClock{}
 	}
 	if len(doc.Content) == 0 {
 		return nil, Issues{{Msg: "empty mock file; want a map with States and/or Actions"}}
@@ -453,17 +453,4 @@ func clone(v any) any {
 		return out
 	}
 	return v
-}
-
-type realClock struct{}
-
-func (realClock) Sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }
