@@ -3,11 +3,13 @@
 package app
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"time"
 
 	openapi "github.com/alibabacloud-go/darabonba-openapi/v2/client"
+	"github.com/alibabacloud-go/tea/dara"
 	ots "github.com/aliyun/aliyun-tablestore-go-sdk/tablestore"
 
 	"github.com/cloudflow-oss/cloudflow/shared/action"
@@ -75,4 +77,64 @@ func addFCIntegration(cfg Config, runners map[string]interp.TaskRunner) {
 			return c, nil
 		},
 	})
+}
+
+// kmsVersion is the KMS API version of GetSecretValue.
+const kmsVersion = "2016-01-20"
+
+// readKMSSecret reads the current value of the KMS Secrets Manager secret
+// arn (acs:kms:region:account:secret/name) with GetSecretValue (RPC style,
+// signed with the function role's credentials, cfg.Alibaba), from
+// kms.<region>.aliyuncs.com or cfg.KMSEndpoint. The role needs
+// kms:GetSecretValue on the secret (and kms:Decrypt for a secret encrypted
+// with a customer key).
+func readKMSSecret(ctx context.Context, cfg Config, arn string) (string, error) {
+	parts := strings.SplitN(arn, ":", 5) // acs, kms, region, account, secret/name
+	if len(parts) != 5 || parts[2] == "" {
+		return "", fmt.Errorf("want acs:kms:region:account:secret/name")
+	}
+	region := parts[2]
+	if cfg.Alibaba.AccessKeyID == "" || cfg.Alibaba.AccessKeySecret == "" {
+		return "", fmt.Errorf("need %s and %s (the function role's credentials)", EnvAccessKeyID, EnvAccessKeySecret)
+	}
+	endpoint, protocol := cfg.KMSEndpoint, "https"
+	if rest, ok := strings.CutPrefix(endpoint, "http://"); ok {
+		endpoint, protocol = rest, "http"
+	} else if rest, ok := strings.CutPrefix(endpoint, "https://"); ok {
+		endpoint = rest
+	}
+	if endpoint == "" {
+		endpoint = "kms." + region + ".aliyuncs.com"
+	}
+	oc := &openapi.Config{
+		AccessKeyId:     dara.String(cfg.Alibaba.AccessKeyID),
+		AccessKeySecret: dara.String(cfg.Alibaba.AccessKeySecret),
+		Endpoint:        dara.String(strings.TrimSuffix(endpoint, "/")),
+		Protocol:        dara.String(protocol),
+		RegionId:        dara.String(region),
+		ConnectTimeout:  dara.Int(5_000),
+		ReadTimeout:     dara.Int(10_000),
+	}
+	if cfg.Alibaba.SecurityToken != "" {
+		oc.SecurityToken = dara.String(cfg.Alibaba.SecurityToken)
+	}
+	client, err := openapi.NewClient(oc)
+	if err != nil {
+		return "", fmt.Errorf("kms client: %w", err)
+	}
+	res, err := client.CallApiWithCtx(ctx, &openapi.Params{
+		Action: dara.String("GetSecretValue"), Version: dara.String(kmsVersion),
+		Protocol: dara.String("HTTPS"), Pathname: dara.String("/"), Method: dara.String("POST"),
+		AuthType: dara.String("AK"), Style: dara.String("RPC"),
+		ReqBodyType: dara.String("formData"), BodyType: dara.String("json"),
+	}, &openapi.OpenApiRequest{Query: map[string]*string{"SecretName": dara.String(arn)}}, &dara.RuntimeOptions{})
+	if err != nil {
+		return "", fmt.Errorf("kms GetSecretValue: %w", err)
+	}
+	body, _ := res["body"].(map[string]any)
+	data, ok := body["SecretData"].(string)
+	if !ok {
+		return "", fmt.Errorf("kms GetSecretValue: the answer has no SecretData")
+	}
+	return data, nil
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
 	"github.com/cloudflow-oss/cloudflow/shared/dispatch"
 	"github.com/cloudflow-oss/cloudflow/shared/execution"
@@ -99,4 +100,24 @@ func newLambdaEnqueuer(ctx context.Context, cfg Config) (execution.Enqueuer, err
 	}
 	client := lambda.NewFromConfig(e.cfg, func(o *lambda.Options) { o.BaseEndpoint = e.endpoint(ctx, "Lambda") })
 	return dispatch.NewLambda(client, cfg.RunnerFunction), nil
+}
+
+// readAWSSecret reads the current SecretString of the Secrets Manager secret
+// arn with the function role's credentials (the role needs
+// secretsmanager:GetSecretValue on it). AWS_ENDPOINT_URL_SECRETS_MANAGER
+// replaces the endpoint.
+func readAWSSecret(ctx context.Context, arn string) (string, error) {
+	e, err := loadAWSEnv()
+	if err != nil {
+		return "", fmt.Errorf("load AWS configuration: %w", err)
+	}
+	client := secretsmanager.NewFromConfig(e.cfg, func(o *secretsmanager.Options) { o.BaseEndpoint = e.endpoint(ctx, "Secrets Manager") })
+	out, err := client.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(arn)})
+	if err != nil {
+		return "", fmt.Errorf("secrets manager GetSecretValue: %w", err)
+	}
+	if out.SecretString == nil {
+		return "", fmt.Errorf("secrets manager GetSecretValue: the secret has no SecretString")
+	}
+	return *out.SecretString, nil
 }

@@ -15,3 +15,7 @@ func openDynamo(context.Context, Config) (store, error) {
 func newLambdaEnqueuer(context.Context, Config) (execution.Enqueuer, error) {
 	return nil, notBuilt("RUNNER="+RunnerLambda, "noaws")
 }
+
+func readAWSSecret(context.Context, string) (string, error) {
+	return "", notBuilt("a Secrets Manager secret", "noaws")
+}

@@ -84,6 +84,18 @@ const (
 	// EnvAccessKeys holds the access keys, id:secret[@account][,…] (see
 	// auth.ParseKeys); empty accepts unsigned requests.
 	EnvAccessKeys = "CLOUDFLOW_ACCESS_KEYS"
+	// EnvAccessKeysSecret names a secret holding the access keys, read once
+	// by New with the function's role instead of EnvAccessKeys: an AWS
+	// Secrets Manager ARN (arn:…:secretsmanager:…) or an Alibaba Cloud KMS
+	// secret ARN (acs:kms:region:account:secret/name).
+	EnvAccessKeysSecret = "CLOUDFLOW_ACCESS_KEYS_SECRET"
+	// EnvKMSEndpoint replaces the KMS endpoint kms.<region>.aliyuncs.com
+	// (host[:port], or a URL with http:// for a test server).
+	EnvKMSEndpoint = "CLOUDFLOW_KMS_ENDPOINT"
+	// EnvOperations lists the Actions a binary that serves every operation
+	// (functions/api) is limited to, comma-separated; empty serves all. The
+	// per-operation binaries name their own.
+	EnvOperations = "CLOUDFLOW_OPERATIONS"
 	// EnvThrottle is on, off or empty (ThrottleAuto).
 	EnvThrottle = "CLOUDFLOW_THROTTLE"
 	// EnvRetention is how long finished executions are kept, a Go duration
@@ -179,6 +191,13 @@ type Config struct {
 	// service accepts unsigned requests, all acting as auth.DefaultAccount,
 	// and New logs a warning saying so.
 	AccessKeys auth.Keys
+	// AccessKeysSecret is the ARN of a secret holding the access keys in
+	// the same format (AWS Secrets Manager or Alibaba Cloud KMS Secrets
+	// Manager); New reads it once and uses it as AccessKeys, which must
+	// then be empty. The value never appears in a log or an error.
+	AccessKeysSecret string
+	// KMSEndpoint replaces kms.<region>.aliyuncs.com for a KMS secret.
+	KMSEndpoint string
 	// Throttle is ThrottleAuto (default), ThrottleOn or ThrottleOff.
 	Throttle string
 	// Cloud is set by the platform layer when the process runs in a cloud
@@ -218,7 +237,9 @@ func (c Config) Throttled() bool {
 // an integer in 1..256, a malformed key list (no error ever contains a
 // secret), a CLOUDFLOW_THROTTLE other than on/off (or true/false, 1/0), a
 // CLOUDFLOW_RETENTION that is not a positive Go duration and a malformed
-// rate override. Operations and Cloud are left for main to set,
+// rate override, and for CLOUDFLOW_ACCESS_KEYS together with
+// CLOUDFLOW_ACCESS_KEYS_SECRET. CLOUDFLOW_OPERATIONS fills Operations, which
+// a per-operation binary's main replaces; Cloud is left for main to set,
 // and so is Runner when RUNNER is unset.
 func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	cfg := Config{
@@ -241,6 +262,14 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		FCAccountID:    strings.TrimSpace(getenv(EnvFCAccountID)),
 		FCRegion:       strings.TrimSpace(getenv(EnvFCRegion)),
 		FCEndpoint:     strings.TrimSpace(getenv(EnvFCEndpoint)),
+
+		AccessKeysSecret: strings.TrimSpace(getenv(EnvAccessKeysSecret)),
+		KMSEndpoint:      strings.TrimSpace(getenv(EnvKMSEndpoint)),
+	}
+	for _, op := range strings.Split(getenv(EnvOperations), ",") {
+		if op = strings.TrimSpace(op); op != "" {
+			cfg.Operations = append(cfg.Operations, op)
+		}
 	}
 	for _, h := range strings.Split(getenv(EnvHTTPAllowHosts), ",") {
 		if h = strings.TrimSpace(h); h != "" {
@@ -330,6 +359,12 @@ func (c Config) validate() error {
 	}
 	if err := c.validateRunner(); err != nil {
 		return err
+	}
+	if err := checkSecretARN(c.AccessKeysSecret); err != nil {
+		return err
+	}
+	if c.AccessKeysSecret != "" && c.AccessKeys.Len() > 0 {
+		return fmt.Errorf("%s and %s are both set: keep the keys in one place", EnvAccessKeys, EnvAccessKeysSecret)
 	}
 	if c.Workers < 1 || c.Workers > maxWorkers {
 		return fmt.Errorf("workers %d: want 1 to %d", c.Workers, maxWorkers)
