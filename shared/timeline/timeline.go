@@ -3,6 +3,8 @@ package timeline
 import (
 	"bytes"
 	"encoding/json"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/cloudflow-oss/cloudflow/shared/flow"
@@ -55,16 +57,20 @@ type Lane struct {
 	Input, Output string
 	Steps         []*Step
 
-	scope *flow.Scope
-	open  bool
+	scope  *flow.Scope
+	prefix string // state-path prefix of scope's states
+	open   bool
 }
 
 // Step is one entry of a state: from StepEntered to StepExited, with every
 // attempt in between.
 type Step struct {
 	Name string
-	// Path is the state's flow.State.Path ("" when the definition has no
-	// state of that name where it ran); Type its FDL type ("" likewise).
+	// Path is the state's path as package graph names its nodes: state
+	// names from the top down joined by "/" with the scope between a
+	// compound state and its children, e.g. "Fork/Branches[0]/Ship" ("" when
+	// the definition has no state of that name where it ran). Type is its
+	// FDL type ("" likewise).
 	Path, Type string
 	EnteredID  int64     // EventId of its StepEntered
 	Start, End time.Time // End is zero while it runs
@@ -118,8 +124,8 @@ type Timeline struct {
 	Status                      string
 	Input, Output, Error, Cause string
 	Top                         *Lane
-	// Outcomes holds every state of the flow by flow.State.Path, NotReached
-	// when it never ran.
+	// Outcomes holds every state of the flow by state path (see
+	// Step.Path), NotReached when it never ran.
 	Outcomes map[string]Outcome
 	Events   int // number of events read
 }
@@ -136,7 +142,7 @@ func Build(f *flow.Flow, events []Event) *Timeline {
 	b.tl.Top = &Lane{Kind: Top, open: true}
 	if f != nil {
 		b.tl.Top.scope = f.Root()
-		walk(f.Root(), func(st *flow.State) { b.tl.Outcomes[st.Path] = NotReached })
+		walk(f.Root(), "", func(_ *flow.State, path string) { b.tl.Outcomes[path] = NotReached })
 	}
 	b.lanes = []*Lane{b.tl.Top}
 	for _, ev := range events {
@@ -146,18 +152,49 @@ func Build(f *flow.Flow, events []Event) *Timeline {
 	return b.tl
 }
 
-// walk calls fn for every state of sc and of the scopes nested in it.
-func walk(sc *flow.Scope, fn func(st *flow.State)) {
+// walk calls fn for every state of sc and of the scopes nested in it, with
+// its state path; prefix is sc's ("" for the top level, else ending in "/").
+func walk(sc *flow.Scope, prefix string, fn func(st *flow.State, path string)) {
 	if sc == nil {
 		return
 	}
 	for _, st := range sc.States {
-		fn(st)
-		for _, br := range st.Branches {
-			walk(br, fn)
+		fn(st, prefix+st.Name)
+		for _, sub := range subScopes(st, prefix) {
+			walk(sub.scope, sub.prefix, fn)
 		}
-		walk(st.Processor, fn)
 	}
+}
+
+// scopeAt is a nested scope with its state-path prefix.
+type scopeAt struct {
+	scope  *flow.Scope
+	prefix string
+}
+
+// subScopes lists the scopes nested in st (Parallel branches, the Map
+// processor, a legacy choice's inline step lists) with their prefixes, as
+// package graph names its clusters.
+func subScopes(st *flow.State, prefix string) []scopeAt {
+	var out []scopeAt
+	base := prefix + st.Name + "/"
+	for i, br := range st.Branches {
+		out = append(out, scopeAt{br, base + "Branches[" + strconv.Itoa(i) + "]/"})
+	}
+	if st.Processor != nil {
+		out = append(out, scopeAt{st.Processor, base + "Processor/"})
+	}
+	if lg := st.Legacy; lg != nil {
+		for i, steps := range lg.ChoiceSteps {
+			if steps != nil {
+				out = append(out, scopeAt{steps, base + "Choices[" + strconv.Itoa(i) + "]/"})
+			}
+		}
+		if lg.DefaultSteps != nil {
+			out = append(out, scopeAt{lg.DefaultSteps, base + "Default/"})
+		}
+	}
+	return out
 }
 
 type builder struct {
@@ -276,6 +313,7 @@ func (s *Step) attempt(t time.Time) *Attempt {
 func (b *builder) enter(ev Event, d detail) {
 	var lane *Lane
 	var st *flow.State
+	path := ""
 	idle := func(l *Lane) bool {
 		return len(l.Steps) == 0 || l.Steps[len(l.Steps)-1].exited
 	}
@@ -285,15 +323,15 @@ func (b *builder) enter(ev Event, d detail) {
 		if !l.open || l.scope == nil {
 			continue
 		}
-		s := find(l.scope, ev.StepName)
+		s, p := find(l.scope, l.prefix, ev.StepName)
 		if s == nil {
 			continue
 		}
 		if idle(l) {
-			lane, st = l, s
+			lane, st, path = l, s, p
 			break
 		}
-		lane, st = l, s
+		lane, st, path = l, s, p
 	}
 	if lane == nil {
 		// No definition, or a name it lacks: the latest open idle lane,
@@ -306,22 +344,36 @@ func (b *builder) enter(ev Event, d detail) {
 			}
 		}
 	}
-	s := &Step{Name: ev.StepName, EnteredID: ev.ID, Start: ev.Time, Input: text(d.Input), state: st}
+	s := &Step{Name: ev.StepName, Path: path, EnteredID: ev.ID, Start: ev.Time, Input: text(d.Input), state: st}
 	if st != nil {
-		s.Path, s.Type = st.Path, st.Type.String()
+		s.Type = st.Type.String()
 	}
 	lane.Steps = append(lane.Steps, s)
 	b.steps[ev.ID] = s
 }
 
-// find returns the state of sc named name, or nil.
-func find(sc *flow.Scope, name string) *flow.State {
+// find returns the state named name in sc, or in a legacy choice's inline
+// step lists under it (which run in the same lane), and its path.
+func find(sc *flow.Scope, prefix, name string) (*flow.State, string) {
 	for _, st := range sc.States {
 		if st.Name == name {
-			return st
+			return st, prefix + name
 		}
 	}
-	return nil
+	for _, st := range sc.States {
+		if st.Legacy == nil {
+			continue
+		}
+		for _, sub := range subScopes(st, prefix) {
+			if sub.scope == st.Processor {
+				continue
+			}
+			if found, p := find(sub.scope, sub.prefix, name); found != nil {
+				return found, p
+			}
+		}
+	}
+	return nil, ""
 }
 
 // openLane adds a branch or iteration lane to the step that opened it.
@@ -335,11 +387,12 @@ func (b *builder) openLane(ev Event, d detail) {
 		l.Kind = Iteration
 	}
 	if st := s.state; st != nil {
+		prefix := strings.TrimSuffix(s.Path, st.Name)
 		switch {
 		case l.Kind == Branch && d.Index >= 0 && d.Index < len(st.Branches):
-			l.scope = st.Branches[d.Index]
-		case l.Kind == Iteration:
-			l.scope = st.Processor
+			l.scope, l.prefix = st.Branches[d.Index], prefix+st.Name+"/Branches["+strconv.Itoa(d.Index)+"]/"
+		case l.Kind == Iteration && st.Processor != nil:
+			l.scope, l.prefix = st.Processor, prefix+st.Name+"/Processor/"
 		}
 	}
 	s.Lanes = append(s.Lanes, l)

@@ -131,16 +131,16 @@ func TestBuild_EngineHistory(t *testing.T) {
 	tl := timeline.Build(f, evs)
 
 	want := map[string]timeline.Outcome{
-		"States[0](Prep)": timeline.Succeeded,
-		"States[1](Fan)":  timeline.Succeeded,
-		"States[1](Fan).Branches[0].States[0](A1)":  timeline.Retried,
-		"States[1](Fan).Branches[1].States[0](B1)":  timeline.Succeeded,
-		"States[1](Fan).Branches[1].States[1](B2)":  timeline.Succeeded,
-		"States[2](Each)":                           timeline.Succeeded,
-		"States[2](Each).Processor.States[0](Item)": timeline.Succeeded,
-		"States[3](Risky)":                          timeline.Caught,
-		"States[4](Never)":                          timeline.NotReached,
-		"States[5](Handle)":                         timeline.Succeeded,
+		"Prep":                timeline.Succeeded,
+		"Fan":                 timeline.Succeeded,
+		"Fan/Branches[0]/A1":  timeline.Retried,
+		"Fan/Branches[1]/B1":  timeline.Succeeded,
+		"Fan/Branches[1]/B2":  timeline.Succeeded,
+		"Each":                timeline.Succeeded,
+		"Each/Processor/Item": timeline.Succeeded,
+		"Risky":               timeline.Caught,
+		"Never":               timeline.NotReached,
+		"Handle":              timeline.Succeeded,
 	}
 	if len(tl.Outcomes) != len(want) {
 		t.Errorf("Outcomes has %d states %v, want %d", len(tl.Outcomes), tl.Outcomes, len(want))
@@ -275,10 +275,10 @@ func TestBuild_HandWritten(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			tl := timeline.Build(f, tc.events)
-			if got := tl.Outcomes["States[0](Approve)"]; got != tc.approve {
+			if got := tl.Outcomes["Approve"]; got != tc.approve {
 				t.Errorf("Approve = %q, want %q", got, tc.approve)
 			}
-			if got := tl.Outcomes["States[1](Done)"]; got != tc.done {
+			if got := tl.Outcomes["Done"]; got != tc.done {
 				t.Errorf("Done = %q, want %q", got, tc.done)
 			}
 			if tl.Status != tc.status {
@@ -350,7 +350,7 @@ func TestBuild_InterleavedIterations(t *testing.T) {
 	if strings.Join(got, " | ") != strings.Join(want, " | ") {
 		t.Errorf("lanes = %q, want %q", got, want)
 	}
-	if o := tl.Outcomes["States[0](Each).Processor.States[1](Two)"]; o != timeline.Running {
+	if o := tl.Outcomes["Each/Processor/Two"]; o != timeline.Running {
 		t.Errorf("Two = %q, want running", o)
 	}
 }
