@@ -16,8 +16,8 @@ import (
 	"github.com/cloudflow-oss/cloudflow/shared/timeline"
 )
 
-// richFlow has every kind of outcome: a Parallel whose first branch retries
-// a task, a Map over three items, a task whose error a Catch takes, and a
+// richFlow has every kind of outcome: a Wait, a Parallel whose first branch
+// retries a task, a Map over three items, a task whose error a Catch takes, and a
 // state never reached.
 const richFlow = `Type: StateMachine
 SpecVersion: v1
@@ -26,6 +26,10 @@ StartAt: Prep
 States:
   - Name: Prep
     Type: Pass
+    Next: Pause
+  - Name: Pause
+    Type: Wait
+    Seconds: 5
     Next: Fan
   - Name: Fan
     Type: Parallel
@@ -43,8 +47,7 @@ States:
       - StartAt: B1
         States:
           - Name: B1
-            Type: Wait
-            Seconds: 5
+            Type: Pass
             Next: B2
           - Name: B2
             Type: Pass
@@ -132,6 +135,7 @@ func TestBuild_EngineHistory(t *testing.T) {
 
 	want := map[string]timeline.Outcome{
 		"Prep":                timeline.Succeeded,
+		"Pause":               timeline.Succeeded,
 		"Fan":                 timeline.Succeeded,
 		"Fan/Branches[0]/A1":  timeline.Retried,
 		"Fan/Branches[1]/B1":  timeline.Succeeded,
@@ -161,10 +165,10 @@ func TestBuild_EngineHistory(t *testing.T) {
 		}
 		return strings.Join(s, ",")
 	}
-	if got := names(tl.Top.Steps); got != "Prep,Fan,Each,Risky,Handle" {
+	if got := names(tl.Top.Steps); got != "Prep,Pause,Fan,Each,Risky,Handle" {
 		t.Errorf("top lane = %s, want Prep,Fan,Each,Risky,Handle", got)
 	}
-	fan := tl.Top.Steps[1]
+	fan := tl.Top.Steps[2]
 	if len(fan.Lanes) != 2 {
 		t.Fatalf("Fan has %d lanes, want 2 branches", len(fan.Lanes))
 	}
@@ -187,7 +191,7 @@ func TestBuild_EngineHistory(t *testing.T) {
 	if a1.Attempts[1].Task == nil || a1.Attempts[1].Task.Output != `{"ok":1}` || a1.Attempts[1].Task.Result != "TaskSucceeded" {
 		t.Errorf("A1 second task = %+v, want TaskSucceeded with {\"ok\":1}", a1.Attempts[1].Task)
 	}
-	each := tl.Top.Steps[2]
+	each := tl.Top.Steps[3]
 	if len(each.Lanes) != 3 {
 		t.Fatalf("Each has %d lanes, want 3 iterations", len(each.Lanes))
 	}
@@ -196,12 +200,12 @@ func TestBuild_EngineHistory(t *testing.T) {
 			t.Errorf("Each lane %d = %s %s, want an iteration running Item", i, l.Kind, names(l.Steps))
 		}
 	}
-	risky := tl.Top.Steps[3]
+	risky := tl.Top.Steps[4]
 	if risky.Outcome != timeline.Caught || risky.Error != "X.Bad" || risky.Cause != "bad thing" {
 		t.Errorf("Risky = %s %s/%s, want caught X.Bad/bad thing", risky.Outcome, risky.Error, risky.Cause)
 	}
-	if b1 := stepNamed(tl.Top, "B1"); b1 == nil || b1.End.Sub(b1.Start) != 5*time.Second {
-		t.Errorf("B1 = %+v, want a 5s wait", b1)
+	if p := stepNamed(tl.Top, "Pause"); p == nil || p.End.Sub(p.Start) != 5*time.Second {
+		t.Errorf("Pause = %+v, want a 5s wait", p)
 	}
 }
 
