@@ -6,6 +6,7 @@ import (
 
 	"github.com/cloudflow-oss/cloudflow/shared/eval"
 	"github.com/cloudflow-oss/cloudflow/shared/flow"
+	"github.com/cloudflow-oss/cloudflow/shared/value"
 )
 
 // Legacy FDL data semantics (reference 8.2) on the shared run loop.
@@ -170,7 +171,7 @@ func union(a any, b map[string]any) map[string]any {
 func legacyCheckSize(st *flow.State, in, out, local any) *failure {
 	left := flow.LegacyMaxDataBytes
 	for _, v := range [...]any{in, out, local} {
-		n, ok := jsonSize(v, left)
+		n, ok := value.Size(v, left)
 		if !ok || n > left {
 			return fail(ErrorInvalidData, "step %q: input, output and $local together are larger than %d bytes", st.Name, flow.LegacyMaxDataBytes)
 		}
