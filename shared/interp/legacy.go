@@ -199,7 +199,7 @@ func legacyTaskLocal(st *flow.State, raw any) (any, *failure) {
 			return map[string]any{}, nil
 		}
 	}
-	return nil, fail(ErrorInvalidData, "task step %q: the invocation result must be a JSON object, got %s", st.Name, typeName(v))
+	return nil, fail(ErrorInvalidData, "task step %q: the invocation result must be a JSON object, got %s", st.Name, value.Describe(v))
 }
 
 // legacyChoice runs the first choice whose condition holds (or the default):
@@ -216,7 +216,7 @@ func (r *run) legacyChoice(ctx context.Context, fr *frame, st *flow.State, in an
 		}
 		ok, isBool := v.(bool)
 		if !isBool {
-			return 0, nil, fail(ErrorExpression, "condition %q yielded %s, not a boolean", b.Condition.Source(), typeName(v))
+			return 0, nil, fail(ErrorExpression, "condition %q yielded %s, not a boolean", b.Condition.Source(), value.Describe(v))
 		}
 		if ok {
 			next, steps = b.Next, st.Legacy.ChoiceSteps[i]
@@ -269,7 +269,7 @@ func (r *run) legacyForeach(ctx context.Context, parent *frame, st *flow.State, 
 	}
 	items, ok := v.([]any)
 	if !ok {
-		return nil, fail(ErrorExpression, "collection %q yielded %s, not an array", lg.Collection.Source(), typeName(v))
+		return nil, fail(ErrorExpression, "collection %q yielded %s, not an array", lg.Collection.Source(), value.Describe(v))
 	}
 	outs, f := r.fanOut(ctx, len(items), st.MaxConcurrency, legacyForeachSize, func(ctx context.Context, i int, fr *frame) (any, *failure) {
 		input := make(map[string]any, len(in)+2)

@@ -248,7 +248,7 @@ func exprFailure(field string, err error) *failure {
 // MaxPayloadBytes (reference 4.6).
 func (r *run) checkData(v any, what string) *failure {
 	if _, ok := v.(map[string]any); !ok {
-		return fail(ErrorInvalidData, "%s must be a JSON object, got %s", what, typeName(v))
+		return fail(ErrorInvalidData, "%s must be a JSON object, got %s", what, value.Describe(v))
 	}
 	if n, ok := value.Size(v, r.opts.MaxPayloadBytes); !ok {
 		return fail(ErrorInvalidData, "%s is larger than %d bytes (at least %d)", what, r.opts.MaxPayloadBytes, n)
@@ -286,24 +286,6 @@ func (r *run) mergeGlobal(g map[string]any) *failure {
 	maps.Copy(next, g)
 	r.global.Store(&next)
 	return nil
-}
-
-func typeName(v any) string {
-	switch v.(type) {
-	case nil:
-		return "null"
-	case bool:
-		return "a boolean"
-	case string:
-		return "a string"
-	case int64, float64, int:
-		return "a number"
-	case []any:
-		return "an array"
-	case map[string]any:
-		return "an object"
-	}
-	return "an unsupported value"
 }
 
 // enterEvents records StepEntered (first attempt of an entry) and StepStarted.
