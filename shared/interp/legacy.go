@@ -151,7 +151,8 @@ func (r *run) legacyOutput(fr *frame, st *flow.State, in map[string]any, local a
 }
 
 // legacyResume ends a top-level callback task step once its report (or
-// timeout) w arrived: the reported result becomes the step's $local.
+// timeout) w arrived: the reported output (or the child's output) becomes
+// the step's $local.
 func (r *run) legacyResume(fr *frame, st *flow.State, w *waiting) (any, *failure) {
 	in, _ := w.input.(map[string]any)
 	fr.stepIn = in
@@ -161,7 +162,8 @@ func (r *run) legacyResume(fr *frame, st *flow.State, w *waiting) (any, *failure
 	if w.err != nil {
 		return nil, &failure{err: w.err, status: Failed}
 	}
-	local, f := legacyTaskLocal(st, w.output)
+	// A reported output is the result itself, never an FC reply.
+	local, f := legacyLocal(st, w.output)
 	if f != nil {
 		return nil, f
 	}
@@ -226,6 +228,12 @@ func legacyTaskLocal(st *flow.State, raw any) (any, *failure) {
 		m, _ := raw.(map[string]any)
 		v = m["Body"]
 	}
+	return legacyLocal(st, v)
+}
+
+// legacyLocal checks that a task's result v is an object: null and "" become
+// {}, any other non-object is FnF.InvalidData.
+func legacyLocal(st *flow.State, v any) (any, *failure) {
 	switch t := v.(type) {
 	case map[string]any:
 		return t, nil
