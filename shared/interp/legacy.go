@@ -6,6 +6,7 @@ import (
 
 	"github.com/cloudflow-oss/cloudflow/shared/eval"
 	"github.com/cloudflow-oss/cloudflow/shared/flow"
+	"github.com/cloudflow-oss/cloudflow/shared/value"
 )
 
 // Legacy FDL data semantics (reference 8.2) on the shared run loop.
@@ -67,7 +68,14 @@ func (r *run) legacyAttempt(ctx context.Context, fr *frame, st *flow.State) (any
 	env := &fr.env
 	parentLocal, _ := fr.input.(map[string]any)
 	env.Input, env.Local, env.Output, env.Item, env.Global = fr.scopeIn, parentLocal, nil, nil, emptyGlobal
-	fr.ctx.Current = eval.CurrentContext{Name: st.Name, RetryCount: fr.retries}
+	fr.ctx.Current = eval.CurrentContext{Name: st.Name, RetryCount: fr.retries, EventID: fr.entered}
+	if st.Type == flow.Task && st.TaskMode != flow.RequestComplete && fr.top {
+		// $context.task.token of the inputMappings is this attempt's token.
+		var call TaskCall
+		if f := r.issueToken(fr, st, &call); f != nil {
+			return nil, 0, f
+		}
+	}
 	var in map[string]any
 	if lg.InputMappings != nil {
 		m, err := lg.InputMappings.Eval(env)
@@ -110,13 +118,26 @@ func (r *run) legacyAttempt(ctx context.Context, fr *frame, st *flow.State) (any
 	if f != nil {
 		return nil, 0, f
 	}
+	out, f := r.legacyOutput(fr, st, in, local)
+	if f != nil {
+		return nil, 0, f
+	}
+	return out, next, nil
+}
+
+// legacyOutput ends a step that produced local: its outputMappings (or the
+// default output), the size rule, and the scope's new $local.
+func (r *run) legacyOutput(fr *frame, st *flow.State, in map[string]any, local any) (any, *failure) {
+	lg := st.Legacy
+	env := &fr.env
+	parentLocal, _ := fr.input.(map[string]any)
 	var out map[string]any
 	switch {
 	case lg.OutputMappings != nil:
 		env.Input, env.Local = in, local
 		m, err := lg.OutputMappings.Eval(env)
 		if err != nil {
-			return nil, 0, exprFailure("outputMappings", err)
+			return nil, exprFailure("outputMappings", err)
 		}
 		out = m
 	case lg.NoDefaultOutput:
@@ -125,9 +146,29 @@ func (r *run) legacyAttempt(ctx context.Context, fr *frame, st *flow.State) (any
 		out, _ = local.(map[string]any)
 	}
 	if f := legacyCheckSize(st, in, out, local); f != nil {
-		return nil, 0, f
+		return nil, f
 	}
-	return union(parentLocal, out), next, nil
+	return union(parentLocal, out), nil
+}
+
+// legacyResume ends a top-level callback task step once its report (or
+// timeout) w arrived: the reported output (or the child's output) becomes
+// the step's $local.
+func (r *run) legacyResume(fr *frame, st *flow.State, w *waiting) (any, *failure) {
+	in, _ := w.input.(map[string]any)
+	fr.stepIn = in
+	env := &fr.env
+	env.Input, env.Local, env.Output, env.Item, env.Global = in, nil, nil, nil, emptyGlobal
+	fr.ctx.Current = eval.CurrentContext{Name: st.Name, Input: in, RetryCount: fr.retries, EventID: fr.entered}
+	if w.err != nil {
+		return nil, &failure{err: w.err, status: Failed}
+	}
+	// A reported output is the result itself, never an FC reply.
+	local, f := legacyLocal(st, w.output)
+	if f != nil {
+		return nil, f
+	}
+	return r.legacyOutput(fr, st, in, local)
 }
 
 // legacyCatch applies a task's errorMappings when a catch rule fires: their
@@ -170,7 +211,7 @@ func union(a any, b map[string]any) map[string]any {
 func legacyCheckSize(st *flow.State, in, out, local any) *failure {
 	left := flow.LegacyMaxDataBytes
 	for _, v := range [...]any{in, out, local} {
-		n, ok := jsonSize(v, left)
+		n, ok := value.Size(v, left)
 		if !ok || n > left {
 			return fail(ErrorInvalidData, "step %q: input, output and $local together are larger than %d bytes", st.Name, flow.LegacyMaxDataBytes)
 		}
@@ -188,6 +229,12 @@ func legacyTaskLocal(st *flow.State, raw any) (any, *failure) {
 		m, _ := raw.(map[string]any)
 		v = m["Body"]
 	}
+	return legacyLocal(st, v)
+}
+
+// legacyLocal checks that a task's result v is an object: null and "" become
+// {}, any other non-object is FnF.InvalidData.
+func legacyLocal(st *flow.State, v any) (any, *failure) {
 	switch t := v.(type) {
 	case map[string]any:
 		return t, nil
@@ -198,7 +245,7 @@ func legacyTaskLocal(st *flow.State, raw any) (any, *failure) {
 			return map[string]any{}, nil
 		}
 	}
-	return nil, fail(ErrorInvalidData, "task step %q: the invocation result must be a JSON object, got %s", st.Name, typeName(v))
+	return nil, fail(ErrorInvalidData, "task step %q: the invocation result must be a JSON object, got %s", st.Name, value.Describe(v))
 }
 
 // legacyChoice runs the first choice whose condition holds (or the default):
@@ -215,7 +262,7 @@ func (r *run) legacyChoice(ctx context.Context, fr *frame, st *flow.State, in an
 		}
 		ok, isBool := v.(bool)
 		if !isBool {
-			return 0, nil, fail(ErrorExpression, "condition %q yielded %s, not a boolean", b.Condition.Source(), typeName(v))
+			return 0, nil, fail(ErrorExpression, "condition %q yielded %s, not a boolean", b.Condition.Source(), value.Describe(v))
 		}
 		if ok {
 			next, steps = b.Next, st.Legacy.ChoiceSteps[i]
@@ -268,7 +315,7 @@ func (r *run) legacyForeach(ctx context.Context, parent *frame, st *flow.State, 
 	}
 	items, ok := v.([]any)
 	if !ok {
-		return nil, fail(ErrorExpression, "collection %q yielded %s, not an array", lg.Collection.Source(), typeName(v))
+		return nil, fail(ErrorExpression, "collection %q yielded %s, not an array", lg.Collection.Source(), value.Describe(v))
 	}
 	outs, f := r.fanOut(ctx, len(items), st.MaxConcurrency, legacyForeachSize, func(ctx context.Context, i int, fr *frame) (any, *failure) {
 		input := make(map[string]any, len(in)+2)
