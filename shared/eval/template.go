@@ -5,6 +5,8 @@ import (
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/cloudflow-oss/cloudflow/shared/value"
 )
 
 // maxTemplateDepth bounds the nesting of maps and lists in a constructor.
@@ -150,7 +152,7 @@ func (c *tcompiler) compileMap(m map[string]any, prefix string, depth int) *tmap
 			}
 			src, ok := v.(string)
 			if !ok {
-				c.fail(&TemplateError{Path: path, Msg: fmt.Sprintf("the value of a .$ key must be an expression string, got %s", goTypeName(v))})
+				c.fail(&TemplateError{Path: path, Msg: fmt.Sprintf("the value of a .$ key must be an expression string, got %s", value.TypeName(v))})
 				continue
 			}
 			x, err := Compile(src, c.opts)
@@ -207,7 +209,7 @@ func (c *tcompiler) compileValue(v any, path string, depth int) tnode {
 	}
 	s, ok := scalar(v)
 	if !ok {
-		c.fail(&TemplateError{Path: path, Msg: "unsupported value type " + goTypeName(v)})
+		c.fail(&TemplateError{Path: path, Msg: "unsupported value type " + value.TypeName(v)})
 		return nil
 	}
 	return &tconst{constNode{v: s}}
@@ -256,25 +258,6 @@ func scalar(v any) (any, bool) {
 		return float64(t), true
 	}
 	return nil, false
-}
-
-func goTypeName(v any) string {
-	switch v.(type) {
-	case nil:
-		return "null"
-	case bool:
-		return "boolean"
-	case string:
-		return "string"
-	case map[string]any:
-		return "object"
-	case []any:
-		return "array"
-	}
-	if _, ok := scalar(v); ok {
-		return "number"
-	}
-	return fmt.Sprintf("%T", v)
 }
 
 // Eval builds the constructor's output: a fresh map on every call (literal
