@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/cloudflow-oss/cloudflow/shared/api"
@@ -138,6 +139,21 @@ func (c *Console) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.Set("X-Frame-Options", "DENY")
 	h.Set("Cache-Control", "no-store")
 	c.mux.ServeHTTP(w, r)
+}
+
+// With returns a handler that serves the console under Prefix (and
+// redirects /console to it) and every other path with api.
+func (c *Console) With(api http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case strings.HasPrefix(r.URL.Path, Prefix):
+			c.ServeHTTP(w, r)
+		case r.URL.Path == strings.TrimSuffix(Prefix, "/") && (r.Method == http.MethodGet || r.Method == http.MethodHead):
+			http.Redirect(w, r, Prefix, http.StatusMovedPermanently)
+		default:
+			api.ServeHTTP(w, r)
+		}
+	})
 }
 
 // request is what a page handler knows about the request.

@@ -97,11 +97,14 @@ var outcomes = map[timeline.Outcome]outcomeInfo{
 	timeline.Retried:    {"↻", "Retried"},
 }
 
-func outcomeLabel(o timeline.Outcome) outcomeInfo {
-	if info, ok := outcomes[o]; ok {
+// outcomeLabel returns the icon and label of an outcome, given as a
+// timeline.Outcome or its spelling.
+func outcomeLabel(o any) outcomeInfo {
+	s := fmt.Sprint(o)
+	if info, ok := outcomes[timeline.Outcome(s)]; ok {
 		return info
 	}
-	return outcomeInfo{"?", string(o)}
+	return outcomeInfo{"?", s}
 }
 
 // scale maps times of an execution to percentages of its span.
