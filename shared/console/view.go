@@ -159,24 +159,24 @@ type laneView struct {
 
 // stepView is one step of the timeline.
 type stepView struct {
-	ID                        string
-	Name, Path, Type          string
-	Outcome                   timeline.Outcome
-	Start, End                time.Time
-	Duration                  string
-	Left, Width               float64
-	Segments                  []segment
-	Attempts                  int
-	Input, Output             string
-	Error, Cause              string
-	Parameters, TaskOutput    string
-	TaskResult                string
-	Waiting                   bool
-	Token                     string
-	Lanes                     []laneView
-	LanesLabel                string
-	FailedAttempts            []attemptView
-	WaitsTotal                string
+	ID                     string
+	Name, Path, Type       string
+	Outcome                timeline.Outcome
+	Start, End             time.Time
+	Duration               string
+	Left, Width            float64
+	Segments               []segment
+	Attempts               int
+	Input, Output          string
+	Error, Cause           string
+	Parameters, TaskOutput string
+	TaskResult             string
+	Waiting                bool
+	Token                  string
+	Lanes                  []laneView
+	LanesLabel             string
+	FailedAttempts         []attemptView
+	WaitsTotal             string
 }
 
 // attemptView is a failed attempt listed under a step.
