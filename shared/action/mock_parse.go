@@ -353,4 +353,3 @@ func kindName(n *yaml.Node) string {
 	}
 	return "nothing"
 }
-

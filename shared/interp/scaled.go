@@ -32,7 +32,9 @@ func ScaledClock(scale float64) Clock {
 
 type scaledClock float64
 
-func (s scaledClock) scale(d time.Duration) time.Duration { return time.Duration(float64(d) * float64(s)) }
+func (s scaledClock) scale(d time.Duration) time.Duration {
+	return time.Duration(float64(d) * float64(s))
+}
 
 func (s scaledClock) Now() time.Time { return time.Now() }
 
