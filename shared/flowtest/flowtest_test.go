@@ -98,7 +98,9 @@ States:
 	}
 	var types []interp.EventType
 	o := Run(context.Background(), fl, interp.Execution{Name: "x", Input: json.RawMessage(`{}`)}, Options{
-		Tasks:   runnerFunc(func(context.Context, interp.TaskCall) (any, error) { return nil, &interp.Error{Name: "Rejected", Detail: "no"} }),
+		Tasks: runnerFunc(func(context.Context, interp.TaskCall) (any, error) {
+			return nil, &interp.Error{Name: "Rejected", Detail: "no"}
+		}),
 		Clock:   interp.ScaledClock(0),
 		OnEvent: func(ev interp.Event) { types = append(types, ev.Type) },
 	})

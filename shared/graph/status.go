@@ -33,4 +33,3 @@ type Options struct {
 	// Notes maps state paths to a short second line, e.g. "2 retries, 1.2s".
 	Notes map[string]string
 }
-
