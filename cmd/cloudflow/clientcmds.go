@@ -363,4 +363,3 @@ func reportFailureCmd(_ context.Context, e env, args []string) int {
 	fmt.Fprintln(e.stdout, "reported failure")
 	return exitOK
 }
-
