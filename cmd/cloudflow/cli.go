@@ -74,14 +74,14 @@ const clientEnv = `Environment (client commands):
 `
 
 func usage(w io.Writer) {
-	fmt.Fprintf(w, "cloudflow %s: validate, draw, run and test flows; drive a CloudFlow service\n\n", versionString())
-	fmt.Fprintln(w, "Usage: cloudflow COMMAND [flags] [args]   (flags may follow the arguments)")
-	fmt.Fprintln(w, "\nCommands:")
+	_, _ = fmt.Fprintf(w, "cloudflow %s: validate, draw, run and test flows; drive a CloudFlow service\n\n", versionString())
+	_, _ = fmt.Fprintln(w, "Usage: cloudflow COMMAND [flags] [args]   (flags may follow the arguments)")
+	_, _ = fmt.Fprintln(w, "\nCommands:")
 	for _, c := range commands() {
-		fmt.Fprintf(w, "  %-15s %-16s %s\n", c.name, c.args, c.summary)
+		_, _ = fmt.Fprintf(w, "  %-15s %-16s %s\n", c.name, c.args, c.summary)
 	}
-	fmt.Fprintln(w, "\nFlags:\n  -h         this help; cloudflow COMMAND -h lists a command's flags\n  -version   print the version")
-	fmt.Fprint(w, "\n"+clientEnv)
+	_, _ = fmt.Fprintln(w, "\nFlags:\n  -h         this help; cloudflow COMMAND -h lists a command's flags\n  -version   print the version")
+	_, _ = fmt.Fprint(w, "\n"+clientEnv)
 }
 
 // Main runs the command line in e and returns the exit code.
@@ -95,7 +95,7 @@ func Main(ctx context.Context, e env) int {
 		usage(e.stdout)
 		return exitOK
 	case "-version", "--version", "version":
-		fmt.Fprintf(e.stdout, "cloudflow %s\n", versionString())
+		_, _ = fmt.Fprintf(e.stdout, "cloudflow %s\n", versionString())
 		return exitOK
 	}
 	for _, c := range commands() {
@@ -103,7 +103,7 @@ func Main(ctx context.Context, e env) int {
 			return c.run(ctx, e, e.args[1:])
 		}
 	}
-	fmt.Fprintf(e.stderr, "cloudflow: unknown command %q\n\n", e.args[0])
+	_, _ = fmt.Fprintf(e.stderr, "cloudflow: unknown command %q\n\n", e.args[0])
 	usage(e.stderr)
 	return exitUsage
 }
@@ -121,15 +121,15 @@ func newFlags(e env, name string) *flag.FlagSet {
 	}
 	fs.Usage = func() {
 		w := fs.Output()
-		fmt.Fprintf(w, "Usage: cloudflow %s [flags] %s\n\n%s\n", name, c.args, c.summary)
+		_, _ = fmt.Fprintf(w, "Usage: cloudflow %s [flags] %s\n\n%s\n", name, c.args, c.summary)
 		n := 0
 		fs.VisitAll(func(*flag.Flag) { n++ })
 		if n > 0 {
-			fmt.Fprintln(w, "\nFlags:")
+			_, _ = fmt.Fprintln(w, "\nFlags:")
 			fs.PrintDefaults()
 		}
 		if c.client {
-			fmt.Fprint(w, "\n"+clientEnv)
+			_, _ = fmt.Fprint(w, "\n"+clientEnv)
 		}
 	}
 	return fs
@@ -177,7 +177,7 @@ func wantArgs(fs *flag.FlagSet, e env, pos []string, lo, hi int) bool {
 		case hi != lo:
 			what = fmt.Sprintf("%d to %d", lo, hi)
 		}
-		fmt.Fprintf(e.stderr, "cloudflow %s: want %s argument(s), got %d\n", fs.Name(), what, len(pos))
+		_, _ = fmt.Fprintf(e.stderr, "cloudflow %s: want %s argument(s), got %d\n", fs.Name(), what, len(pos))
 		fs.Usage()
 		return false
 	}

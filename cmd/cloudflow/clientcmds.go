@@ -26,14 +26,14 @@ func clientFor(e env, name string, args []string, lo, hi int, setup func(fs flag
 	}
 	c, err := newClient(e, "")
 	if err != nil {
-		fmt.Fprintf(e.stderr, "cloudflow %s: %v\n", name, err)
+		_, _ = fmt.Fprintf(e.stderr, "cloudflow %s: %v\n", name, err)
 		return nil, nil, exitUsage, false
 	}
 	return c, pos, 0, true
 }
 
 func fail(e env, name string, err error) int {
-	fmt.Fprintf(e.stderr, "cloudflow %s: %v\n", name, err)
+	_, _ = fmt.Fprintf(e.stderr, "cloudflow %s: %v\n", name, err)
 	return exitFail
 }
 
@@ -92,7 +92,7 @@ func applyCmd(_ context.Context, e env, args []string) int {
 			status = fail(e, "apply", fmt.Errorf("%s: %w", file, err))
 			continue
 		}
-		fmt.Fprintf(e.stdout, "%s flow %s from %s\n", verb, name, file)
+		_, _ = fmt.Fprintf(e.stdout, "%s flow %s from %s\n", verb, name, file)
 	}
 	return status
 }
@@ -118,7 +118,7 @@ func startCmd(_ context.Context, e env, args []string) int {
 	if err := c.call("StartExecution", params, &ex); err != nil {
 		return fail(e, "start", err)
 	}
-	fmt.Fprintln(e.stdout, ex.Name)
+	_, _ = fmt.Fprintln(e.stdout, ex.Name)
 	return exitOK
 }
 
@@ -144,10 +144,10 @@ func syncCmd(_ context.Context, e env, args []string) int {
 		return fail(e, "sync", err)
 	}
 	if res.Status != "Succeeded" {
-		fmt.Fprintf(e.stderr, "%s %s: %s\n", res.Name, res.Status, errText(res.ErrorCode, res.ErrorMessage))
+		_, _ = fmt.Fprintf(e.stderr, "%s %s: %s\n", res.Name, res.Status, errText(res.ErrorCode, res.ErrorMessage))
 		return exitFail
 	}
-	fmt.Fprintln(e.stdout, res.Output)
+	_, _ = fmt.Fprintln(e.stdout, res.Output)
 	return exitOK
 }
 
@@ -181,20 +181,20 @@ func describeCmd(ctx context.Context, e env, args []string) int {
 			break
 		}
 	}
-	fmt.Fprintf(e.stdout, "Name:     %s\nFlow:     %s\nStatus:   %s\nStarted:  %s\n", ex.Name, ex.FlowName, ex.Status, ex.StartedTime)
+	_, _ = fmt.Fprintf(e.stdout, "Name:     %s\nFlow:     %s\nStatus:   %s\nStarted:  %s\n", ex.Name, ex.FlowName, ex.Status, ex.StartedTime)
 	if ex.StoppedTime != "" {
-		fmt.Fprintf(e.stdout, "Stopped:  %s\n", ex.StoppedTime)
+		_, _ = fmt.Fprintf(e.stdout, "Stopped:  %s\n", ex.StoppedTime)
 	}
 	if ex.Input != "" {
-		fmt.Fprintf(e.stdout, "Input:    %s\n", ex.Input)
+		_, _ = fmt.Fprintf(e.stdout, "Input:    %s\n", ex.Input)
 	}
 	if ex.Output != "" {
-		fmt.Fprintf(e.stdout, "Output:   %s\n", ex.Output)
+		_, _ = fmt.Fprintf(e.stdout, "Output:   %s\n", ex.Output)
 	}
 	if ex.Status == "Failed" || ex.Status == "TimedOut" || ex.Status == "Stopped" {
 		if evs, err := history(c, pos[0], pos[1]); err == nil {
 			tl := timeline.Build(nil, fromAPI(evs))
-			fmt.Fprintf(e.stdout, "Error:    %s\nCause:    %s\n", tl.Error, tl.Cause)
+			_, _ = fmt.Fprintf(e.stdout, "Error:    %s\nCause:    %s\n", tl.Error, tl.Cause)
 		}
 	}
 	if *wait && ex.Status != "Succeeded" {
@@ -247,7 +247,7 @@ func historyCmd(_ context.Context, e env, args []string) int {
 	}
 	if *raw {
 		b, _ := json.MarshalIndent(evs, "", "  ")
-		fmt.Fprintln(e.stdout, string(b))
+		_, _ = fmt.Fprintln(e.stdout, string(b))
 		return exitOK
 	}
 	printTimeline(e.stdout, timeline.Build(describeFlow(c, pos[0]), fromAPI(evs)))
@@ -270,7 +270,7 @@ func listCmd(_ context.Context, e env, args []string) int {
 				return fail(e, "list", err)
 			}
 			for _, f := range page.Flows {
-				fmt.Fprintf(e.stdout, "%-30s %-9s %s\n", f.Name, f.ExecutionMode, f.LastModifiedTime)
+				_, _ = fmt.Fprintf(e.stdout, "%-30s %-9s %s\n", f.Name, f.ExecutionMode, f.LastModifiedTime)
 			}
 			if page.NextToken == "" {
 				return exitOK
@@ -288,7 +288,7 @@ func listCmd(_ context.Context, e env, args []string) int {
 			return fail(e, "list", err)
 		}
 		for _, x := range page.Executions {
-			fmt.Fprintf(e.stdout, "%-40s %-10s %s  %s\n", x.Name, x.Status, x.StartedTime, x.StoppedTime)
+			_, _ = fmt.Fprintf(e.stdout, "%-40s %-10s %s  %s\n", x.Name, x.Status, x.StartedTime, x.StoppedTime)
 		}
 		if page.NextToken == "" {
 			return exitOK
@@ -317,7 +317,7 @@ func stopCmd(_ context.Context, e env, args []string) int {
 	if err := c.call("StopExecution", params, &ex); err != nil {
 		return fail(e, "stop", err)
 	}
-	fmt.Fprintf(e.stdout, "%s %s\n", ex.Name, ex.Status)
+	_, _ = fmt.Fprintf(e.stdout, "%s %s\n", ex.Name, ex.Status)
 	return exitOK
 }
 
@@ -336,7 +336,7 @@ func reportSuccessCmd(_ context.Context, e env, args []string) int {
 	if err := c.call("ReportTaskSucceeded", map[string]string{"TaskToken": pos[0], "Output": out}, nil); err != nil {
 		return fail(e, "report-success", err)
 	}
-	fmt.Fprintln(e.stdout, "reported success")
+	_, _ = fmt.Fprintln(e.stdout, "reported success")
 	return exitOK
 }
 
@@ -350,7 +350,7 @@ func reportFailureCmd(_ context.Context, e env, args []string) int {
 		return code
 	}
 	if *errName == "" {
-		fmt.Fprintln(e.stderr, "cloudflow report-failure: -error is required")
+		_, _ = fmt.Fprintln(e.stderr, "cloudflow report-failure: -error is required")
 		return exitUsage
 	}
 	params := map[string]string{"TaskToken": pos[0], "Error": *errName}
@@ -360,6 +360,6 @@ func reportFailureCmd(_ context.Context, e env, args []string) int {
 	if err := c.call("ReportTaskFailed", params, nil); err != nil {
 		return fail(e, "report-failure", err)
 	}
-	fmt.Fprintln(e.stdout, "reported failure")
+	_, _ = fmt.Fprintln(e.stdout, "reported failure")
 	return exitOK
 }

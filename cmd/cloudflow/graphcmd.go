@@ -39,7 +39,7 @@ func graphCmd(_ context.Context, e env, args []string) int {
 		}
 	}
 	if f != "svg" && f != "mermaid" && f != "dot" {
-		fmt.Fprintf(e.stderr, "cloudflow graph: -format %q: want svg, mermaid or dot\n", f)
+		_, _ = fmt.Fprintf(e.stderr, "cloudflow graph: -format %q: want svg, mermaid or dot\n", f)
 		return exitUsage
 	}
 	file := pos[0]
@@ -58,7 +58,7 @@ func graphCmd(_ context.Context, e env, args []string) int {
 	fl, err := flow.Parse(src, flow.ParseOptions{Mode: m})
 	if err != nil {
 		for _, p := range validateFile(file, mode) {
-			fmt.Fprintln(e.stderr, p)
+			_, _ = fmt.Fprintln(e.stderr, p)
 		}
 		return exitFail
 	}

@@ -34,7 +34,7 @@ func runCmd(ctx context.Context, e env, args []string) int {
 		return exitUsage
 	}
 	if *scale < 0 {
-		fmt.Fprintln(e.stderr, "cloudflow run: -time-scale must be 0 or more")
+		_, _ = fmt.Fprintln(e.stderr, "cloudflow run: -time-scale must be 0 or more")
 		return exitUsage
 	}
 	file := pos[0]
@@ -77,7 +77,7 @@ func runCmd(ctx context.Context, e env, args []string) int {
 		var is flow.Issues
 		if errors.As(err, &is) {
 			for _, x := range is {
-				fmt.Fprintln(e.stderr, problem{File: file, Line: x.Line, Column: x.Column, Path: x.Path, Message: x.Msg})
+				_, _ = fmt.Fprintln(e.stderr, problem{File: file, Line: x.Line, Column: x.Column, Path: x.Path, Message: x.Msg})
 			}
 			return exitFail
 		}
@@ -98,10 +98,10 @@ func runCmd(ctx context.Context, e env, args []string) int {
 	}
 	res := o.Result
 	if res.Status != interp.Succeeded {
-		fmt.Fprintf(e.stderr, "%s: %s\n", res.Status, errText(res.Error, res.Cause))
+		_, _ = fmt.Fprintf(e.stderr, "%s: %s\n", res.Status, errText(res.Error, res.Cause))
 		return exitFail
 	}
-	fmt.Fprintln(e.stdout, string(res.Output))
+	_, _ = fmt.Fprintln(e.stdout, string(res.Output))
 	return exitOK
 }
 
@@ -170,7 +170,7 @@ func (p *progress) draw() {
 	if p.mapName != "" {
 		line += fmt.Sprintf("  (Map %s: %d done, %d started)", p.mapName, p.finished, p.iterations)
 	}
-	fmt.Fprintf(p.w, "\r\033[K%s", line)
+	_, _ = fmt.Fprintf(p.w, "\r\033[K%s", line)
 }
 
 func (p *progress) stop() {
@@ -179,5 +179,5 @@ func (p *progress) stop() {
 	}
 	close(p.done)
 	p.wg.Wait()
-	fmt.Fprint(p.w, "\r\033[K")
+	_, _ = fmt.Fprint(p.w, "\r\033[K")
 }

@@ -68,7 +68,7 @@ func testCmd(ctx context.Context, e env, args []string) int {
 		return fail(e, "test", err)
 	}
 	if len(files) == 0 {
-		fmt.Fprintf(e.stderr, "cloudflow test: no test files (*.test.yaml, *.test.yml, *.test.json) in %v\n", pos)
+		_, _ = fmt.Fprintf(e.stderr, "cloudflow test: no test files (*.test.yaml, *.test.yml, *.test.json) in %v\n", pos)
 		return exitFail
 	}
 	passed, failed := 0, 0
@@ -85,10 +85,10 @@ func testCmd(ctx context.Context, e env, args []string) int {
 			var is flowtest.Issues
 			if errors.As(err, &is) && f == nil { // the test file's own problems
 				for _, x := range is {
-					fmt.Fprintf(e.stdout, "ERROR %s\n", problem{File: file, Line: x.Line, Column: x.Column, Path: x.Path, Message: x.Msg})
+					_, _ = fmt.Fprintf(e.stdout, "ERROR %s\n", problem{File: file, Line: x.Line, Column: x.Column, Path: x.Path, Message: x.Msg})
 				}
 			} else {
-				fmt.Fprintf(e.stdout, "ERROR %s: %v\n", file, err)
+				_, _ = fmt.Fprintf(e.stdout, "ERROR %s: %v\n", file, err)
 			}
 			suites = append(suites, s)
 			continue
@@ -96,11 +96,11 @@ func testCmd(ctx context.Context, e env, args []string) int {
 		for _, r := range s.Results {
 			if r.Passed() {
 				passed++
-				fmt.Fprintf(e.stdout, "PASS  %s: %s (%s)\n", file, r.Case.Name, short(r.Elapsed))
+				_, _ = fmt.Fprintf(e.stdout, "PASS  %s: %s (%s)\n", file, r.Case.Name, short(r.Elapsed))
 				continue
 			}
 			failed++
-			fmt.Fprintf(e.stdout, "FAIL  %s:%d: %s: %s\n", file, r.Case.Line, r.Case.Name, strings.Join(r.Failures, "; "))
+			_, _ = fmt.Fprintf(e.stdout, "FAIL  %s:%d: %s: %s\n", file, r.Case.Line, r.Case.Name, strings.Join(r.Failures, "; "))
 		}
 		suites = append(suites, s)
 	}
@@ -116,7 +116,7 @@ func testCmd(ctx context.Context, e env, args []string) int {
 			return fail(e, "test", fmt.Errorf("-junit: %w", err))
 		}
 	}
-	fmt.Fprintf(e.stdout, "%d passed, %d failed\n", passed, failed)
+	_, _ = fmt.Fprintf(e.stdout, "%d passed, %d failed\n", passed, failed)
 	if failed > 0 {
 		return exitFail
 	}

@@ -74,9 +74,9 @@ func printTimeline(w io.Writer, tl *timeline.Timeline) {
 			if s.Error != "" {
 				parts = append(parts, errText(s.Error, s.Cause))
 			}
-			fmt.Fprintln(w, strings.Join(parts, "  "))
+			_, _ = fmt.Fprintln(w, strings.Join(parts, "  "))
 			for _, sub := range s.Lanes {
-				fmt.Fprintf(w, "%-8s %s[%s %d]\n", "", indent+"  ", sub.Kind, sub.Index)
+				_, _ = fmt.Fprintf(w, "%-8s %s[%s %d]\n", "", indent+"  ", sub.Kind, sub.Index)
 				lane(sub, indent+"    ")
 			}
 		}
@@ -84,11 +84,11 @@ func printTimeline(w io.Writer, tl *timeline.Timeline) {
 	lane(tl.Top, "")
 	switch {
 	case tl.Status == "":
-		fmt.Fprintln(w, "still running")
+		_, _ = fmt.Fprintln(w, "still running")
 	case tl.Status == string(interp.Succeeded):
-		fmt.Fprintf(w, "Succeeded in %s\n", short(tl.End.Sub(tl.Start)))
+		_, _ = fmt.Fprintf(w, "Succeeded in %s\n", short(tl.End.Sub(tl.Start)))
 	default:
-		fmt.Fprintf(w, "%s after %s: %s\n", tl.Status, short(tl.End.Sub(tl.Start)), errText(tl.Error, tl.Cause))
+		_, _ = fmt.Fprintf(w, "%s after %s: %s\n", tl.Status, short(tl.End.Sub(tl.Start)), errText(tl.Error, tl.Cause))
 	}
 }
 

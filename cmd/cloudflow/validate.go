@@ -55,7 +55,7 @@ func validateCmd(_ context.Context, e env, args []string) int {
 		return exitUsage
 	}
 	if *format != "text" && *format != "json" {
-		fmt.Fprintf(e.stderr, "cloudflow validate: -format %q: want text or json\n", *format)
+		_, _ = fmt.Fprintf(e.stderr, "cloudflow validate: -format %q: want text or json\n", *format)
 		return exitUsage
 	}
 	problems := []problem{}
@@ -64,13 +64,13 @@ func validateCmd(_ context.Context, e env, args []string) int {
 	}
 	if *format == "json" {
 		b, _ := json.MarshalIndent(problems, "", "  ")
-		fmt.Fprintln(e.stdout, string(b))
+		_, _ = fmt.Fprintln(e.stdout, string(b))
 	} else {
 		for _, p := range problems {
-			fmt.Fprintln(e.stdout, p)
+			_, _ = fmt.Fprintln(e.stdout, p)
 		}
 		if len(problems) == 0 {
-			fmt.Fprintf(e.stderr, "%d file(s) valid\n", len(pos))
+			_, _ = fmt.Fprintf(e.stderr, "%d file(s) valid\n", len(pos))
 		}
 	}
 	if len(problems) > 0 {
