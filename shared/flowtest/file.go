@@ -1,11 +1,12 @@
 package flowtest
 
 import (
-	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 
 	"go.yaml.in/yaml/v3"
 
@@ -177,24 +178,30 @@ func (p *parser) strList(path string, n *yaml.Node) []string {
 	return out
 }
 
-// value converts a YAML node to the value model.
+// maxValueDepth bounds the nesting of inputs and expected outputs.
+const maxValueDepth = 100
+
+// value converts a YAML node to the value model (value.FromYAML), reporting
+// its first problem where it is.
 func (p *parser) value(path string, n *yaml.Node) (any, bool) {
-	var v any
-	if err := n.Decode(&v); err != nil {
+	v, err := value.FromYAML(n, maxValueDepth)
+	if err == nil {
+		return v, true
+	}
+	var ye *value.YAMLError
+	if !errors.As(err, &ye) {
 		p.add(n, path, "%v", err)
 		return nil, false
 	}
-	// Through JSON, so that YAML-only types (timestamps) become what a JSON
-	// input would hold, and the numbers those of the value model.
-	b, err := json.Marshal(v)
-	if err == nil {
-		v, err = value.Decode(b)
+	at := path
+	switch {
+	case strings.HasPrefix(ye.Path, "["):
+		at += ye.Path
+	case ye.Path != "":
+		at = join(path, ye.Path)
 	}
-	if err != nil {
-		p.add(n, path, "not a JSON value: %v", err)
-		return nil, false
-	}
-	return v, true
+	p.add(ye.Node, at, "%s", ye.Msg)
+	return nil, false
 }
 
 func (p *parser) cases(n *yaml.Node) []*Case {
