@@ -181,6 +181,13 @@ type Config struct {
 	AccessKeys auth.Keys
 	// Throttle is ThrottleAuto (default), ThrottleOn or ThrottleOff.
 	Throttle string
+	// Server bounds the connections of the HTTP hosts (platform.Serve);
+	// zero fields take the documented defaults.
+	Server ServerLimits
+	// MaxSyncRuns caps the StartSyncExecution runs one account has in
+	// flight (excess calls: 429 ResourceThrottled); zero means
+	// DefaultMaxSyncRuns.
+	MaxSyncRuns int
 	// Cloud is set by the platform layer when the process runs in a cloud
 	// function runtime (Lambda, Function Compute); it turns ThrottleAuto on.
 	Cloud bool
@@ -207,7 +214,10 @@ func (c Config) Throttled() bool {
 // ALIBABA_CLOUD_SECURITY_TOKEN, RUNNER, RUNNER_FUNCTION, FC_ACCOUNT_ID,
 // FC_REGION, CLOUDFLOW_FC_ENDPOINT, CLOUDFLOW_REGION, CLOUDFLOW_WORKERS,
 // CLOUDFLOW_MOCK_FILE, CLOUDFLOW_HTTP_ALLOW_HOSTS, CLOUDFLOW_ACCESS_KEYS, CLOUDFLOW_THROTTLE,
-// CLOUDFLOW_RETENTION and CLOUDFLOW_API_RATES, read through getenv (usually os.Getenv). Unset
+// CLOUDFLOW_RETENTION, CLOUDFLOW_API_RATES and the server limits of ServerLimits
+// (CLOUDFLOW_READ_HEADER_TIMEOUT, CLOUDFLOW_READ_TIMEOUT, CLOUDFLOW_WRITE_TIMEOUT,
+// CLOUDFLOW_IDLE_TIMEOUT, CLOUDFLOW_MAX_HEADER_BYTES, CLOUDFLOW_MAX_CONNS) and
+// CLOUDFLOW_MAX_SYNC_RUNS, read through getenv (usually os.Getenv). Unset
 // variables take their defaults. It returns an error for an unknown STORE
 // or RUNNER, for a store or runner whose required variables are missing
 // (the error names them all: STORE=dynamodb needs TABLE_NAME; tablestore
@@ -282,6 +292,9 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		}
 		cfg.Limits = limits
 	}
+	if err := serverFromEnv(getenv, &cfg); err != nil {
+		return Config{}, err
+	}
 	cfg = cfg.withDefaults()
 	if err := cfg.validate(); err != nil {
 		return Config{}, err
@@ -310,6 +323,10 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Retention == 0 {
 		c.Retention = execution.DefaultRetention
+	}
+	c.Server = c.Server.WithDefaults()
+	if c.MaxSyncRuns <= 0 {
+		c.MaxSyncRuns = DefaultMaxSyncRuns
 	}
 	if c.Limits.Default == (throttle.Rate{}) {
 		d := throttle.DefaultLimits()

@@ -114,7 +114,7 @@ func Main(ctx context.Context, p Program, env Env) int {
 	logger := slog.New(slog.NewJSONHandler(env.Stdout, nil))
 	slog.SetDefault(logger)
 	cfg.Logger = logger
-	opts := Options{Addr: addr, FCPort: env.Getenv("FC_CUSTOM_LISTEN_PORT"), Logger: logger}
+	opts := Options{Addr: addr, FCPort: env.Getenv("FC_CUSTOM_LISTEN_PORT"), Logger: logger, Limits: cfg.Server}
 	if host == FC {
 		if opts.FC.Timeout, err = parseTimeout(env.Getenv("FUNCTION_TIMEOUT_S")); err != nil {
 			_, _ = fmt.Fprintf(env.Stderr, "%s: configuration: %v\n", p.Name, err)
