@@ -86,6 +86,11 @@ type Options struct {
 	NewRequestID func() string
 	// Logger receives panics and internal errors; default slog.Default().
 	Logger *slog.Logger
+	// Region is the region DescribeRegions lists; default DefaultRegion.
+	Region string
+	// RegionEndpoint is the endpoint DescribeRegions gives for Region;
+	// default the Host each request reached.
+	RegionEndpoint string
 }
 
 type opFunc func(h *Handler, ctx context.Context, p params) (response, error)
@@ -104,6 +109,9 @@ func NewHandler(svc Service, opts Options) *Handler {
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
+	}
+	if opts.Region == "" {
+		opts.Region = DefaultRegion
 	}
 	h := &Handler{svc: svc, opts: opts, served: map[string]opFunc{}}
 	for name, op := range operations {
@@ -206,7 +214,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, reqID string) (r
 			_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(h.opts.SyncWriteTimeout))
 		}
 	}
-	ctx := auth.NewContext(r.Context(), id)
+	ctx := withHost(auth.NewContext(r.Context(), id), r.Host)
 	resp, err := op(h, ctx, params{values})
 	if err != nil {
 		return nil, reqID, h.errorFor(reqID, err)

@@ -34,6 +34,7 @@ var operations = map[string]opFunc{
 	"DeleteFlowAlias":     deleteFlowAlias,
 	"ReportTaskSucceeded": reportTaskSucceeded,
 	"ReportTaskFailed":    reportTaskFailed,
+	"DescribeRegions":     describeRegions,
 }
 
 // Actions returns the names of every implemented Action.

@@ -31,6 +31,7 @@ func TestWire_JSONRoundTrip(t *testing.T) {
 		{"create alias", `{"RequestId":"R","FlowName":"orders","Name":"live","Description":"prod","RoutingConfigurations":[{"Version":"1","Weight":30},{"Version":"2","Weight":70}],"CreatedTime":"s","LastModifiedTime":"t"}`, &api.CreateFlowAliasResponse{}},
 		{"alias", `{"RequestId":"R","Alias":{"Name":"live","Description":"","RoutingConfigurations":[{"Version":"1","Weight":0}],"CreatedTime":"s","LastModifiedTime":"t"}}`, &api.AliasResponse{}},
 		{"list aliases", `{"RequestId":"R","Aliases":[{"Name":"a","Description":"x","RoutingConfigurations":[{"Version":"1","Weight":1}],"CreatedTime":"s","LastModifiedTime":"t"}],"NextToken":"b"}`, &api.ListFlowAliasesResponse{}},
+		{"regions", `{"RequestId":"R","Regions":{"Region":[{"RegionId":"cn-hangzhou","RegionEndpoint":"127.0.0.1:8080","LocalName":"cn-hangzhou"}]}}`, &api.RegionsResponse{}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

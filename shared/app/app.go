@@ -112,6 +112,9 @@ func newApp(cfg Config, sopts execution.Options, hopts api.Options) (*App, error
 		local.set(pool)
 	}
 	hopts.Operations = cfg.Operations
+	if hopts.Region == "" {
+		hopts.Region = cfg.Region
+	}
 	if hopts.Authenticate == nil {
 		v := auth.NewVerifier(cfg.AccessKeys, cfg.Now, auth.Options{})
 		hopts.Authenticate = v.Verify

@@ -3,7 +3,6 @@ package app
 import (
 	"fmt"
 	"strconv"
-	"strings"
 	"time"
 )
 
@@ -89,49 +88,30 @@ func (l ServerLimits) WithDefaults() ServerLimits {
 	return l
 }
 
-// serverFromEnv reads the server limits and CLOUDFLOW_MAX_SYNC_RUNS into cfg.
-// Unset variables stay zero (their defaults); a value out of its bounds is
-// an error naming the variable.
-func serverFromEnv(getenv func(string) string, cfg *Config) error {
-	durations := []struct {
-		name string
-		dst  *time.Duration
-	}{
-		{EnvReadHeaderTimeout, &cfg.Server.ReadHeaderTimeout},
-		{EnvReadTimeout, &cfg.Server.ReadTimeout},
-		{EnvWriteTimeout, &cfg.Server.WriteTimeout},
-		{EnvIdleTimeout, &cfg.Server.IdleTimeout},
-	}
-	for _, d := range durations {
-		s := strings.TrimSpace(getenv(d.name))
-		if s == "" {
-			continue
+// loadDuration returns a Var load function that sets the duration dst points to, from 1ms to
+// maxLimitDuration.
+func loadDuration(dst func(*Config) *time.Duration) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 || d > maxLimitDuration {
+			return fmt.Errorf("want a duration from 1ms to %s, such as 30s", maxLimitDuration)
 		}
-		v, err := time.ParseDuration(s)
-		if err != nil || v <= 0 || v > maxLimitDuration {
-			return fmt.Errorf("%s=%q: want a duration from 1ms to %s, such as 30s", d.name, s, maxLimitDuration)
-		}
-		*d.dst = v
+		*dst(c) = d
+		return nil
 	}
-	ints := []struct {
-		name   string
-		dst    *int
-		lo, hi int
-	}{
-		{EnvMaxHeaderBytes, &cfg.Server.MaxHeaderBytes, minMaxHeaderBytes, maxMaxHeaderBytes},
-		{EnvMaxConns, &cfg.Server.MaxConns, 1, maxMaxConns},
-		{EnvMaxSyncRuns, &cfg.MaxSyncRuns, 1, maxMaxSyncRuns},
-	}
-	for _, n := range ints {
-		s := strings.TrimSpace(getenv(n.name))
-		if s == "" {
-			continue
-		}
-		v, err := strconv.Atoi(s)
-		if err != nil || v < n.lo || v > n.hi {
-			return fmt.Errorf("%s=%q: want an integer from %d to %d", n.name, s, n.lo, n.hi)
-		}
-		*n.dst = v
-	}
-	return nil
 }
+
+// loadInt returns a Var load function that sets the integer dst points to, from lo to hi.
+func loadInt(lo, hi int, dst func(*Config) *int) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < lo || n > hi {
+			return fmt.Errorf("want an integer from %d to %d", lo, hi)
+		}
+		*dst(c) = n
+		return nil
+	}
+}
+
+// durationBounds is the Bounds text of the loadDuration variables.
+const durationBounds = "a Go duration such as `30s`, up to `24h`"
