@@ -122,6 +122,12 @@ func newApp(cfg Config, sopts execution.Options, hopts api.Options) (*App, error
 	if hopts.Allow == nil && cfg.Throttled() {
 		hopts.Allow = throttle.New(cfg.Limits, cfg.Now, throttle.Options{}).Allow
 	}
+	if hopts.AcquireSync == nil {
+		hopts.AcquireSync = throttle.NewConcurrency(cfg.MaxSyncRuns).Acquire
+	}
+	if hopts.SyncWriteTimeout == 0 {
+		hopts.SyncWriteTimeout = SyncWriteTimeout
+	}
 	cfg.Logger.Info("cloudflow: API throttling", "on", cfg.Throttled(), "rates", cfg.Limits.String())
 	apiHandler := api.NewHandler(svc, hopts)
 	a := &App{Handler: apiHandler, store: st, service: svc, margin: cfg.RunMargin, logger: cfg.Logger}
@@ -158,13 +164,13 @@ func useTasks(cfg Config, children *childStarter, sopts *execution.Options) erro
 	var m *action.Mock
 	if cfg.MockFile != "" {
 		var err error
-		if m, err = action.LoadMockFile(cfg.MockFile, nil); err != nil {
+		if m, err = action.LoadMockFile(cfg.MockFile, cfg.EngineClock); err != nil {
 			return err
 		}
 	}
 	reg := action.NewRegistry(m, integrations(cfg, children))
 	if sopts.Engine == nil {
-		sopts.Engine = interp.New(interp.Options{Tasks: reg})
+		sopts.Engine = interp.New(interp.Options{Tasks: reg, Clock: cfg.EngineClock})
 	}
 	if sopts.KnownAction == nil {
 		sopts.KnownAction = reg.Known

@@ -8,6 +8,7 @@ import (
 
 	"github.com/cloudflow-oss/cloudflow/shared/auth"
 	"github.com/cloudflow-oss/cloudflow/shared/execution"
+	"github.com/cloudflow-oss/cloudflow/shared/interp"
 	"github.com/cloudflow-oss/cloudflow/shared/throttle"
 )
 
@@ -119,6 +120,10 @@ type Config struct {
 	// MockFile is a task mock file (package action); when set, Task states
 	// are answered from it and only its Actions pass flow validation.
 	MockFile string
+	// EngineClock is the engine's clock (Waits, retry intervals, Task
+	// timeouts, mock delays); nil means real time. CLOUDFLOW_TIME_SCALE sets
+	// interp.ScaledClock.
+	EngineClock interp.Clock
 	// HTTPAllowHosts restricts the hosts HTTP:Request Tasks may call (see
 	// action.HTTPOptions.AllowHosts); empty allows any host.
 	HTTPAllowHosts []string
@@ -136,6 +141,13 @@ type Config struct {
 	KMSEndpoint string
 	// Throttle is ThrottleAuto (default), ThrottleOn or ThrottleOff.
 	Throttle string
+	// Server bounds the connections of the HTTP hosts (platform.Serve);
+	// zero fields take the documented defaults.
+	Server ServerLimits
+	// MaxSyncRuns caps the StartSyncExecution runs one account has in
+	// flight (excess calls: 429 ResourceThrottled); zero means
+	// DefaultMaxSyncRuns.
+	MaxSyncRuns int
 	// Console is ConsoleAuto (default), ConsoleOn or ConsoleOff: whether
 	// Handler also serves the web console under /console/ (package console).
 	Console string
@@ -206,6 +218,10 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Now == nil {
 		c.Now = time.Now
+	}
+	c.Server = c.Server.WithDefaults()
+	if c.MaxSyncRuns <= 0 {
+		c.MaxSyncRuns = DefaultMaxSyncRuns
 	}
 	return c
 }

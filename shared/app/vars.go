@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/cloudflow-oss/cloudflow/shared/auth"
+	"github.com/cloudflow-oss/cloudflow/shared/interp"
 	"github.com/cloudflow-oss/cloudflow/shared/throttle"
 )
 
@@ -32,18 +33,13 @@ const (
 	EnvRegion          = "CLOUDFLOW_REGION"
 	EnvWorkers         = "CLOUDFLOW_WORKERS"
 	EnvAccessKeys      = "CLOUDFLOW_ACCESS_KEYS"
-	// EnvAccessKeysSecret names a secret holding the access keys (AWS Secrets Manager or Alibaba
-	// Cloud KMS), read once by New with the function's role.
-	EnvAccessKeysSecret = "CLOUDFLOW_ACCESS_KEYS_SECRET"
-	EnvKMSEndpoint      = "CLOUDFLOW_KMS_ENDPOINT"
-	// EnvOperations limits the all-operations binary (functions/api) to some Actions.
-	EnvOperations     = "CLOUDFLOW_OPERATIONS"
-	EnvThrottle       = "CLOUDFLOW_THROTTLE"
-	EnvRates          = "CLOUDFLOW_API_RATES"
-	EnvRetention      = "CLOUDFLOW_RETENTION"
-	EnvMockFile       = "CLOUDFLOW_MOCK_FILE"
-	EnvHTTPAllowHosts = "CLOUDFLOW_HTTP_ALLOW_HOSTS"
-	EnvConsole        = "CLOUDFLOW_CONSOLE"
+	EnvThrottle        = "CLOUDFLOW_THROTTLE"
+	EnvRates           = "CLOUDFLOW_API_RATES"
+	EnvRetention       = "CLOUDFLOW_RETENTION"
+	EnvMockFile        = "CLOUDFLOW_MOCK_FILE"
+	EnvTimeScale       = "CLOUDFLOW_TIME_SCALE"
+	EnvHTTPAllowHosts  = "CLOUDFLOW_HTTP_ALLOW_HOSTS"
+	EnvConsole         = "CLOUDFLOW_CONSOLE"
 	// EnvFCListenPort and EnvFunctionTimeout are set by Function Compute (the port also by
 	// s.yaml's customRuntimeConfig).
 	EnvFCListenPort    = "FC_CUSTOM_LISTEN_PORT"
@@ -52,6 +48,17 @@ const (
 	// reads them (with EnvFCListenPort) to tell Lambda and Function Compute from a local run.
 	EnvLambdaRuntimeAPI = "AWS_LAMBDA_RUNTIME_API"
 	EnvFCFunctionName   = "FC_FUNCTION_NAME"
+)
+
+// Names of the deployment variables (rows of [Vars] like the others).
+const (
+	// EnvAccessKeysSecret names a secret holding the access keys (AWS Secrets Manager or Alibaba
+	// Cloud KMS), read once by New with the function's role.
+	EnvAccessKeysSecret = "CLOUDFLOW_ACCESS_KEYS_SECRET"
+	// EnvKMSEndpoint replaces the KMS endpoint of a KMS secret.
+	EnvKMSEndpoint = "CLOUDFLOW_KMS_ENDPOINT"
+	// EnvOperations limits the all-operations binary (functions/api) to some Actions.
+	EnvOperations = "CLOUDFLOW_OPERATIONS"
 )
 
 // Defaults and bounds applied by ConfigFromEnv and New.
@@ -186,8 +193,18 @@ var vars = []Var{
 			c.Retention = d
 			return nil
 		}},
-	{Name: EnvMockFile, Meaning: "Task mock file (YAML or JSON); see Mocking Task states locally.",
+	{Name: EnvMockFile, Meaning: "Task mock file (YAML or JSON), read again when it changes; an execution named `<name>__<case>` is answered from the file's case `<case>`. See Mocking Task states locally.",
 		load: func(c *Config, v string) error { c.MockFile = v; return nil }},
+	{Name: EnvTimeScale, Meaning: "Runs Waits, retry intervals, Task timeouts and mock delays at this factor of real time: `0` skips them (the clock jumps ahead), `0.01` runs them at 1 %. For tests and demos.",
+		Default: "`1` (real time)", Bounds: "a number from 0 to 1000",
+		load: func(c *Config, v string) error {
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil || !(f >= 0 && f <= 1000) {
+				return errors.New("want a number from 0 to 1000, e.g. 0 or 0.01")
+			}
+			c.EngineClock = interp.ScaledClock(f)
+			return nil
+		}},
 	{Name: EnvHTTPAllowHosts, Meaning: "Hosts `HTTP:Request` may call: `api.example.com`, `127.0.0.1:8080` (host and port), `*.example.com` (subdomains, not the apex); case-insensitive.",
 		Default: "any host", Bounds: "comma-separated hosts",
 		load: func(c *Config, v string) error {
@@ -223,6 +240,27 @@ var vars = []Var{
 			c.FunctionTimeout = time.Duration(n) * time.Second
 			return nil
 		}},
+	{Name: EnvReadHeaderTimeout, Meaning: "Local and FC server: most time to read a request's headers.",
+		Default: "`10s`", Bounds: durationBounds,
+		load: loadDuration(func(c *Config) *time.Duration { return &c.Server.ReadHeaderTimeout })},
+	{Name: EnvReadTimeout, Meaning: "Most time to read a whole request, body included; a slower body is cut off.",
+		Default: "`30s`", Bounds: durationBounds,
+		load: loadDuration(func(c *Config) *time.Duration { return &c.Server.ReadTimeout })},
+	{Name: EnvWriteTimeout, Meaning: "Most time from the end of a request's headers to the end of its response: the 60 s `WaitTimeSeconds` long poll plus a margin. `StartSyncExecution` gets 315 s (the 300 s Express bound plus a margin); on FC, the function timeout plus 10 s.",
+		Default: "`75s`", Bounds: durationBounds,
+		load: loadDuration(func(c *Config) *time.Duration { return &c.Server.WriteTimeout })},
+	{Name: EnvIdleTimeout, Meaning: "How long an idle keep-alive connection is kept open.",
+		Default: "`60s`", Bounds: durationBounds,
+		load: loadDuration(func(c *Config) *time.Duration { return &c.Server.IdleTimeout })},
+	{Name: EnvMaxHeaderBytes, Meaning: "Largest request header block, query string included; a larger one is answered 431.",
+		Default: "`65536`", Bounds: "4096 to 16777216",
+		load: loadInt(minMaxHeaderBytes, maxMaxHeaderBytes, func(c *Config) *int { return &c.Server.MaxHeaderBytes })},
+	{Name: EnvMaxConns, Meaning: "Most connections the local or FC server holds at once; each one beyond gets an immediate 503 `ServiceUnavailable` and is closed.",
+		Default: "`1024`", Bounds: "1 to 1048576",
+		load: loadInt(1, maxMaxConns, func(c *Config) *int { return &c.Server.MaxConns })},
+	{Name: EnvMaxSyncRuns, Meaning: "Most `StartSyncExecution` runs one account has in flight, on every host; more get 429 `ResourceThrottled`.",
+		Default: "`64`", Bounds: "1 to 100000",
+		load: loadInt(1, maxMaxSyncRuns, func(c *Config) *int { return &c.MaxSyncRuns })},
 	{Name: EnvLambdaRuntimeAPI, Meaning: "Set by AWS Lambda; selects the Lambda adapter."},
 	{Name: EnvFCFunctionName, Meaning: "Set by Function Compute; selects the FC custom-runtime adapter (as does `FC_CUSTOM_LISTEN_PORT`)."},
 }
