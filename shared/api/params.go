@@ -20,14 +20,14 @@ var nameRE = regexp.MustCompile(NamePattern)
 
 // Limits of parameters (reference 2.5, 4.6, 10.2, 10.3).
 const (
-	maxNameLen        = 128
-	maxSyncNameLen    = 165 // {ExecutionName}:{UUID}
-	MaxInputBytes     = 64 << 10
-	maxErrorLen       = 128
-	maxCauseLen       = 4096
+	maxNameLen     = 128
+	maxSyncNameLen = 165 // {ExecutionName}:{UUID}
+	MaxInputBytes  = 64 << 10
+	maxErrorLen    = 128
+	maxCauseLen    = 4096
 	// maxTokenLen bounds a task token (TaskToken, CallbackFnFTaskToken):
 	// an encoded record of names and ids, far shorter in practice.
-	maxTokenLen = 4096
+	maxTokenLen       = 4096
 	maxWaitSeconds    = 60
 	defaultLimit      = 60
 	maxFlowsLimit     = 1000
