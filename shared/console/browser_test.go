@@ -25,7 +25,7 @@ const EnvScreenshots = "CONSOLE_SCREENSHOTS"
 
 // chrome is one headless Chromium with its own profile.
 type chrome struct {
-	t     *testing.T
+	t     testing.TB
 	ctx   context.Context
 	shots string
 }
@@ -46,6 +46,13 @@ func newChrome(t *testing.T) *chrome {
 		t.Fatal(err)
 	}
 	t.Logf("screenshots in %s", shots)
+	return startChrome(t, path, shots)
+}
+
+// startChrome starts the Chromium at path with a fresh profile and the
+// flags of a quiet, offline, sandboxless headless run.
+func startChrome(t testing.TB, path, shots string) *chrome {
+	t.Helper()
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(path),
 		chromedp.Headless,
