@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"os/signal"
 	"strings"
 	"syscall"
@@ -203,6 +204,9 @@ func DefaultRunner(host Host, cfg app.Config, replay bool) string {
 func replayMain(ctx context.Context, cfg app.Config, path string, env Env) (err error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
+		return err
+	}
+	if data, err = ResolveSession(data, filepath.Dir(path)); err != nil {
 		return err
 	}
 	a, err := app.New(cfg)
