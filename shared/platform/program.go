@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 
@@ -206,6 +207,9 @@ func DefaultRunner(host Host, cfg app.Config, replay bool) string {
 func replayMain(ctx context.Context, cfg app.Config, path string, env Env) (err error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
+		return err
+	}
+	if data, err = ResolveSession(data, filepath.Dir(path)); err != nil {
 		return err
 	}
 	a, err := app.New(cfg)
