@@ -393,7 +393,9 @@ func TestLambdaRIE_EndToEnd(t *testing.T) {
 		t.Skip("CLOUDFLOW_LAMBDA_BOOTSTRAP, AWS_LAMBDA_RIE and DYNAMODB_LOCAL_ENDPOINT unset: the emulated Lambda deployment is not tested (.ci/run sets them)")
 	}
 	started := time.Now()
-	timing := func(step string, since time.Time) { t.Logf("e2e timing: %-34s %8.1f ms", step, float64(time.Since(since).Microseconds())/1000) }
+	timing := func(step string, since time.Time) {
+		t.Logf("e2e timing: %-34s %8.1f ms", step, float64(time.Since(since).Microseconds())/1000)
+	}
 	var secretCalls atomicCounter
 	secrets := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		secretCalls.add()
