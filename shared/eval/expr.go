@@ -8,6 +8,8 @@ import (
 	"github.com/expr-lang/expr/conf"
 	"github.com/expr-lang/expr/file"
 	"github.com/expr-lang/expr/parser"
+
+	"github.com/cloudflow-oss/cloudflow/shared/value"
 )
 
 // Limits applied when compiling (reference 5.1 and the security notes of the
@@ -60,7 +62,8 @@ func Compile(src string, opts Options) (x *Expr, err error) {
 	tree, perr := parser.ParseWithConfig(text, cfg)
 	if perr != nil {
 		if fe, ok := perr.(*file.Error); ok {
-			return nil, &SyntaxError{Pos: c.offset(fe.From), Msg: fe.Message}
+			msg, pos := plainSyntax(src, fe.Message, c.offset(fe.From))
+			return nil, &SyntaxError{Pos: pos, Msg: msg}
 		}
 		return nil, &SyntaxError{Msg: perr.Error()}
 	}
@@ -107,7 +110,7 @@ func (x *Expr) Eval(env *Env) (v any, err error) {
 	}
 	if x.cond {
 		if _, ok := v.(bool); !ok {
-			return nil, errorf("condition %s is %s, not a boolean", x.src, typeName(v))
+			return nil, errorf("condition %s is %s, not a boolean", x.src, value.TypeName(v))
 		}
 	}
 	return v, nil
@@ -122,7 +125,7 @@ func (x *Expr) EvalBool(env *Env) (bool, error) {
 	}
 	b, ok := v.(bool)
 	if !ok {
-		return false, errorf("%s is %s, not a boolean", x.src, typeName(v))
+		return false, errorf("%s is %s, not a boolean", x.src, value.TypeName(v))
 	}
 	return b, nil
 }

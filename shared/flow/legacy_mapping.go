@@ -7,6 +7,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/cloudflow-oss/cloudflow/shared/eval"
+	"github.com/cloudflow-oss/cloudflow/shared/value"
 )
 
 // legacyMappings compiles a mapping list [{target, source}] into a template
@@ -63,14 +64,14 @@ func (p *parser) legacyMappings(path string, n *yaml.Node, vars eval.Var) *eval.
 				continue
 			}
 			if _, err := eval.Compile(src, eval.Options{Vars: vars, Legacy: true}); err != nil {
-				p.add(ep+".source", sn, "invalid source %q: %v", src, err)
+				p.exprError(ep+".source", sn, "source", src, err)
 				ok = false
 				continue
 			}
 			tmpl[target+".$"] = src
 			continue
 		}
-		v, err := toValue(sn, 0)
+		v, err := value.FromYAML(sn, MaxDepth)
 		if err != nil {
 			p.add(ep+".source", sn, "%v", err)
 			ok = false

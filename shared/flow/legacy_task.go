@@ -7,6 +7,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/cloudflow-oss/cloudflow/shared/eval"
+	"github.com/cloudflow-oss/cloudflow/shared/value"
 )
 
 // legacyPattern is how a task pattern maps to a TaskMode and an FC
@@ -186,12 +187,12 @@ func (p *parser) serviceParam(path string, n *yaml.Node) (v any, isPath, ok bool
 			return nil, false, false
 		}
 		if _, err := eval.Compile(src, eval.Options{Vars: legacyStepVars, Legacy: true}); err != nil {
-			p.add(path, n, "invalid path %q: %v", src, err)
+			p.exprError(path, n, "path", src, err)
 			return nil, false, false
 		}
 		return src, true, true
 	}
-	v, err := toValue(n, 0)
+	v, err := value.FromYAML(n, MaxDepth)
 	if err != nil {
 		p.add(path, n, "%v", err)
 		return nil, false, false
