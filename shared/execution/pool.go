@@ -22,9 +22,9 @@ type Pool struct {
 	r         runner
 	limit     int
 	maxQueued int
-	ctx   context.Context
-	stop  context.CancelFunc
-	wg    sync.WaitGroup
+	ctx       context.Context
+	stop      context.CancelFunc
+	wg        sync.WaitGroup
 
 	mu      sync.Mutex
 	running int // goroutines started and not yet returned
