@@ -35,6 +35,12 @@ const (
 	CodeExecutionAlreadyCompleted = "ExecutionAlreadyCompleted"
 	CodeTaskAlreadyCompleted      = "TaskAlreadyCompleted"
 	CodeTaskInvalidState          = "TaskInvalidState"
+	// CodeMethodNotAllowed answers an HTTP method other than GET and POST
+	// (a project addition; the cloud answers at its gateway).
+	CodeMethodNotAllowed = "MethodNotAllowed"
+	// CodeServiceUnavailable answers a connection beyond the server's
+	// connection cap (a project addition).
+	CodeServiceUnavailable = "ServiceUnavailable"
 )
 
 type codeInfo struct {
@@ -66,6 +72,8 @@ var codes = map[string]codeInfo{
 	CodeExecutionAlreadyCompleted: {http.StatusBadRequest, "Execution '%s' for flow '%s' has already completed."},
 	CodeTaskAlreadyCompleted:      {http.StatusBadRequest, "Task %s has already completed."},
 	CodeTaskInvalidState:          {http.StatusConflict, "Task is in an invalid state, please retry."},
+	CodeMethodNotAllowed:          {http.StatusMethodNotAllowed, "The HTTP method %s is not allowed: use GET or POST."},
+	CodeServiceUnavailable:        {http.StatusServiceUnavailable, "The server is at its connection limit. Please try again later."},
 }
 
 // Error is an API error response: HTTP status, code and message (and, for
