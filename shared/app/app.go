@@ -48,7 +48,8 @@ const OpenWarning = "SECURITY WARNING: no access keys configured (" + EnvAccessK
 
 // New validates cfg, applies defaults, opens the store, starts the
 // Standard runner and recovers the executions a previous process left
-// Starting or Running. The API verifies signatures with cfg.AccessKeys (or,
+// Starting or Running. The API verifies signatures with cfg.AccessKeys, or
+// the keys read from the secret cfg.AccessKeysSecret names (or,
 // with none, accepts unsigned requests and logs OpenWarning) and, when
 // cfg.Throttled(), enforces cfg.Limits per account and operation. An
 // unknown Operations entry is an error.
@@ -80,6 +81,10 @@ func newApp(cfg Config, sopts execution.Options, hopts api.Options) (*App, error
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
 	defer cancel()
+	cfg, err := loadAccessKeys(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
 	st, err := openStore(ctx, cfg)
 	if err != nil {
 		return nil, err

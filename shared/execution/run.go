@@ -98,7 +98,7 @@ func (s *Service) Run(ctx context.Context, ref Ref) error {
 	runCtx = auth.NewContext(runCtx, auth.Identity{AccountID: e.Account})
 	parsed, err := s.parse(e.FlowID, e.FlowName, e.FlowMode, e.FlowDefinition)
 	if err != nil {
-		return s.finishRun(ctx, ref, h, interp.Result{Status: interp.Failed, Error: "FnF.InvalidDefinition", Cause: err.Error()}, nil)
+		return s.finishRun(ctx, ref, h, interp.Result{Status: interp.Failed, Error: ErrorInvalidDefinition, Cause: err.Error()}, nil)
 	}
 	eng, ok := s.opts.Engine.(stepper)
 	if !ok {
@@ -114,7 +114,7 @@ func (s *Service) Run(ctx context.Context, ref Ref) error {
 	var m *interp.Machine
 	if e.Checkpoint != nil {
 		if m, err = eng.Resume(parsed, ex, *e.Checkpoint); err != nil {
-			return s.finishRun(ctx, ref, h, interp.Result{Status: interp.Failed, Error: "FnF.InvalidCheckpoint", Cause: err.Error()}, nil)
+			return s.finishRun(ctx, ref, h, interp.Result{Status: interp.Failed, Error: ErrorInvalidCheckpoint, Cause: err.Error()}, nil)
 		}
 	} else {
 		m = eng.Start(parsed, ex)
