@@ -457,19 +457,7 @@ func actionOf(t *testing.T, data []byte) string {
 }
 
 func TestEvents_EveryFunctionHasSamples(t *testing.T) {
-	entries, err := os.ReadDir(functionsDir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var ops []string
-	for _, e := range entries {
-		if e.IsDir() && e.Name() != "local" {
-			ops = append(ops, e.Name())
-		}
-	}
-	if len(ops) == 0 {
-		t.Fatal("no functions/<op> folders found")
-	}
+	ops := functionOps(t)
 	for _, op := range ops {
 		for _, name := range []string{"lambda-http-v2.json", "lambda-rest-v1.json", "fc-http.txt"} {
 			if _, err := os.Stat(filepath.Join(eventsDir, op, name)); err != nil {
