@@ -110,6 +110,15 @@ func newApp(cfg Config, sopts execution.Options, hopts api.Options) (*App, error
 	if sopts.Workers == 0 {
 		sopts.Workers = cfg.Workers
 	}
+	local := cfg.Runner == "" || cfg.Runner == RunnerLocal
+	// The bbolt file is locked by this process: leases in it were left by
+	// a previous one and are taken over at once.
+	sopts.ExclusiveStore = cfg.Store == StoreBolt
+	if local && sopts.Sweep == 0 {
+		// Locally the process sweeps itself; in the cloud the scheduled
+		// sweep event does.
+		sopts.Sweep = execution.DefaultSweepInterval
+	}
 	svc := execution.New(st, sopts)
 	children.set(svc)
 	hopts.Operations = cfg.Operations
@@ -150,7 +159,7 @@ func newApp(cfg Config, sopts execution.Options, hopts api.Options) (*App, error
 	// Locally the process is the runner and picks up what the last one left.
 	// In the cloud every cold start would scan the whole table: the
 	// scheduled sweep does that once a minute instead.
-	if cfg.Runner == "" || cfg.Runner == RunnerLocal {
+	if local {
 		if _, err := svc.Recover(ctx); err != nil {
 			_ = a.Close()
 			return nil, fmt.Errorf("recover pending executions: %w", err)

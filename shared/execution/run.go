@@ -76,7 +76,7 @@ func (s *Service) Run(ctx context.Context, ref Ref) error {
 		if e.Status.Terminal() {
 			return false, nil
 		}
-		if e.Lease.heldBy("", now) && e.Lease.Owner != s.runnerID {
+		if e.Lease.heldBy("", now) && e.Lease.Owner != s.runnerID && !s.opts.ExclusiveStore {
 			return false, errLeaseBusy
 		}
 		e.Status = Running
@@ -267,7 +267,8 @@ func (s *Service) heartbeat(ref Ref, h *leaseHolder, done <-chan struct{}, cance
 
 // Recover enqueues every execution left Starting or Running, in every
 // account, whose lease is free or expired (a runner that died, a lost
-// event), except those running in this process. They resume from their
+// event), or held by anyone but this service with Options.ExclusiveStore
+// (a previous process), except those running in this process. They resume from their
 // last checkpoint. It also deletes the finished executions whose retention
 // ended (Options.Retention), with their history. It returns how many it
 // enqueued.
@@ -278,7 +279,7 @@ func (s *Service) Recover(ctx context.Context) (int, error) {
 		if e.expired(s.opts.Clock.Now()) {
 			return s.expire(ctx, e)
 		}
-		if e.Status.Terminal() || (e.Lease.heldBy("", now) && e.Lease.Owner != s.runnerID) {
+		if e.Status.Terminal() || (e.Lease.heldBy("", now) && e.Lease.Owner != s.runnerID && !s.opts.ExclusiveStore) {
 			return nil
 		}
 		if deadline, waiting := waitingTask(e); waiting && (deadline.IsZero() || now.Before(deadline)) {
