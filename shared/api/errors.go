@@ -35,6 +35,9 @@ const (
 	CodeExecutionAlreadyCompleted = "ExecutionAlreadyCompleted"
 	CodeTaskAlreadyCompleted      = "TaskAlreadyCompleted"
 	CodeTaskInvalidState          = "TaskInvalidState"
+	CodeScheduleNotExists         = "ScheduleNotExists"
+	CodeScheduleAlreadyExists     = "ScheduleAlreadyExists"
+	CodeMapRunNotExists           = "MapRunNotExists"
 )
 
 type codeInfo struct {
@@ -66,6 +69,9 @@ var codes = map[string]codeInfo{
 	CodeExecutionAlreadyCompleted: {http.StatusBadRequest, "Execution '%s' for flow '%s' has already completed."},
 	CodeTaskAlreadyCompleted:      {http.StatusBadRequest, "Task %s has already completed."},
 	CodeTaskInvalidState:          {http.StatusConflict, "Task is in an invalid state, please retry."},
+	CodeScheduleNotExists:         {http.StatusNotFound, "Schedule %s does not exist."},
+	CodeScheduleAlreadyExists:     {http.StatusConflict, "Schedule %s already exists."},
+	CodeMapRunNotExists:           {http.StatusNotFound, "MapRun %s does not exist."},
 }
 
 // Error is an API error response: HTTP status, code and message (and, for
@@ -212,6 +218,12 @@ func resourceError(e *execution.ResourceError) *Error {
 		return NewError(CodeExecutionAlreadyCompleted, e.Execution, e.Flow)
 	case errors.Is(e.Err, execution.ErrConflict):
 		return NewError(CodeConcurrentUpdateError)
+	case errors.Is(e.Err, execution.ErrScheduleNotFound):
+		return NewError(CodeScheduleNotExists, e.Schedule)
+	case errors.Is(e.Err, execution.ErrScheduleExists):
+		return NewError(CodeScheduleAlreadyExists, e.Schedule)
+	case errors.Is(e.Err, execution.ErrMapRunNotFound):
+		return NewError(CodeMapRunNotExists, e.MapRun)
 	default:
 		return NewError(CodeInternalServerError)
 	}

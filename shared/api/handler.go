@@ -49,6 +49,11 @@ type Service interface {
 	DeleteFlowAlias(ctx context.Context, flowName, name string) error
 	ReportTaskSucceeded(ctx context.Context, in execution.ReportSucceededInput) (int64, error)
 	ReportTaskFailed(ctx context.Context, in execution.ReportFailedInput) (int64, error)
+	CreateSchedule(ctx context.Context, in execution.ScheduleInput) (*execution.Schedule, error)
+	UpdateSchedule(ctx context.Context, in execution.ScheduleInput) (*execution.Schedule, error)
+	DescribeSchedule(ctx context.Context, flowName, name string) (*execution.Schedule, error)
+	DeleteSchedule(ctx context.Context, flowName, name string) error
+	ListSchedules(ctx context.Context, in execution.ListSchedulesInput) ([]*execution.Schedule, string, error)
 }
 
 // Options configures the handler. Every field is optional.

@@ -38,6 +38,10 @@ type App struct {
 	enqueuer execution.Enqueuer // where run events go
 	margin   time.Duration
 	logger   *slog.Logger
+	now      func() time.Time // Config.Now
+
+	stopSchedules context.CancelFunc // ends the local scheduler; nil in the cloud
+	schedulesDone chan struct{}      // closed when the local scheduler has returned
 }
 
 // OpenWarning is the start-up warning New logs (at WARN) when no access keys
@@ -128,7 +132,7 @@ func newApp(cfg Config, sopts execution.Options, hopts api.Options) (*App, error
 		hopts.Allow = throttle.New(cfg.Limits, cfg.Now, throttle.Options{}).Allow
 	}
 	cfg.Logger.Info("cloudflow: API throttling", "on", cfg.Throttled(), "rates", cfg.Limits.String())
-	a := &App{Handler: api.NewHandler(svc, hopts), store: st, service: svc, pool: pool, enqueuer: sopts.Enqueuer, margin: cfg.RunMargin, logger: cfg.Logger}
+	a := &App{Handler: api.NewHandler(svc, hopts), store: st, service: svc, pool: pool, enqueuer: sopts.Enqueuer, margin: cfg.RunMargin, logger: cfg.Logger, now: cfg.Now}
 	a.OnEvent = a.onEvent
 	// Locally the process is the runner and picks up what the last one left.
 	// In the cloud every cold start would scan the whole table: the
@@ -138,6 +142,7 @@ func newApp(cfg Config, sopts execution.Options, hopts api.Options) (*App, error
 			_ = a.Close()
 			return nil, fmt.Errorf("recover pending executions: %w", err)
 		}
+		a.serveSchedules()
 	}
 	return a, nil
 }
@@ -173,8 +178,25 @@ func useTasks(cfg Config, children *childStarter, sopts *execution.Options) erro
 // Close stops the runner (in-flight runs are cancelled and left for
 // recovery by the next process) and closes the store.
 func (a *App) Close() error {
+	if a.stopSchedules != nil {
+		a.stopSchedules()
+		<-a.schedulesDone
+	}
 	if a.pool != nil {
 		a.pool.Close()
 	}
 	return errors.Join(a.service.Close(), a.store.Close())
+}
+
+// serveSchedules starts the local scheduler: this process fires schedule
+// ticks (in the cloud the scheduled sweep does).
+func (a *App) serveSchedules() {
+	ctx, cancel := context.WithCancel(context.Background())
+	a.stopSchedules, a.schedulesDone = cancel, make(chan struct{})
+	go func() {
+		defer close(a.schedulesDone)
+		a.service.ServeSchedules(ctx, 0, func(err error) {
+			a.logger.Warn("cloudflow: schedule ticks", "error", err)
+		})
+	}()
 }
