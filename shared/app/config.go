@@ -3,7 +3,6 @@ package app
 import (
 	"fmt"
 	"log/slog"
-	"strconv"
 	"strings"
 	"time"
 
@@ -44,68 +43,6 @@ const (
 	ThrottleOn = "on"
 	// ThrottleOff never throttles.
 	ThrottleOff = "off"
-)
-
-// Environment variables read by ConfigFromEnv besides STORE, DATA_DIR,
-// CLOUDFLOW_REGION and CLOUDFLOW_WORKERS.
-const (
-	// EnvTableName names the DynamoDB or Tablestore table.
-	EnvTableName = "TABLE_NAME"
-	// EnvDynamoEndpoint points the DynamoDB store at a local server (such as
-	// dynalite); unset means the AWS endpoint of the default config chain.
-	EnvDynamoEndpoint = "DYNAMODB_ENDPOINT"
-	// EnvOTSEndpoint and EnvOTSInstance locate the Tablestore instance.
-	EnvOTSEndpoint = "OTS_ENDPOINT"
-	EnvOTSInstance = "OTS_INSTANCE"
-	// EnvAccessKeyID, EnvAccessKeySecret and EnvSecurityToken are the
-	// Alibaba Cloud credentials (on Function Compute, the function role's)
-	// for Tablestore and asynchronous FC invocations.
-	EnvAccessKeyID     = "ALIBABA_CLOUD_ACCESS_KEY_ID"
-	EnvAccessKeySecret = "ALIBABA_CLOUD_ACCESS_KEY_SECRET"
-	EnvSecurityToken   = "ALIBABA_CLOUD_SECURITY_TOKEN"
-	// EnvRunner is local, lambda or fc; empty lets the platform layer pick
-	// from the host (see Config.Runner).
-	EnvRunner = "RUNNER"
-	// EnvRunnerFunction names the function asynchronous run events go to.
-	EnvRunnerFunction = "RUNNER_FUNCTION"
-	// EnvFCAccountID and EnvFCRegion locate the Function Compute API
-	// (set by Function Compute in every function).
-	EnvFCAccountID = "FC_ACCOUNT_ID"
-	EnvFCRegion    = "FC_REGION"
-	// EnvFCEndpoint replaces the Function Compute API endpoint
-	// (host[:port], or a URL with http:// for a test server).
-	EnvFCEndpoint = "CLOUDFLOW_FC_ENDPOINT"
-
-	// EnvHTTPAllowHosts restricts the hosts HTTP:Request Tasks may call: a
-	// comma-separated list of host names, host:port pairs and *.domain
-	// wildcards; empty allows any host (reference 7.4).
-	EnvHTTPAllowHosts = "CLOUDFLOW_HTTP_ALLOW_HOSTS"
-
-	// EnvAccessKeys holds the access keys, id:secret[@account][,…] (see
-	// auth.ParseKeys); empty accepts unsigned requests.
-	EnvAccessKeys = "CLOUDFLOW_ACCESS_KEYS"
-	// EnvThrottle is on, off or empty (ThrottleAuto).
-	EnvThrottle = "CLOUDFLOW_THROTTLE"
-	// EnvRetention is how long finished executions are kept, a Go duration
-	// such as 720h (see Config.Retention).
-	EnvRetention = "CLOUDFLOW_RETENTION"
-	// EnvRates overrides API rates, e.g. "StartExecution=200/100,Default=20/5"
-	// (see throttle.ParseLimits).
-	EnvRates = throttle.EnvVar
-)
-
-// Defaults applied by ConfigFromEnv and New to zero Config fields.
-const (
-	DefaultDataDir = ".cloudflow-data"
-	DefaultRegion  = "cn-hangzhou"
-	DefaultWorkers = 1000 // concurrent local runs (execution.DefaultWorkers)
-	maxWorkers     = 100000
-	// DefaultOTSTable is the Tablestore table name when TABLE_NAME is unset.
-	DefaultOTSTable = "cloudflow"
-	// DefaultRunMargin is how long before an invocation's deadline a run
-	// event stops advancing its execution, to release the lease and
-	// enqueue the continuation.
-	DefaultRunMargin = 3 * time.Second
 )
 
 // AlibabaCredentials are Alibaba Cloud credentials. String never shows the
@@ -163,7 +100,7 @@ type Config struct {
 
 	Region     string   // default "cn-hangzhou"
 	Operations []string // Actions served; empty = all (functions/local); one entry in per-operation binaries
-	Workers    int      // most executions the local runner runs at a time, default 1000
+	Workers    int      // most executions the local runner runs at a time, 1 to MaxWorkers, default DefaultWorkers
 	// Retention is how long a finished execution is kept before it reads
 	// as absent and is deleted (execution.Options.Retention); zero means
 	// execution.DefaultRetention (30 days, reference 9.4).
@@ -193,100 +130,21 @@ type Config struct {
 	// Logger receives start-up messages (the open-mode warning); nil means
 	// slog.Default() as it is when New runs.
 	Logger *slog.Logger
+
+	// FCPort is the Function Compute custom runtime's port (FC_CUSTOM_LISTEN_PORT); empty means
+	// DefaultFCPort.
+	FCPort string
+	// FunctionTimeout is the Function Compute function's timeout (FUNCTION_TIMEOUT_S), the
+	// deadline FC does not send; zero means none.
+	FunctionTimeout time.Duration
+
+	set map[string]bool // the variables ConfigFromEnv found set (IsSet)
 }
 
 // Throttled reports whether the API rates are enforced: Throttle is on, or
 // it is auto and the process runs in a cloud runtime.
 func (c Config) Throttled() bool {
 	return c.Throttle == ThrottleOn || c.Throttle == ThrottleAuto && c.Cloud
-}
-
-// ConfigFromEnv builds a Config from the environment variables STORE,
-// DATA_DIR, TABLE_NAME, DYNAMODB_ENDPOINT, OTS_ENDPOINT, OTS_INSTANCE,
-// ALIBABA_CLOUD_ACCESS_KEY_ID, ALIBABA_CLOUD_ACCESS_KEY_SECRET,
-// ALIBABA_CLOUD_SECURITY_TOKEN, RUNNER, RUNNER_FUNCTION, FC_ACCOUNT_ID,
-// FC_REGION, CLOUDFLOW_FC_ENDPOINT, CLOUDFLOW_REGION, CLOUDFLOW_WORKERS,
-// CLOUDFLOW_MOCK_FILE, CLOUDFLOW_HTTP_ALLOW_HOSTS, CLOUDFLOW_ACCESS_KEYS, CLOUDFLOW_THROTTLE,
-// CLOUDFLOW_RETENTION and CLOUDFLOW_API_RATES, read through getenv (usually os.Getenv). Unset
-// variables take their defaults. It returns an error for an unknown STORE
-// or RUNNER, for a store or runner whose required variables are missing
-// (the error names them all: STORE=dynamodb needs TABLE_NAME; tablestore
-// needs OTS_ENDPOINT, OTS_INSTANCE and the access key id and secret;
-// RUNNER=lambda needs RUNNER_FUNCTION; RUNNER=fc needs RUNNER_FUNCTION, the
-// access key and FC_ACCOUNT_ID and FC_REGION or CLOUDFLOW_FC_ENDPOINT), for
-// a cloud runner on an instance-local store, a CLOUDFLOW_WORKERS that is not
-// an integer in 1..256, a malformed key list (no error ever contains a
-// secret), a CLOUDFLOW_THROTTLE other than on/off (or true/false, 1/0), a
-// CLOUDFLOW_RETENTION that is not a positive Go duration and a malformed
-// rate override. Operations and Cloud are left for main to set,
-// and so is Runner when RUNNER is unset.
-func ConfigFromEnv(getenv func(string) string) (Config, error) {
-	cfg := Config{
-		Store:    strings.TrimSpace(getenv("STORE")),
-		DataDir:  strings.TrimSpace(getenv("DATA_DIR")),
-		Region:   strings.TrimSpace(getenv("CLOUDFLOW_REGION")),
-		MockFile: strings.TrimSpace(getenv("CLOUDFLOW_MOCK_FILE")),
-
-		TableName:      strings.TrimSpace(getenv(EnvTableName)),
-		DynamoEndpoint: strings.TrimSpace(getenv(EnvDynamoEndpoint)),
-		OTSEndpoint:    strings.TrimSpace(getenv(EnvOTSEndpoint)),
-		OTSInstance:    strings.TrimSpace(getenv(EnvOTSInstance)),
-		Alibaba: AlibabaCredentials{
-			AccessKeyID:     strings.TrimSpace(getenv(EnvAccessKeyID)),
-			AccessKeySecret: strings.TrimSpace(getenv(EnvAccessKeySecret)),
-			SecurityToken:   strings.TrimSpace(getenv(EnvSecurityToken)),
-		},
-		Runner:         strings.ToLower(strings.TrimSpace(getenv(EnvRunner))),
-		RunnerFunction: strings.TrimSpace(getenv(EnvRunnerFunction)),
-		FCAccountID:    strings.TrimSpace(getenv(EnvFCAccountID)),
-		FCRegion:       strings.TrimSpace(getenv(EnvFCRegion)),
-		FCEndpoint:     strings.TrimSpace(getenv(EnvFCEndpoint)),
-	}
-	for _, h := range strings.Split(getenv(EnvHTTPAllowHosts), ",") {
-		if h = strings.TrimSpace(h); h != "" {
-			cfg.HTTPAllowHosts = append(cfg.HTTPAllowHosts, h)
-		}
-	}
-	if w := strings.TrimSpace(getenv("CLOUDFLOW_WORKERS")); w != "" {
-		n, err := strconv.Atoi(w)
-		if err != nil || n < 1 || n > maxWorkers {
-			return Config{}, fmt.Errorf("CLOUDFLOW_WORKERS=%q: want an integer from 1 to %d", w, maxWorkers)
-		}
-		cfg.Workers = n
-	}
-	if r := strings.TrimSpace(getenv(EnvRetention)); r != "" {
-		d, err := time.ParseDuration(r)
-		if err != nil || d <= 0 {
-			return Config{}, fmt.Errorf("%s=%q: want a positive duration such as 720h", EnvRetention, r)
-		}
-		cfg.Retention = d
-	}
-	keys, err := auth.ParseKeys(getenv(EnvAccessKeys))
-	if err != nil {
-		return Config{}, fmt.Errorf("%s: %w", EnvAccessKeys, err)
-	}
-	cfg.AccessKeys = keys
-	switch t := strings.ToLower(strings.TrimSpace(getenv(EnvThrottle))); t {
-	case "":
-	case ThrottleOn, "true", "1":
-		cfg.Throttle = ThrottleOn
-	case ThrottleOff, "false", "0":
-		cfg.Throttle = ThrottleOff
-	default:
-		return Config{}, fmt.Errorf("%s=%q: want on or off", EnvThrottle, t)
-	}
-	if spec := strings.TrimSpace(getenv(EnvRates)); spec != "" {
-		limits, err := throttle.ParseLimits(spec, throttle.DefaultLimits())
-		if err != nil {
-			return Config{}, fmt.Errorf("%s: %w", EnvRates, err)
-		}
-		cfg.Limits = limits
-	}
-	cfg = cfg.withDefaults()
-	if err := cfg.validate(); err != nil {
-		return Config{}, err
-	}
-	return cfg, nil
 }
 
 func (c Config) withDefaults() Config {
@@ -331,8 +189,8 @@ func (c Config) validate() error {
 	if err := c.validateRunner(); err != nil {
 		return err
 	}
-	if c.Workers < 1 || c.Workers > maxWorkers {
-		return fmt.Errorf("workers %d: want 1 to %d", c.Workers, maxWorkers)
+	if c.Workers < 1 || c.Workers > MaxWorkers {
+		return fmt.Errorf("workers %d: want 1 to %d", c.Workers, MaxWorkers)
 	}
 	if c.Retention <= 0 {
 		return fmt.Errorf("retention %s: want a positive duration", c.Retention)
@@ -377,12 +235,12 @@ func (c Config) validateStore() error {
 	case StoreBolt, StoreMemory:
 		return nil
 	case StoreDynamo:
-		return missing("STORE=dynamodb", EnvTableName, c.TableName)
+		return missing(EnvStore+"="+StoreDynamo, EnvTableName, c.TableName)
 	case StoreTablestore:
-		return missing("STORE=tablestore", EnvOTSEndpoint, c.OTSEndpoint, EnvOTSInstance, c.OTSInstance,
+		return missing(EnvStore+"="+StoreTablestore, EnvOTSEndpoint, c.OTSEndpoint, EnvOTSInstance, c.OTSInstance,
 			EnvTableName, c.TableName, EnvAccessKeyID, c.Alibaba.AccessKeyID, EnvAccessKeySecret, c.Alibaba.AccessKeySecret)
 	default:
-		return fmt.Errorf("STORE=%q: want %q, %q, %q or %q", c.Store, StoreBolt, StoreMemory, StoreDynamo, StoreTablestore)
+		return fmt.Errorf("%s=%q: want %q, %q, %q or %q", EnvStore, c.Store, StoreBolt, StoreMemory, StoreDynamo, StoreTablestore)
 	}
 }
 
@@ -392,20 +250,20 @@ func (c Config) validateRunner() error {
 		return nil
 	case RunnerLambda, RunnerFC:
 	default:
-		return fmt.Errorf("RUNNER=%q: want %q, %q or %q", c.Runner, RunnerLocal, RunnerLambda, RunnerFC)
+		return fmt.Errorf("%s=%q: want %q, %q or %q", EnvRunner, c.Runner, RunnerLocal, RunnerLambda, RunnerFC)
 	}
 	if !c.Shared() {
-		return fmt.Errorf("RUNNER=%s runs executions in other instances and needs a shared store: STORE=%s or %s, not %q",
-			c.Runner, StoreDynamo, StoreTablestore, c.Store)
+		return fmt.Errorf("%s=%s runs executions in other instances and needs a shared store: %s=%s or %s, not %q",
+			EnvRunner, c.Runner, EnvStore, StoreDynamo, StoreTablestore, c.Store)
 	}
 	if c.Runner == RunnerLambda {
-		return missing("RUNNER=lambda", EnvRunnerFunction, c.RunnerFunction)
+		return missing(EnvRunner+"="+RunnerLambda, EnvRunnerFunction, c.RunnerFunction)
 	}
 	if c.FCEndpoint == "" {
-		if err := missing("RUNNER=fc", EnvFCAccountID, c.FCAccountID, EnvFCRegion, c.FCRegion); err != nil {
+		if err := missing(EnvRunner+"="+RunnerFC, EnvFCAccountID, c.FCAccountID, EnvFCRegion, c.FCRegion); err != nil {
 			return fmt.Errorf("%w (or %s)", err, EnvFCEndpoint)
 		}
 	}
-	return missing("RUNNER=fc", EnvRunnerFunction, c.RunnerFunction,
+	return missing(EnvRunner+"="+RunnerFC, EnvRunnerFunction, c.RunnerFunction,
 		EnvAccessKeyID, c.Alibaba.AccessKeyID, EnvAccessKeySecret, c.Alibaba.AccessKeySecret)
 }

@@ -6,6 +6,15 @@
 // local server) builds one App at start-up and routes requests to
 // App.Handler and asynchronous events to App.OnEvent.
 //
+// # Configuration
+//
+// The environment is read once, by ConfigFromEnv, through the table Vars:
+// each row names one variable (an Env constant), its meaning, default and
+// bounds, and loads it into a Config field. The binaries' -h text and the
+// README's Configuration table are generated from the same table, so adding
+// a variable is one row there. No other package reads the environment,
+// except platform.Detect for the variables the hosts themselves set.
+//
 // # Stores and runners
 //
 // Config.Store selects bbolt (a local directory, the default), memory,

@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/cloudflow-oss/cloudflow/shared/app"
 )
 
 // The SAM and Serverless Devs CLIs do not run in CI, so these tests hold template.yaml, s.yaml and
@@ -228,7 +230,7 @@ func TestSYAML_Structure(t *testing.T) {
 		if got := dig(p, "environmentVariables", "FUNCTION_TIMEOUT_S"); got != strconv.Itoa(timeout) {
 			t.Errorf("%s: FUNCTION_TIMEOUT_S = %v, want the timeout %d as a string", name, got, timeout)
 		}
-		if _, err := parseTimeout(strconv.Itoa(timeout)); err != nil {
+		if _, err := app.ConfigFromEnv(mapEnv(map[string]string{app.EnvFunctionTimeout: strconv.Itoa(timeout)})); err != nil {
 			t.Errorf("%s: timeout %d: %v", name, timeout, err)
 		}
 		if c, _ := dig(p, "instanceConcurrency").(int); c < 1 || c > 100 {

@@ -20,8 +20,10 @@
 //
 // # Configuration
 //
-// The package never reads the environment itself: [Detect] and [Main] take a getenv function,
-// which main passes as os.Getenv, and everything else is an explicit [Options] value. Library code
+// The package never reads the environment itself: [Main] hands its getenv function (os.Getenv in
+// main) to app.ConfigFromEnv, which reads every variable of the table app.Vars once, and to
+// [Detect], which only looks at the variables the hosts set; everything else is an explicit
+// [Options] value taken from the resulting app.Config. Library code
 // never exits the process; [Main] returns an exit code for main to pass to os.Exit.
 //
 // # Deadlines

@@ -8,10 +8,12 @@ import (
 	"log/slog"
 	"net/http"
 	"time"
+
+	"github.com/cloudflow-oss/cloudflow/shared/app"
 )
 
 // DefaultFCPort is the port a custom runtime listens on when FC_CUSTOM_LISTEN_PORT is unset.
-const DefaultFCPort = "9000"
+const DefaultFCPort = app.DefaultFCPort
 
 // DefaultFCMargin is the part of the function timeout kept back, by default, so that a request
 // bounded by the derived deadline still has time to answer before Function Compute stops it.

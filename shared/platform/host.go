@@ -1,5 +1,7 @@
 package platform
 
+import "github.com/cloudflow-oss/cloudflow/shared/app"
+
 // Host names the platform a function binary runs on.
 type Host string
 
@@ -16,9 +18,9 @@ const (
 // it must never be called speculatively), then FC_FUNCTION_NAME or FC_CUSTOM_LISTEN_PORT.
 func Detect(getenv func(string) string) Host {
 	switch {
-	case getenv("AWS_LAMBDA_RUNTIME_API") != "":
+	case getenv(app.EnvLambdaRuntimeAPI) != "":
 		return Lambda
-	case getenv("FC_FUNCTION_NAME") != "" || getenv("FC_CUSTOM_LISTEN_PORT") != "":
+	case getenv(app.EnvFCFunctionName) != "" || getenv(app.EnvFCListenPort) != "":
 		return FC
 	default:
 		return Local

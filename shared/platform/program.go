@@ -9,10 +9,8 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
-	"strconv"
 	"strings"
 	"syscall"
-	"time"
 
 	"github.com/cloudflow-oss/cloudflow/shared/app"
 )
@@ -35,30 +33,38 @@ type Env struct {
 	Stderr io.Writer           // flag errors, start-up failures, logs during -event replays
 }
 
-// Main runs a function binary and returns its exit status: it parses the flags (-event, plus
-// -addr and -data for a DevServer), reads the configuration from the environment once, builds the
-// App and either replays the -event file or serves on the detected host until SIGINT or SIGTERM,
-// closing the App (and so releasing the bbolt file) before it returns.
+// Version is the version -version prints; release builds set it with
+// -ldflags "-X github.com/cloudflow-oss/cloudflow/shared/platform.Version=v1.2.3".
+var Version = "dev"
+
+// Main runs a function binary and returns its exit status: it parses the flags (-event, -version,
+// plus the flags app.Vars gives a DevServer, such as -data), reads the configuration once with
+// app.ConfigFromEnv (flags over environment), builds the App and either replays the -event file or
+// serves on the detected host until SIGINT or SIGTERM, closing the App (and so releasing the bbolt
+// file) before it returns. -h lists the flags and every environment variable of app.Vars.
 //
-// Exit status: 0 on success, 1 on a configuration, start-up or replay failure (a sample answered
-// with a non-2xx status included), 2 on bad flags.
+// Exit status: 0 on success (and for -h and -version), 1 on a configuration, start-up or replay
+// failure (a sample answered with a non-2xx status included), 2 on bad flags.
 //
-// Environment: STORE, DATA_DIR, TABLE_NAME, DYNAMODB_ENDPOINT, OTS_ENDPOINT, OTS_INSTANCE,
-// ALIBABA_CLOUD_ACCESS_KEY_ID/SECRET/SECURITY_TOKEN, RUNNER, RUNNER_FUNCTION, CLOUDFLOW_REGION,
-// CLOUDFLOW_WORKERS, CLOUDFLOW_ACCESS_KEYS, CLOUDFLOW_THROTTLE, CLOUDFLOW_API_RATES (see
-// app.ConfigFromEnv); on Function Compute also FC_CUSTOM_LISTEN_PORT, FUNCTION_TIMEOUT_S,
-// FC_ACCOUNT_ID and FC_REGION. An unset RUNNER is DefaultRunner's choice for the host. With no access keys the service logs a WARN line
-// at start-up saying it accepts unsigned requests; API throttling is on by default on Lambda and
-// FC and off locally.
+// An unset RUNNER is DefaultRunner's choice for the host. With no access keys the service logs a
+// WARN line at start-up saying it accepts unsigned requests; API throttling is on by default on
+// Lambda and FC and off locally.
 func Main(ctx context.Context, p Program, env Env) int {
 	fs := flag.NewFlagSet(p.Name, flag.ContinueOnError)
 	fs.SetOutput(env.Stderr)
 	event := fs.String("event", "", "replay the sample event `file` (see events/) and print the response")
-	var addr, dataDir string
+	version := fs.Bool("version", false, "print the version and exit")
+	var addr string
+	flagVars := map[string]*string{} // variable name -> its flag's value
 	if p.DevServer {
 		fs.StringVar(&addr, "addr", DefaultLocalAddr, "loopback `address` to serve every operation on")
-		fs.StringVar(&dataDir, "data", app.DefaultDataDir, "`directory` of the bbolt store")
+		for _, v := range app.Vars() {
+			if v.Flag != "" {
+				flagVars[v.Flag] = fs.String(v.Flag, "", fmt.Sprintf("`value` of %s (%s)", v.Name, strings.TrimSuffix(plain(v.Meaning), ".")))
+			}
+		}
 	}
+	fs.Usage = func() { usage(fs, p) }
 	if err := fs.Parse(env.Args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -70,10 +76,20 @@ func Main(ctx context.Context, p Program, env Env) int {
 		fs.Usage()
 		return 2
 	}
-	dataSet := false
-	fs.Visit(func(f *flag.Flag) { dataSet = dataSet || f.Name == "data" })
+	if *version {
+		_, _ = fmt.Fprintf(env.Stdout, "%s %s\n", p.Name, Version)
+		return 0
+	}
+	overrides := map[string]string{}
+	fs.Visit(func(f *flag.Flag) {
+		for _, v := range app.Vars() {
+			if v.Flag == f.Name {
+				overrides[v.Name] = *flagVars[f.Name]
+			}
+		}
+	})
 
-	cfg, err := app.ConfigFromEnv(env.Getenv)
+	cfg, err := app.ConfigFromEnv(env.Getenv, overrides)
 	if err != nil {
 		_, _ = fmt.Fprintf(env.Stderr, "%s: configuration: %v\n", p.Name, err)
 		return 1
@@ -83,9 +99,6 @@ func Main(ctx context.Context, p Program, env Env) int {
 	// Throttling defaults to on in the cloud runtimes and off on the local endpoint and in
 	// -event replays (CLOUDFLOW_THROTTLE overrides either way).
 	cfg.Cloud = host != Local && *event == ""
-	if dataSet {
-		cfg.DataDir = dataDir
-	}
 	if cfg.Runner == "" {
 		cfg.Runner = DefaultRunner(host, cfg, *event != "")
 	}
@@ -95,7 +108,7 @@ func Main(ctx context.Context, p Program, env Env) int {
 		// store unless a data directory was asked for explicitly.
 		logger := slog.New(slog.NewJSONHandler(env.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 		slog.SetDefault(logger)
-		if cfg.Store == app.StoreBolt && !dataSet && env.Getenv("DATA_DIR") == "" {
+		if cfg.Store == app.StoreBolt && !cfg.IsSet(app.EnvDataDir) {
 			tmp, err := os.MkdirTemp("", "cloudflow-replay-*")
 			if err != nil {
 				_, _ = fmt.Fprintf(env.Stderr, "%s: %v\n", p.Name, err)
@@ -114,12 +127,9 @@ func Main(ctx context.Context, p Program, env Env) int {
 	logger := slog.New(slog.NewJSONHandler(env.Stdout, nil))
 	slog.SetDefault(logger)
 	cfg.Logger = logger
-	opts := Options{Addr: addr, FCPort: env.Getenv("FC_CUSTOM_LISTEN_PORT"), Logger: logger}
+	opts := Options{Addr: addr, FCPort: cfg.FCPort, Logger: logger}
 	if host == FC {
-		if opts.FC.Timeout, err = parseTimeout(env.Getenv("FUNCTION_TIMEOUT_S")); err != nil {
-			_, _ = fmt.Fprintf(env.Stderr, "%s: configuration: %v\n", p.Name, err)
-			return 1
-		}
+		opts.FC.Timeout = cfg.FunctionTimeout
 		opts.FC.Log = env.Stdout
 	}
 	a, err := app.New(cfg)
@@ -144,6 +154,31 @@ func Main(ctx context.Context, p Program, env Env) int {
 	}
 	return 0
 }
+
+// usage prints the -h text: what the binary serves, its flags and the environment variables.
+func usage(fs *flag.FlagSet, p Program) {
+	w := fs.Output()
+	what := "every CloudFlow operation"
+	if len(p.Operations) > 0 {
+		what = "the CloudFlow " + strings.Join(p.Operations, ", ") + " operation"
+	}
+	_, _ = fmt.Fprintf(w, "Usage of %s: serves %s on AWS Lambda, Function Compute or locally.\n\nFlags:\n", p.Name, what)
+	fs.PrintDefaults()
+	_, _ = fmt.Fprintf(w, "\nEnvironment:\n")
+	for _, v := range app.Vars() {
+		_, _ = fmt.Fprintf(w, "  %s\n    \t%s", v.Name, plain(v.Meaning))
+		if v.Bounds != "" {
+			_, _ = fmt.Fprintf(w, " Accepted: %s.", plain(v.Bounds))
+		}
+		if v.Default != "" {
+			_, _ = fmt.Fprintf(w, " Default: %s.", plain(v.Default))
+		}
+		_, _ = fmt.Fprintln(w)
+	}
+}
+
+// plain removes the Markdown code-span backquotes of the variable table's text.
+func plain(s string) string { return strings.ReplaceAll(s, "`", "") }
 
 // DefaultRunner picks the runner of Standard executions when RUNNER is unset: the asynchronous
 // invoker of the host (app.RunnerLambda on Lambda, app.RunnerFC on Function Compute) when the store
@@ -180,17 +215,4 @@ func replayMain(ctx context.Context, cfg app.Config, path string, env Env) (err 
 		}
 	}()
 	return Replay(ctx, Service{API: a.Handler, OnEvent: a.OnEvent}, data, FCOptions{Log: env.Stderr}, env.Stdout)
-}
-
-// parseTimeout reads FUNCTION_TIMEOUT_S: whole seconds, empty meaning no deadline.
-func parseTimeout(s string) (time.Duration, error) {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return 0, nil
-	}
-	n, err := strconv.Atoi(s)
-	if err != nil || n < 1 || n > 86400 {
-		return 0, fmt.Errorf("FUNCTION_TIMEOUT_S=%q: want whole seconds from 1 to 86400", s)
-	}
-	return time.Duration(n) * time.Second, nil
 }

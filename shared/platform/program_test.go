@@ -109,25 +109,3 @@ func TestMain_Errors(t *testing.T) {
 		})
 	}
 }
-
-func TestParseTimeout(t *testing.T) {
-	tests := []struct {
-		in      string
-		want    time.Duration
-		wantErr bool
-	}{
-		{in: "", want: 0},
-		{in: "60", want: time.Minute},
-		{in: " 900 ", want: 15 * time.Minute},
-		{in: "0", wantErr: true},
-		{in: "-5", wantErr: true},
-		{in: "1.5", wantErr: true},
-		{in: "86401", wantErr: true},
-	}
-	for _, tc := range tests {
-		got, err := parseTimeout(tc.in)
-		if (err != nil) != tc.wantErr || got != tc.want {
-			t.Errorf("parseTimeout(%q) = %v, %v; want %v, error %v", tc.in, got, err, tc.want, tc.wantErr)
-		}
-	}
-}

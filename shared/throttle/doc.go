@@ -12,8 +12,8 @@
 //
 // # Configuration
 //
-// Limits are configuration: main may read an override string from the
-// environment variable named by [EnvVar] (CLOUDFLOW_API_RATES) and pass it to
+// Limits are configuration: package app reads an override string from the
+// environment variable CLOUDFLOW_API_RATES (app.EnvRates) and passes it to
 // [ParseLimits], e.g. "StartExecution=200/100,Default=20/5": each entry is
 // Action=burst/perSecond, and "Default" sets the rate of every action not
 // listed. The package never reads the environment itself.

@@ -11,10 +11,6 @@ import (
 	"time"
 )
 
-// EnvVar is the environment variable main reads the [ParseLimits] override
-// string from.
-const EnvVar = "CLOUDFLOW_API_RATES"
-
 // DefaultName is the pseudo-action that sets [Limits.Default] in an override
 // string.
 const DefaultName = "Default"

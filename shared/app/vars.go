@@ -1,0 +1,240 @@
+package app
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/cloudflow-oss/cloudflow/shared/auth"
+	"github.com/cloudflow-oss/cloudflow/shared/throttle"
+)
+
+// Names of the environment variables, the only place they are spelled. [Vars] describes each one.
+const (
+	EnvStore   = "STORE"
+	EnvDataDir = "DATA_DIR"
+	// EnvTableName names the DynamoDB or Tablestore table.
+	EnvTableName      = "TABLE_NAME"
+	EnvDynamoEndpoint = "DYNAMODB_ENDPOINT"
+	EnvOTSEndpoint    = "OTS_ENDPOINT"
+	EnvOTSInstance    = "OTS_INSTANCE"
+	// EnvAccessKeyID, EnvAccessKeySecret and EnvSecurityToken are the Alibaba Cloud credentials.
+	EnvAccessKeyID     = "ALIBABA_CLOUD_ACCESS_KEY_ID"
+	EnvAccessKeySecret = "ALIBABA_CLOUD_ACCESS_KEY_SECRET"
+	EnvSecurityToken   = "ALIBABA_CLOUD_SECURITY_TOKEN"
+	EnvRunner          = "RUNNER"
+	EnvRunnerFunction  = "RUNNER_FUNCTION"
+	EnvFCAccountID     = "FC_ACCOUNT_ID"
+	EnvFCRegion        = "FC_REGION"
+	EnvFCEndpoint      = "CLOUDFLOW_FC_ENDPOINT"
+	EnvRegion          = "CLOUDFLOW_REGION"
+	EnvWorkers         = "CLOUDFLOW_WORKERS"
+	EnvAccessKeys      = "CLOUDFLOW_ACCESS_KEYS"
+	EnvThrottle        = "CLOUDFLOW_THROTTLE"
+	EnvRates           = "CLOUDFLOW_API_RATES"
+	EnvRetention       = "CLOUDFLOW_RETENTION"
+	EnvMockFile        = "CLOUDFLOW_MOCK_FILE"
+	EnvHTTPAllowHosts  = "CLOUDFLOW_HTTP_ALLOW_HOSTS"
+	// EnvFCListenPort and EnvFunctionTimeout are set by Function Compute (the port also by
+	// s.yaml's customRuntimeConfig).
+	EnvFCListenPort    = "FC_CUSTOM_LISTEN_PORT"
+	EnvFunctionTimeout = "FUNCTION_TIMEOUT_S"
+	// EnvLambdaRuntimeAPI and EnvFCFunctionName are set by the hosts themselves; platform.Detect
+	// reads them (with EnvFCListenPort) to tell Lambda and Function Compute from a local run.
+	EnvLambdaRuntimeAPI = "AWS_LAMBDA_RUNTIME_API"
+	EnvFCFunctionName   = "FC_FUNCTION_NAME"
+)
+
+// Defaults and bounds applied by ConfigFromEnv and New.
+const (
+	DefaultDataDir = ".cloudflow-data"
+	DefaultRegion  = "cn-hangzhou"
+	DefaultWorkers = 1000 // concurrent local runs (execution.DefaultWorkers)
+	// MaxWorkers is the largest CLOUDFLOW_WORKERS accepted.
+	MaxWorkers = 100000
+	// DefaultOTSTable is the Tablestore table name when TABLE_NAME is unset.
+	DefaultOTSTable = "cloudflow"
+	// DefaultRunMargin is how long before an invocation's deadline a run
+	// event stops advancing its execution, to release the lease and
+	// enqueue the continuation.
+	DefaultRunMargin = 3 * time.Second
+	// DefaultFCPort is the Function Compute custom runtime's port when FC_CUSTOM_LISTEN_PORT is
+	// unset (s.yaml's customRuntimeConfig.port).
+	DefaultFCPort = "9000"
+	// MaxFunctionTimeout is the largest FUNCTION_TIMEOUT_S accepted (a day, FC's own limit).
+	MaxFunctionTimeout = 24 * time.Hour
+)
+
+// Var describes one environment variable. The table [Vars] is the single source of the
+// configuration: ConfigFromEnv reads the variables through it, the binaries' -h text lists it
+// and the README's Configuration table is generated from it (a test keeps them equal; rewrite
+// the README with `go test ./shared/app -run TestREADME_ConfigTable -update`).
+type Var struct {
+	Name    string // the variable, one of the Env constants
+	Meaning string // one or two sentences; Markdown code spans allowed
+	Default string // what an unset variable means; empty means no value
+	Bounds  string // the values accepted; empty means any text
+	// Flag is the functions/local command-line flag that takes precedence over the variable.
+	Flag string
+	// Secret values never appear in errors or output.
+	Secret bool
+	// load parses the trimmed, non-empty value into c. Nil marks a variable read by
+	// platform.Detect, not ConfigFromEnv.
+	load func(c *Config, v string) error
+}
+
+// vars is the table. Adding an environment variable is one row here: its name (an Env
+// constant), meaning, default, bounds and the load function that sets the Config field it
+// configures; the loader, -h and the README follow. Nothing else reads the environment.
+var vars = []Var{
+	{Name: EnvStore, Meaning: "Where flows and executions are kept.", Default: "`" + StoreBolt + "`",
+		Bounds: "`bbolt`, `memory`, `dynamodb` or `tablestore`",
+		load:   func(c *Config, v string) error { c.Store = v; return nil }},
+	{Name: EnvDataDir, Meaning: "bbolt directory.", Default: "`" + DefaultDataDir + "`", Flag: "data",
+		load: func(c *Config, v string) error { c.DataDir = v; return nil }},
+	{Name: EnvTableName, Meaning: "DynamoDB table (required with `STORE=dynamodb`) or Tablestore table.",
+		Default: "none / `" + DefaultOTSTable + "` for Tablestore",
+		load:    func(c *Config, v string) error { c.TableName = v; return nil }},
+	{Name: EnvDynamoEndpoint, Meaning: "A local DynamoDB-compatible server; the table is created when missing. Unset, the AWS default chain picks region and credentials.",
+		load: func(c *Config, v string) error { c.DynamoEndpoint = v; return nil }},
+	{Name: EnvOTSEndpoint, Meaning: "Tablestore endpoint (required with `STORE=tablestore`).",
+		load: func(c *Config, v string) error { c.OTSEndpoint = v; return nil }},
+	{Name: EnvOTSInstance, Meaning: "Tablestore instance (required with `STORE=tablestore`).",
+		load: func(c *Config, v string) error { c.OTSInstance = v; return nil }},
+	{Name: EnvAccessKeyID, Meaning: "Alibaba Cloud access key id of Tablestore, FC runner invocations and `FC:InvokeFunction` (on Function Compute, the function role's).",
+		load: func(c *Config, v string) error { c.Alibaba.AccessKeyID = v; return nil }},
+	{Name: EnvAccessKeySecret, Meaning: "Its secret.", Secret: true,
+		load: func(c *Config, v string) error { c.Alibaba.AccessKeySecret = v; return nil }},
+	{Name: EnvSecurityToken, Meaning: "Its STS token, for temporary credentials.", Secret: true,
+		load: func(c *Config, v string) error { c.Alibaba.SecurityToken = v; return nil }},
+	{Name: EnvRunner, Meaning: "Who runs Standard executions: the in-process pool, or an asynchronous invocation of `RUNNER_FUNCTION` on Lambda or FC. Cloud runners need a shared store.",
+		Default: "from the host", Bounds: "`local`, `lambda` or `fc`",
+		load: func(c *Config, v string) error { c.Runner = strings.ToLower(v); return nil }},
+	{Name: EnvRunnerFunction, Meaning: "The function run events are sent to (required with `RUNNER=lambda` or `fc`).",
+		load: func(c *Config, v string) error { c.RunnerFunction = v; return nil }},
+	{Name: EnvFCAccountID, Meaning: "Function Compute account of the FC endpoint `<account>.<region>.fc.aliyuncs.com` (set by FC).",
+		load: func(c *Config, v string) error { c.FCAccountID = v; return nil }},
+	{Name: EnvFCRegion, Meaning: "Function Compute region of that endpoint (set by FC).",
+		load: func(c *Config, v string) error { c.FCRegion = v; return nil }},
+	{Name: EnvFCEndpoint, Meaning: "Replaces the FC endpoint (`host[:port]`, or `http://host:port` for a local stand-in) of the FC runner and `FC:InvokeFunction`.",
+		load: func(c *Config, v string) error { c.FCEndpoint = v; return nil }},
+	{Name: EnvRegion, Meaning: "Region shown in ARNs and `HostId`, and the one `FNF:StartExecution` ARNs must name.", Default: "`" + DefaultRegion + "`",
+		load: func(c *Config, v string) error { c.Region = v; return nil }},
+	{Name: EnvWorkers, Meaning: "Most Standard executions the local runner runs at once; more wait in its queue.",
+		Default: "`" + strconv.Itoa(DefaultWorkers) + "`", Bounds: "1 to " + strconv.Itoa(MaxWorkers),
+		load: func(c *Config, v string) error {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 || n > MaxWorkers {
+				return fmt.Errorf("want an integer from 1 to %d", MaxWorkers)
+			}
+			c.Workers = n
+			return nil
+		}},
+	{Name: EnvAccessKeys, Meaning: "Access keys requests must be signed with; see Security.", Secret: true,
+		Default: "none: unsigned requests accepted, with a loud warning", Bounds: "`id:secret[@account][,…]`",
+		load: func(c *Config, v string) (err error) { c.AccessKeys, err = auth.ParseKeys(v); return err }},
+	{Name: EnvThrottle, Meaning: "API throttling switch; see Security.", Default: "on in the clouds, off locally",
+		Bounds: "`on` or `off` (`true`/`false`, `1`/`0`)",
+		load: func(c *Config, v string) error {
+			switch strings.ToLower(v) {
+			case ThrottleOn, "true", "1":
+				c.Throttle = ThrottleOn
+			case ThrottleOff, "false", "0":
+				c.Throttle = ThrottleOff
+			default:
+				return errors.New("want on or off")
+			}
+			return nil
+		}},
+	{Name: EnvRates, Meaning: "Overrides API rates (burst/per second); see Security.", Default: "the documented rates",
+		Bounds: "`Action=burst/rate[,…]`, e.g. `StartExecution=200/100,Default=20/5`",
+		load: func(c *Config, v string) (err error) {
+			c.Limits, err = throttle.ParseLimits(v, throttle.DefaultLimits())
+			return err
+		}},
+	{Name: EnvRetention, Meaning: "How long finished executions are kept. After that they read as not existing and their name can be started again. The sweep deletes them, and on DynamoDB the table's TTL on `expiresAt` removes them.",
+		Default: "`720h` (30 days)", Bounds: "a positive Go duration such as `720h`",
+		load: func(c *Config, v string) error {
+			d, err := time.ParseDuration(v)
+			if err != nil || d <= 0 {
+				return errors.New("want a positive duration such as 720h")
+			}
+			c.Retention = d
+			return nil
+		}},
+	{Name: EnvMockFile, Meaning: "Task mock file (YAML or JSON); see Mocking Task states locally.",
+		load: func(c *Config, v string) error { c.MockFile = v; return nil }},
+	{Name: EnvHTTPAllowHosts, Meaning: "Hosts `HTTP:Request` may call: `api.example.com`, `127.0.0.1:8080` (host and port), `*.example.com` (subdomains, not the apex); case-insensitive.",
+		Default: "any host", Bounds: "comma-separated hosts",
+		load: func(c *Config, v string) error {
+			for _, h := range strings.Split(v, ",") {
+				if h = strings.TrimSpace(h); h != "" {
+					c.HTTPAllowHosts = append(c.HTTPAllowHosts, h)
+				}
+			}
+			return nil
+		}},
+	{Name: EnvFCListenPort, Meaning: "Function Compute only: the custom runtime's port.", Default: "`" + DefaultFCPort + "`",
+		load: func(c *Config, v string) error { c.FCPort = v; return nil }},
+	{Name: EnvFunctionTimeout, Meaning: "Function Compute only. FC sends no deadline, so StartSyncExecution and runner invocations are bounded by this value, less a margin; keep it equal to the function's timeout.",
+		Default: "no deadline", Bounds: "whole seconds from 1 to 86400",
+		load: func(c *Config, v string) error {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 || time.Duration(n)*time.Second > MaxFunctionTimeout {
+				return fmt.Errorf("want whole seconds from 1 to %d", int(MaxFunctionTimeout/time.Second))
+			}
+			c.FunctionTimeout = time.Duration(n) * time.Second
+			return nil
+		}},
+	{Name: EnvLambdaRuntimeAPI, Meaning: "Set by AWS Lambda; selects the Lambda adapter."},
+	{Name: EnvFCFunctionName, Meaning: "Set by Function Compute; selects the FC custom-runtime adapter (as does `FC_CUSTOM_LISTEN_PORT`)."},
+}
+
+// Vars returns the table of environment variables, in documentation order.
+func Vars() []Var { return append([]Var(nil), vars...) }
+
+// ConfigFromEnv builds a Config from the environment variables of [Vars], read through getenv
+// (usually os.Getenv); overrides (flag values by variable name, such as functions/local's -data
+// for DATA_DIR) take precedence. Unset variables take their defaults. It returns an error naming
+// the variable for a value outside its Bounds (never containing a Secret value), an unknown STORE
+// or RUNNER, a store or runner whose required variables are missing (the error names them all),
+// and a cloud runner on an instance-local store. Operations and Cloud are left for main to set,
+// and so is Runner when RUNNER is unset.
+func ConfigFromEnv(getenv func(string) string, overrides ...map[string]string) (Config, error) {
+	var cfg Config
+	for _, v := range vars {
+		if v.load == nil {
+			continue
+		}
+		val := getenv(v.Name)
+		for _, o := range overrides {
+			if s, ok := o[v.Name]; ok {
+				val = s
+			}
+		}
+		val = strings.TrimSpace(val)
+		if val == "" {
+			continue
+		}
+		if err := v.load(&cfg, val); err != nil {
+			if v.Secret {
+				return Config{}, fmt.Errorf("%s: %w", v.Name, err)
+			}
+			return Config{}, fmt.Errorf("%s=%q: %w", v.Name, val, err)
+		}
+		if cfg.set == nil {
+			cfg.set = map[string]bool{}
+		}
+		cfg.set[v.Name] = true
+	}
+	cfg = cfg.withDefaults()
+	if err := cfg.validate(); err != nil {
+		return Config{}, err
+	}
+	return cfg, nil
+}
+
+// IsSet reports whether ConfigFromEnv found the variable name set (or its flag given).
+func (c Config) IsSet(name string) bool { return c.set[name] }
