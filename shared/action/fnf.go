@@ -79,14 +79,15 @@ func NewFNF(starter Starter, opts FNFOptions) *FNF {
 
 // FlowARN is a parsed FNF:StartExecution resourceArn.
 type FlowARN struct {
-	Region  string
+	Region  string // "" in the region-less form of legacy flows: this region
 	Account string // "" in the form without an account
 	Flow    string
 }
 
 // ParseFlowARN parses acs:fnf:{region}::flow/{name} and
-// acs:fnf:{region}:{accountId}:flow/{name}; it returns an error naming the
-// problem for anything else.
+// acs:fnf:{region}:{accountId}:flow/{name}, where an empty region (the
+// acs:fnf:::flow/{name} of legacy sub-flow tasks, decision 62) means the
+// service's own; it returns an error naming the problem for anything else.
 func ParseFlowARN(arn string) (FlowARN, error) {
 	parts := strings.SplitN(arn, ":", 5)
 	if len(parts) != 5 || parts[0] != "acs" || parts[1] != "fnf" {
@@ -95,9 +96,6 @@ func ParseFlowARN(arn string) (FlowARN, error) {
 	name, ok := strings.CutPrefix(parts[4], "flow/")
 	if !ok {
 		return FlowARN{}, fmt.Errorf("resourceArn %q: resource must be flow/{name}", arn)
-	}
-	if parts[2] == "" {
-		return FlowARN{}, fmt.Errorf("resourceArn %q: region is required", arn)
 	}
 	if !namePattern.MatchString(name) {
 		return FlowARN{}, fmt.Errorf("resourceArn %q: flow name %q breaks the naming rule ^[A-Za-z_][A-Za-z0-9_-]{0,127}$", arn, name)
@@ -123,7 +121,7 @@ func (f *FNF) startRequest(ctx context.Context, call interp.TaskCall) (StartRequ
 	if id, _ := auth.FromContext(ctx); arn.Account != "" && arn.Account != id.AccountID {
 		return StartRequest{}, failf(ErrorFNFAccessDenied, "resourceArn %s belongs to another account", arnText)
 	}
-	if f.opts.Region != "" && arn.Region != f.opts.Region {
+	if f.opts.Region != "" && arn.Region != "" && arn.Region != f.opts.Region {
 		return StartRequest{}, failf(bad, "FNF:StartExecution Parameters.resourceArn names region %s; this service runs flows of region %s only", arn.Region, f.opts.Region)
 	}
 	req := StartRequest{FlowName: arn.Flow}

@@ -128,7 +128,8 @@ func TestParseFlowARN(t *testing.T) {
 	}{
 		{"acs:fnf:cn-hangzhou::flow/child", FlowARN{Region: "cn-hangzhou", Flow: "child"}, true},
 		{"acs:fnf:cn-hangzhou:123:flow/child", FlowARN{Region: "cn-hangzhou", Account: "123", Flow: "child"}, true},
-		{"acs:fnf:::flow/child", FlowARN{}, false},
+		{"acs:fnf:::flow/child", FlowARN{Flow: "child"}, true}, // legacy sub-flow tasks: this region
+		{"acs:fnf::123:flow/child", FlowARN{Account: "123", Flow: "child"}, true},
 		{"acs:fnf:cn-hangzhou::flow/", FlowARN{}, false},
 		{"acs:fnf:cn-hangzhou::flow/a/b", FlowARN{}, false},
 		{"acs:fnf:cn-hangzhou", FlowARN{}, false},

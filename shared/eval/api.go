@@ -13,6 +13,12 @@ const (
 	VarGlobal                  // $Global
 	VarItem                    // $Item
 	VarLocal                   // legacy $local
+	// VarStep allows the legacy $context.step.name and $context.step.eventId
+	// (with VarContext), which only a step's own mappings can read.
+	VarStep
+	// VarTaskToken allows the legacy $context.task.token (with VarContext):
+	// only the inputMappings of a waitForCallback task (decision 61).
+	VarTaskToken
 )
 
 // Options says how an expression or constructor is compiled.
@@ -40,6 +46,9 @@ var (
 type Context struct {
 	Execution ExecutionContext
 	Current   CurrentContext
+	// FlowName is the legacy $context.flow.name; the new FDL has no path to
+	// it.
+	FlowName string
 }
 
 // ExecutionContext is $Context.Execution.
@@ -57,6 +66,9 @@ type CurrentContext struct {
 	Error      *ErrorContext // nil until the state failed
 	RetryCount int
 	TaskToken  string
+	// EventID is the EventId of the state's StepEntered event (0 when the
+	// execution is not recorded): the legacy $context.step.eventId.
+	EventID int64
 }
 
 // ErrorContext is $Context.Current.Error.

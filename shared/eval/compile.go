@@ -22,9 +22,10 @@ var (
 		root root
 		v    Var
 	}{
-		"$input": {rootInput, VarInput},
-		"$":      {rootInput, VarInput},
-		"$local": {rootLocal, VarLocal},
+		"$input":   {rootInput, VarInput},
+		"$":        {rootInput, VarInput},
+		"$local":   {rootLocal, VarLocal},
+		"$context": {rootContext, VarContext},
 	}
 )
 
@@ -234,15 +235,15 @@ func (c *compiler) path(n ast.Node) (node, *SyntaxError) {
 		if id.Value == "null" {
 			return nil, c.errorf(cur, "null has no members")
 		}
-		if c.opts.Legacy && id.Value == "$context" {
-			return nil, c.errorf(cur, "unknown variable $context ($context is not supported in legacy flows)")
-		}
 		if len(id.Value) > 0 && id.Value[0] == '$' {
 			return nil, c.errorf(cur, "unknown variable %s", id.Value)
 		}
 		return nil, c.errorf(cur, "unknown name %s (variables start with $, strings are quoted)", id.Value)
 	}
 	if c.opts.Vars&r.v == 0 {
+		if c.opts.Legacy && r.root == rootContext {
+			return nil, c.errorf(cur, "$context is only a mapping source (inputMappings, outputMappings, errorMappings)")
+		}
 		return nil, c.errorf(cur, "%s is not available in %s", id.Value, c.field())
 	}
 	for _, s := range steps {
@@ -251,7 +252,13 @@ func (c *compiler) path(n ast.Node) (node, *SyntaxError) {
 		}
 	}
 	p := &pathNode{root: r.root, src: pathText(id.Value, steps)}
-	if r.root == rootContext {
+	if r.root == rootContext && c.opts.Legacy {
+		f, msg := c.bindLegacyContext(steps)
+		if msg != "" {
+			return nil, c.errorf(cur, "%s", msg)
+		}
+		p.ctx, steps = f, nil
+	} else if r.root == rootContext {
 		f, rest, msg := bindContext(steps)
 		if msg != "" {
 			return nil, c.errorf(n, "%s", msg)

@@ -50,6 +50,8 @@ const (
 	ctxCurrentErrorDetail
 	ctxCurrentRetryCount
 	ctxCurrentTaskToken
+	ctxFlowName    // legacy $context.flow.name
+	ctxStepEventID // legacy $context.step.eventId
 )
 
 // pathNode is a path such as $Input.a.b[0]; it is resolved directly, without
@@ -179,6 +181,10 @@ func contextValue(c *Context, f ctxField) (any, bool) {
 		return int64(c.Current.RetryCount), true
 	case ctxCurrentTaskToken:
 		return c.Current.TaskToken, true
+	case ctxFlowName:
+		return c.FlowName, true
+	case ctxStepEventID:
+		return c.Current.EventID, true
 	}
 	return nil, false
 }
@@ -303,4 +309,50 @@ func isIdent(s string) bool {
 		return false
 	}
 	return true
+}
+
+// legacyContextPaths are the $context paths of legacy mapping sources
+// (decision 61), with the field each selects and the variable bits beyond
+// VarContext it needs.
+var legacyContextPaths = []struct {
+	path  string
+	field ctxField
+	need  Var
+}{
+	{"flow.name", ctxFlowName, 0},
+	{"execution.name", ctxExecutionName, 0},
+	{"step.name", ctxCurrentName, VarStep},
+	{"step.eventId", ctxStepEventID, VarStep},
+	{"task.token", ctxCurrentTaskToken, VarTaskToken},
+}
+
+// LegacyContextPaths returns the $context paths legacy mapping sources may
+// read, in documentation order.
+func LegacyContextPaths() []string {
+	out := make([]string, len(legacyContextPaths))
+	for i, p := range legacyContextPaths {
+		out[i] = "$context." + p.path
+	}
+	return out
+}
+
+// bindLegacyContext resolves a whole legacy $context path: it must be one of
+// legacyContextPaths exactly, allowed where it is compiled.
+func (c *compiler) bindLegacyContext(steps []step) (ctxField, string) {
+	text := pathText("$context", steps)
+	for _, p := range legacyContextPaths {
+		if text != "$context."+p.path {
+			continue
+		}
+		if p.need != 0 && c.opts.Vars&p.need == 0 {
+			switch p.need {
+			case VarTaskToken:
+				return 0, text + " is only available in the inputMappings of a task whose pattern is waitForCallback"
+			default:
+				return 0, text + " is only available in the mappings of a step"
+			}
+		}
+		return p.field, ""
+	}
+	return 0, "unsupported " + text + " (supported: " + strings.Join(LegacyContextPaths(), ", ") + ")"
 }

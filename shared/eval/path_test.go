@@ -152,8 +152,14 @@ func TestExpr_Eval_Legacy(t *testing.T) {
 	env := &Env{
 		Input: map[string]any{"status": "ready", "name": "Ann"},
 		Local: []any{map[string]any{"name": "a"}, map[string]any{"id": 1}, map[string]any{"name": "b"}},
+		Context: &Context{
+			FlowName:  "copy-files",
+			Execution: ExecutionContext{Name: "run-7"},
+			Current:   CurrentContext{Name: "listObjects", EventID: 42, TaskToken: "tok-1"},
+		},
 	}
 	opts := Options{Vars: VarInput | VarLocal, Legacy: true}
+	ctx := Options{Vars: VarInput | VarLocal | VarContext | VarStep | VarTaskToken, Legacy: true}
 	tests := []struct {
 		src  string
 		opts Options
@@ -166,6 +172,11 @@ func TestExpr_Eval_Legacy(t *testing.T) {
 		{"$local[0].name", opts, "a"},
 		{`$.status == "ready"`, Options{Vars: VarInput, Legacy: true, Condition: true}, true},
 		{`$.status == "[*]"`, Options{Vars: VarInput, Legacy: true, Condition: true}, false},
+		{"$context.flow.name", ctx, "copy-files"},
+		{"$context.execution.name", ctx, "run-7"},
+		{"$context.step.name", ctx, "listObjects"},
+		{"$context.step.eventId", ctx, int64(42)},
+		{"$context.task.token", ctx, "tok-1"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.src, func(t *testing.T) {

@@ -24,7 +24,7 @@ var legacyTypes = map[string]StateType{
 // inputMappings and outputMappings (reference 8.1).
 var legacyAllowed = map[StateType][]string{
 	Pass:     nil,
-	Task:     {"resourceArn", "pattern", "timeoutSeconds", "errorMappings", "retry", "catch"},
+	Task:     {"resourceArn", "action", "serviceParams", "pattern", "timeoutSeconds", "errorMappings", "retry", "catch"},
 	Choice:   {"choices", "default"},
 	Parallel: {"branches"},
 	Map:      {"iterationMapping", "steps"},
@@ -33,18 +33,22 @@ var legacyAllowed = map[StateType][]string{
 	Fail:     {"error", "cause"},
 }
 
-// Variables of legacy fields.
+// Variables of legacy fields. Mapping sources may read $context
+// (decision 61): the flow-level mappings its flow and execution names, a
+// step's mappings also the step's name and eventId, and the inputMappings of
+// a waitForCallback task also the task token.
 const (
-	legacyMapVars  = eval.VarInput | eval.VarLocal // mapping sources
-	legacyStepVars = eval.VarInput                 // conditions, collection, duration, timestamp
+	legacyFlowMapVars = eval.VarInput | eval.VarLocal | eval.VarContext
+	legacyStepMapVars = legacyFlowMapVars | eval.VarStep
+	legacyStepVars    = eval.VarInput // conditions, collection, duration, timestamp
 )
 
 // legacyFlow reads a legacy top-level mapping.
 func (p *parser) legacyFlow(top *mapping) *Flow {
 	f := &Flow{mode: p.mode, name: p.opts.Name, legacy: true}
 	top.get("type")
-	if v := top.get("version"); !scalarIs(v, "v1") {
-		p.add("version", v, "version must be v1")
+	if v := top.get("version"); !scalarIs(v, "v1") && !scalarIs(v, "v1beta1") {
+		p.add("version", v, "version must be v1 or v1beta1")
 	}
 	if n := top.get("name"); n != nil {
 		if s, ok := p.str("name", n); ok {
@@ -54,8 +58,8 @@ func (p *parser) legacyFlow(top *mapping) *Flow {
 			f.name = s
 		}
 	}
-	f.legacyIO.in = p.legacyMappings("inputMappings", top.get("inputMappings"))
-	f.legacyIO.out = p.legacyMappings("outputMappings", top.get("outputMappings"))
+	f.legacyIO.in = p.legacyMappings("inputMappings", top.get("inputMappings"), legacyFlowMapVars)
+	f.legacyIO.out = p.legacyMappings("outputMappings", top.get("outputMappings"), legacyFlowMapVars)
 	if sn := top.get("steps"); sn == nil {
 		p.add("steps", top.node, "steps is required")
 		f.root = &Scope{Start: NoState}
@@ -158,8 +162,12 @@ func (p *parser) legacyStep(path string, n *yaml.Node, sc scopeCtx) (*State, []t
 		st.End, _ = p.boolean(path+".end", e)
 	}
 	lg := st.Legacy
-	lg.InputMappings = p.legacyMappings(path+".inputMappings", m.get("inputMappings"))
-	lg.OutputMappings = p.legacyMappings(path+".outputMappings", m.get("outputMappings"))
+	inVars := legacyStepMapVars
+	if typ == Task && scalarIs(m.lookup("pattern"), legacyCallbackPattern) {
+		inVars |= eval.VarTaskToken
+	}
+	lg.InputMappings = p.legacyMappings(path+".inputMappings", m.get("inputMappings"), inVars)
+	lg.OutputMappings = p.legacyMappings(path+".outputMappings", m.get("outputMappings"), legacyStepMapVars)
 	for _, k := range legacyAllowed[typ] {
 		m.get(k) // every type reads its own fields below with lookup
 	}

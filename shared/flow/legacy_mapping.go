@@ -10,8 +10,9 @@ import (
 )
 
 // legacyMappings compiles a mapping list [{target, source}] into a template
-// whose keys are the targets. nil node means absent.
-func (p *parser) legacyMappings(path string, n *yaml.Node) *eval.Template {
+// whose keys are the targets; vars are the variables its sources may read
+// (legacyFlowMapVars and more). nil node means absent.
+func (p *parser) legacyMappings(path string, n *yaml.Node, vars eval.Var) *eval.Template {
 	if n == nil {
 		return nil
 	}
@@ -57,11 +58,11 @@ func (p *parser) legacyMappings(path string, n *yaml.Node) *eval.Template {
 		}
 		if sn.Kind == yaml.ScalarNode && sn.ShortTag() == "!!str" && strings.HasPrefix(strings.TrimSpace(sn.Value), "$") {
 			src := strings.TrimSpace(sn.Value)
-			if !p.legacySource(ep+".source", sn, src, "$input", "$local") {
+			if !p.legacySource(ep+".source", sn, src, "$input", "$local", "$context") {
 				ok = false
 				continue
 			}
-			if _, err := eval.Compile(src, eval.Options{Vars: legacyMapVars, Legacy: true}); err != nil {
+			if _, err := eval.Compile(src, eval.Options{Vars: vars, Legacy: true}); err != nil {
 				p.add(ep+".source", sn, "invalid source %q: %v", src, err)
 				ok = false
 				continue
@@ -85,7 +86,7 @@ func (p *parser) legacyMappings(path string, n *yaml.Node) *eval.Template {
 	if !ok {
 		return nil
 	}
-	t, err := eval.CompileTemplate(tmpl, eval.Options{Vars: legacyMapVars, Legacy: true})
+	t, err := eval.CompileTemplate(tmpl, eval.Options{Vars: vars, Legacy: true})
 	if err != nil {
 		p.add(path, n, "%v", err)
 		return nil
@@ -113,11 +114,11 @@ func hasExprKey(v any) bool {
 	return false
 }
 
-// legacySource checks that an expression source starts with one of roots
-// ($context is rejected by Project decision 38).
+// legacySource checks that an expression source starts with one of roots;
+// $context is a root of mapping sources only (decision 61).
 func (p *parser) legacySource(path string, n *yaml.Node, src string, roots ...string) bool {
-	if hasRoot(src, "$context") {
-		p.add(path, n, "%q: $context is not supported in legacy flows", src)
+	if hasRoot(src, "$context") && !contains(roots, "$context") {
+		p.add(path, n, "%q: $context is only a mapping source (inputMappings, outputMappings, errorMappings)", src)
 		return false
 	}
 	for _, r := range roots {

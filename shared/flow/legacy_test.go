@@ -197,7 +197,7 @@ func TestParse_Legacy_Invalid(t *testing.T) {
 		src  string
 		want []wantIssue
 	}{
-		{"bad version", Standard, "version: v2\ntype: flow\nsteps: [{type: pass, name: p}]\n", []wantIssue{{"version", "version must be v1"}}},
+		{"bad version", Standard, "version: v2\ntype: flow\nsteps: [{type: pass, name: p}]\n", []wantIssue{{"version", "version must be v1 or v1beta1"}}},
 		{"name mismatch", Standard, lhdr + "name: other\nsteps: [{type: pass, name: p}]\n", []wantIssue{{"name", `does not match the flow name "demo"`}}},
 		{"no steps", Standard, lhdr, []wantIssue{{"steps", "steps is required"}}},
 		{"unknown top-level field", Standard, lhdr + "timeout: 3\nsteps: [{type: pass, name: p}]\n", []wantIssue{{"timeout", `unknown field "timeout"`}}},
@@ -206,7 +206,7 @@ func TestParse_Legacy_Invalid(t *testing.T) {
 		{"unknown field on pass", Standard, step("{type: pass, name: p, resourceArn: x}"), []wantIssue{{"steps[0](p).resourceArn", `unknown field "resourceArn" in pass step "p"`}}},
 		{"retry on parallel", Standard, step("{type: parallel, name: p, retry: [], branches: [{steps: [{type: pass, name: a}]}]}"), []wantIssue{{"steps[0](p).retry", "unknown field"}}},
 		{"duplicate names", Standard, lhdr + "steps:\n  - {type: pass, name: a}\n  - {type: pass, name: a}\n", []wantIssue{{"steps[1](a).name", "duplicate step name"}}},
-		{"mns arn", Standard, step("{type: task, name: t, resourceArn: 'acs:mns:cn-hangzhou:123:/queues/q/messages'}"), []wantIssue{{"steps[0](t).resourceArn", "MNS queue resourceArn"}}},
+		{"mns arn", Standard, step("{type: task, name: t, resourceArn: 'acs:mns:cn-hangzhou:123:/queues/q/messages'}"), []wantIssue{{"steps[0](t).resourceArn", "MNS resourceArn"}}},
 		{"unknown arn", Standard, step("{type: task, name: t, resourceArn: 'acs:oss:x'}"), []wantIssue{{"steps[0](t).resourceArn", "neither a Function Compute function nor a flow"}}},
 		{"missing arn", Standard, step("{type: task, name: t}"), []wantIssue{{"steps[0](t).resourceArn", "needs a resourceArn"}}},
 		{"bad pattern", Standard, step("{type: task, name: t, resourceArn: '" + fcArn + "', pattern: async}"), []wantIssue{{"steps[0](t).pattern", "pattern must be"}}},
@@ -222,7 +222,23 @@ func TestParse_Legacy_Invalid(t *testing.T) {
 		}},
 		{"catch without goto", Standard, step("{type: task, name: t, resourceArn: '" + fcArn + "', catch: [{errors: [E]}]}"), []wantIssue{{"steps[0](t).catch[0].goto", "goto is required"}}},
 		{"catch goto not a sibling", Standard, lhdr + "steps:\n  - {type: task, name: t, resourceArn: '" + fcArn + "', catch: [{errors: [E], goto: inner}]}\n  - {type: parallel, name: p, branches: [{steps: [{type: pass, name: inner}]}]}\n", []wantIssue{{"steps[0](t).catch[0].goto", `goto target "inner" is not a sibling step`}}},
-		{"context source", Standard, step("{type: pass, name: p, outputMappings: [{target: a, source: $context.x}]}"), []wantIssue{{"steps[0](p).outputMappings[0].source", "$context is not supported"}}},
+		{"context source", Standard, step("{type: pass, name: p, outputMappings: [{target: a, source: $context.x}]}"), []wantIssue{{"steps[0](p).outputMappings[0].source", "unsupported $context.x (supported: $context.flow.name, $context.execution.name, $context.step.name, $context.step.eventId, $context.task.token)"}}},
+		{"task token outside a callback task", Standard, step("{type: task, name: t, resourceArn: '" + fcArn + "', inputMappings: [{target: tok, source: $context.task.token}]}"), []wantIssue{{"steps[0](t).inputMappings[0].source", "only available in the inputMappings of a task whose pattern is waitForCallback"}}},
+		{"task token in outputMappings", Standard, step("{type: task, name: t, resourceArn: '" + fcArn + "', pattern: waitForCallback, outputMappings: [{target: tok, source: $context.task.token}]}"), []wantIssue{{"steps[0](t).outputMappings[0].source", "only available in the inputMappings"}}},
+		{"step context at flow level", Standard, lhdr + "inputMappings: [{target: e, source: $context.step.eventId}]\nsteps: [{type: pass, name: p}]\n", []wantIssue{{"inputMappings[0].source", "only available in the mappings of a step"}}},
+		{"context in a collection", Standard, step("{type: foreach, name: f, iterationMapping: {collection: $context.flow.name, item: x}, steps: [{type: pass, name: a}]}"), []wantIssue{{"steps[0](f).iterationMapping.collection", "$context is only a mapping source"}}},
+		{"openapi action", Standard, step("{type: task, name: t, action: 'ocr:RecognizeIdentityCard', serviceParams: {ImageURL: $.url}}"), []wantIssue{{"steps[0](t).action", `action "ocr:RecognizeIdentityCard" is not supported: the only action is fnf:StartExecution (Alibaba Cloud OpenAPI tasks are not supported)`}}},
+		{"action and arn", Standard, step("{type: task, name: t, action: 'fnf:StartExecution', resourceArn: 'acs:fnf:::flow/c'}"), []wantIssue{{"steps[0](t).action", "both resourceArn and action"}}},
+		{"action without serviceParams", Standard, step("{type: task, name: t, action: 'fnf:StartExecution'}"), []wantIssue{{"steps[0](t).serviceParams", "needs serviceParams with FlowName"}}},
+		{"action without FlowName", Standard, step("{type: task, name: t, action: 'FnF:StartExecution', serviceParams: {Input: $}}"), []wantIssue{{"steps[0](t).serviceParams.FlowName", "needs FlowName"}}},
+		{"serviceParams on FC", Standard, step("{type: task, name: t, resourceArn: '" + fcArn + "', serviceParams: {Input: $}}"), []wantIssue{{"steps[0](t).serviceParams", "serviceParams is not supported on a Function Compute task"}}},
+		{"serviceParams keys and values", Standard, step("{type: task, name: t, resourceArn: 'acs:fnf:::flow/c', serviceParams: {Inptu: $, ExecutionName: 3, Input: $local.x, FlowName: ''}}"), []wantIssue{
+			{"steps[0](t).serviceParams.Inptu", `unknown serviceParams key "Inptu" of a sub-flow task (its keys: FlowName, ExecutionName, Input)`},
+			{"steps[0](t).serviceParams.ExecutionName", "ExecutionName must be a string"},
+			{"steps[0](t).serviceParams.Input", "a serviceParams value is $, a $.path into the step input, or a constant"},
+			{"steps[0](t).serviceParams.FlowName", "FlowName must be a flow name"},
+		}},
+		{"serviceParams constant input not an object", Standard, step("{type: task, name: t, resourceArn: 'acs:fnf:::flow/c', serviceParams: {Input: [1]}}"), []wantIssue{{"steps[0](t).serviceParams.Input", "Input must be $, a $.path or an object"}}},
 		{"bad source root", Standard, step("{type: pass, name: p, outputMappings: [{target: a, source: $Input.x}]}"), []wantIssue{{"steps[0](p).outputMappings[0].source", "must start with $input or $local"}}},
 		{"mapping shape", Standard, step("{type: pass, name: p, inputMappings: [{target: a}, {target: b, source: 1, extra: 2}, {target: b, source: 2}]}"), []wantIssue{
 			{"steps[0](p).inputMappings[0]", "needs target and source"},
@@ -234,7 +250,7 @@ func TestParse_Legacy_Invalid(t *testing.T) {
 		{"choice condition", Standard, step("{type: choice, name: c, choices: [{steps: [{type: pass, name: a}]}, {condition: '$.a ==', goto: c}, {condition: '$context.x == 1'}]}"), []wantIssue{
 			{"steps[0](c).choices[0].condition", "condition is required"},
 			{"steps[0](c).choices[1].condition", "invalid condition"},
-			{"steps[0](c).choices[2].condition", "$context is not supported"},
+			{"steps[0](c).choices[2].condition", "$context is only a mapping source"},
 		}},
 		{"choice default unknown field", Standard, step("{type: choice, name: c, choices: [{condition: $.a == 1}], default: {next: x}}"), []wantIssue{{"steps[0](c).default.next", "unknown field"}}},
 		{"parallel without branches", Standard, step("{type: parallel, name: p}"), []wantIssue{{"steps[0](p).branches", "needs branches"}}},

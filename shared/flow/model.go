@@ -162,14 +162,43 @@ type Catch struct {
 	matchAll bool
 }
 
-// ErrorAll is the wildcard error name that matches every error.
-const ErrorAll = "FnF.ALL"
+// Error names Retry and Catch rules treat specially.
+const (
+	// ErrorAll is the wildcard error name that matches every error.
+	ErrorAll = "FnF.ALL"
+	// ErrorTimeout is the name of a task timeout in new flows, and
+	// ErrorTaskTimeout in legacy flows; a rule naming either matches both
+	// (decision 63).
+	ErrorTimeout     = "FnF.Timeout"
+	ErrorTaskTimeout = "FnF.TaskTimeout"
+)
 
 // Matches reports whether the rule applies to the error name.
-func (r *Retry) Matches(name string) bool { return r.matchAll || contains(r.Errors, name) }
+func (r *Retry) Matches(name string) bool { return r.matchAll || matchName(r.Errors, name) }
 
 // Matches reports whether the rule applies to the error name.
-func (c *Catch) Matches(name string) bool { return c.matchAll || contains(c.Errors, name) }
+func (c *Catch) Matches(name string) bool { return c.matchAll || matchName(c.Errors, name) }
+
+// matchName reports whether list names the error, counting FnF.Timeout and
+// FnF.TaskTimeout as one.
+func matchName(list []string, name string) bool {
+	switch name {
+	case ErrorTimeout:
+		return contains(list, name) || contains(list, ErrorTaskTimeout)
+	case ErrorTaskTimeout:
+		return contains(list, name) || contains(list, ErrorTimeout)
+	}
+	return contains(list, name)
+}
+
+// TaskTimeoutName returns the name of a task timeout of st:
+// ErrorTaskTimeout in a legacy step, ErrorTimeout otherwise.
+func (st *State) TaskTimeoutName() string {
+	if st.Legacy != nil {
+		return ErrorTaskTimeout
+	}
+	return ErrorTimeout
+}
 
 // Delay returns the pause before retry n (1-based):
 // min(Interval × BackoffRate^(n−1), MaxBackoff).

@@ -35,9 +35,10 @@ type waiting struct {
 // task at once (a job the integration ran synchronously). The result of a
 // WaitForCustomCallback task's runner is ignored: that task always waits.
 //
-// Project decision: only top-level states of a new-FDL flow can wait;
-// Parallel branches and Map iterations run inside one Step, so a Task there
-// that would wait fails with FnF.ActionNotSupported.
+// Project decision: only top-level states (of a new or a legacy flow) can
+// wait; Parallel branches, Map iterations and the inline steps of a legacy
+// choice run inside one Step, so a Task there that would wait fails with
+// FnF.ActionNotSupported.
 type Submitted struct{}
 
 // issueToken builds the attempt's task token and exposes it as
@@ -105,7 +106,7 @@ func (r *run) stepWaiting(ctx context.Context, fr *frame) (done bool, out any, f
 			return false, nil, nil, true
 		}
 		st := fr.scope.States[fr.cur]
-		e := &Error{Name: ErrorTimeout, Detail: fmt.Sprintf("task %s was not reported within its Timeout", st.Name)}
+		e := &Error{Name: st.TaskTimeoutName(), Detail: fmt.Sprintf("task %s was not reported within its Timeout", st.Name)}
 		r.report(w, st.Name, TaskTimedOut, nil, e)
 	}
 	fr.wait = nil
@@ -114,6 +115,11 @@ func (r *run) stepWaiting(ctx context.Context, fr *frame) (done bool, out any, f
 	}
 	st := fr.scope.States[fr.cur]
 	fr.entered = w.entered
+	if st.Legacy != nil {
+		out, f := r.legacyResume(fr, st, w)
+		done, out, f = r.settle(fr, st, out, st.Next, f)
+		return done, out, f, false
+	}
 	env := &fr.env
 	env.Input, env.Output, env.Item = w.input, nil, nil
 	env.Global = r.loadGlobal()

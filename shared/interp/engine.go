@@ -109,6 +109,7 @@ type frame struct {
 func (r *run) initFrame(fr *frame, scope *flow.Scope, input any) {
 	*fr = frame{scope: scope, cur: scope.Start, input: input}
 	fr.ctx.Execution = r.exec
+	fr.ctx.FlowName = r.flow.Name()
 	fr.env.Context = &fr.ctx
 	fr.env.Runtime = &r.runtime
 }

@@ -3,13 +3,16 @@ package interp
 import (
 	"errors"
 	"fmt"
+
+	"github.com/cloudflow-oss/cloudflow/shared/flow"
 )
 
 // Error names the engine raises (reference 6.4). Retry and Catch rules match
 // them by name; ErrorAll matches every name.
 const (
 	ErrorAll                = "FnF.ALL"                // wildcard in Errors lists; never raised
-	ErrorTimeout            = "FnF.Timeout"            // a Task exceeded its Timeout, or the flow its Timeout
+	ErrorTimeout            = flow.ErrorTimeout        // a Task exceeded its Timeout, or the flow its Timeout
+	ErrorTaskTimeout        = flow.ErrorTaskTimeout    // a legacy task exceeded its timeoutSeconds (decision 63)
 	ErrorExpression         = "FnF.ExpressionError"    // an expression could not be evaluated
 	ErrorInvalidData        = "FnF.InvalidData"        // state data not an object, too large, or a bad $Global write
 	ErrorActionNotSupported = "FnF.ActionNotSupported" // no task runner can serve the Action

@@ -67,7 +67,14 @@ func (r *run) legacyAttempt(ctx context.Context, fr *frame, st *flow.State) (any
 	env := &fr.env
 	parentLocal, _ := fr.input.(map[string]any)
 	env.Input, env.Local, env.Output, env.Item, env.Global = fr.scopeIn, parentLocal, nil, nil, emptyGlobal
-	fr.ctx.Current = eval.CurrentContext{Name: st.Name, RetryCount: fr.retries}
+	fr.ctx.Current = eval.CurrentContext{Name: st.Name, RetryCount: fr.retries, EventID: fr.entered}
+	if st.Type == flow.Task && st.TaskMode != flow.RequestComplete && fr.top {
+		// $context.task.token of the inputMappings is this attempt's token.
+		var call TaskCall
+		if f := r.issueToken(fr, st, &call); f != nil {
+			return nil, 0, f
+		}
+	}
 	var in map[string]any
 	if lg.InputMappings != nil {
 		m, err := lg.InputMappings.Eval(env)
@@ -110,13 +117,26 @@ func (r *run) legacyAttempt(ctx context.Context, fr *frame, st *flow.State) (any
 	if f != nil {
 		return nil, 0, f
 	}
+	out, f := r.legacyOutput(fr, st, in, local)
+	if f != nil {
+		return nil, 0, f
+	}
+	return out, next, nil
+}
+
+// legacyOutput ends a step that produced local: its outputMappings (or the
+// default output), the size rule, and the scope's new $local.
+func (r *run) legacyOutput(fr *frame, st *flow.State, in map[string]any, local any) (any, *failure) {
+	lg := st.Legacy
+	env := &fr.env
+	parentLocal, _ := fr.input.(map[string]any)
 	var out map[string]any
 	switch {
 	case lg.OutputMappings != nil:
 		env.Input, env.Local = in, local
 		m, err := lg.OutputMappings.Eval(env)
 		if err != nil {
-			return nil, 0, exprFailure("outputMappings", err)
+			return nil, exprFailure("outputMappings", err)
 		}
 		out = m
 	case lg.NoDefaultOutput:
@@ -125,9 +145,29 @@ func (r *run) legacyAttempt(ctx context.Context, fr *frame, st *flow.State) (any
 		out, _ = local.(map[string]any)
 	}
 	if f := legacyCheckSize(st, in, out, local); f != nil {
-		return nil, 0, f
+		return nil, f
 	}
-	return union(parentLocal, out), next, nil
+	return union(parentLocal, out), nil
+}
+
+// legacyResume ends a top-level callback task step once its report (or
+// timeout) w arrived: the reported output (or the child's output) becomes
+// the step's $local.
+func (r *run) legacyResume(fr *frame, st *flow.State, w *waiting) (any, *failure) {
+	in, _ := w.input.(map[string]any)
+	fr.stepIn = in
+	env := &fr.env
+	env.Input, env.Local, env.Output, env.Item, env.Global = in, nil, nil, nil, emptyGlobal
+	fr.ctx.Current = eval.CurrentContext{Name: st.Name, Input: in, RetryCount: fr.retries, EventID: fr.entered}
+	if w.err != nil {
+		return nil, &failure{err: w.err, status: Failed}
+	}
+	// A reported output is the result itself, never an FC reply.
+	local, f := legacyLocal(st, w.output)
+	if f != nil {
+		return nil, f
+	}
+	return r.legacyOutput(fr, st, in, local)
 }
 
 // legacyCatch applies a task's errorMappings when a catch rule fires: their
@@ -188,6 +228,12 @@ func legacyTaskLocal(st *flow.State, raw any) (any, *failure) {
 		m, _ := raw.(map[string]any)
 		v = m["Body"]
 	}
+	return legacyLocal(st, v)
+}
+
+// legacyLocal checks that a task's result v is an object: null and "" become
+// {}, any other non-object is FnF.InvalidData.
+func legacyLocal(st *flow.State, v any) (any, *failure) {
 	switch t := v.(type) {
 	case map[string]any:
 		return t, nil

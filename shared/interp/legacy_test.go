@@ -34,9 +34,50 @@ func TestEngine_Run_Legacy(t *testing.T) {
 			output: `{"got":{"who":"ann","n":2},"in":"ann"}`,
 		},
 		{
-			name:  "timeoutSeconds overrun is FnF.Timeout",
+			name:  "timeoutSeconds overrun is FnF.TaskTimeout",
 			src:   lhdr + "steps:\n  - {type: task, name: t, resourceArn: '" + lfc + "block', timeoutSeconds: 1}\n",
-			input: `{}`, status: Failed, errName: ErrorTimeout,
+			input: `{}`, status: Failed, errName: ErrorTaskTimeout,
+		},
+		{
+			name: "task timeout retried by FnF.TaskTimeout, then caught by FnF.Timeout",
+			src: lhdr + `steps:
+  - type: task
+    name: t
+    resourceArn: ` + lfc + `block
+    timeoutSeconds: 2
+    retry: [{errors: [FnF.TaskTimeout], maxAttempts: 1, intervalSeconds: 1}]
+    errorMappings: [{target: e, source: $local.error}]
+    catch: [{errors: [FnF.Timeout], goto: h}]
+  - {type: pass, name: skipped, end: true}
+  - {type: pass, name: h}
+`,
+			input: `{}`, status: Succeeded, output: `{"e":"FnF.TaskTimeout"}`,
+			sleeps: []time.Duration{2 * time.Second, time.Second, 2 * time.Second},
+		},
+		{
+			name: "task timeout caught by FnF.TaskTimeout",
+			src: lhdr + `steps:
+  - type: task
+    name: t
+    resourceArn: ` + lfc + `block
+    timeoutSeconds: 1
+    errorMappings: [{target: e, source: $local.error}]
+    catch: [{errors: [FnF.TaskTimeout], goto: h}]
+  - {type: pass, name: skipped, end: true}
+  - {type: pass, name: h}
+`,
+			input: `{}`, status: Succeeded, output: `{"e":"FnF.TaskTimeout"}`,
+		},
+		{
+			name: "$context sources of step and flow mappings",
+			src: "version: v1beta1\ntype: flow\nname: ctxflow\n" + `inputMappings: [{target: flow, source: $context.flow.name}]
+outputMappings: [{target: flow, source: $input.flow}, {target: step, source: $local.step}, {target: exec, source: $local.exec}, {target: event, source: $local.event}]
+steps:
+  - type: pass
+    name: p
+    outputMappings: [{target: step, source: $context.step.name}, {target: exec, source: $context.execution.name}, {target: event, source: $context.step.eventId}]
+`,
+			input: `{}`, status: Succeeded, output: `{"flow":"ctxflow","step":"p","exec":"exec-1","event":0}`,
 		},
 		{
 			name: "flaky task retried with the default multiplier 2",

@@ -15,7 +15,7 @@ const maxTaskTimeoutSeconds = 604800
 
 // runTask evaluates Parameters and Timeout.$, then calls the TaskRunner once
 // (reference 3.4). Errors: an *Error from the runner as is; FnF.Timeout when
-// the Task's Timeout passed; FnF.ActionNotSupported without a runner;
+// the Task's Timeout passed (FnF.TaskTimeout in a legacy step); FnF.ActionNotSupported without a runner;
 // FnF.TaskFailed for any other runner error.
 func (r *run) runTask(ctx context.Context, fr *frame, st *flow.State, in any) (any, *failure) {
 	call := TaskCall{
@@ -27,13 +27,16 @@ func (r *run) runTask(ctx context.Context, fr *frame, st *flow.State, in any) (a
 		Timeout:    st.Timeout,
 		RetryCount: fr.retries,
 	}
-	suspendable := fr.top && st.Legacy == nil
+	suspendable := fr.top
 	if st.TaskMode == flow.WaitForCustomCallback && !suspendable {
 		return nil, fail(ErrorActionNotSupported, "task %s: TaskMode %s is supported only in top-level states", st.Name, st.TaskMode)
 	}
 	if st.TaskMode == flow.WaitForCustomCallback || st.TaskMode == flow.WaitForSystemCallback {
-		// The token exists before Parameters, which may pass it on.
-		if f := r.issueToken(fr, st, &call); f != nil {
+		// The token exists before Parameters, which may pass it on (a
+		// legacy step issued it before its inputMappings).
+		if tok := fr.ctx.Current.TaskToken; tok != "" {
+			call.TaskToken = tok
+		} else if f := r.issueToken(fr, st, &call); f != nil {
 			return nil, f
 		}
 	}
@@ -66,7 +69,7 @@ func (r *run) runTask(ctx context.Context, fr *frame, st *flow.State, in any) (a
 			return nil, limitFailure(r)
 		}
 	}
-	res, f := r.invoke(ctx, call)
+	res, f := r.invoke(ctx, call, st.TaskTimeoutName())
 	if _, async := res.(Submitted); async && f == nil && st.TaskMode == flow.WaitForSystemCallback && !suspendable {
 		res, f = nil, fail(ErrorActionNotSupported, "task %s: TaskMode %s waits only in top-level states", st.Name, st.TaskMode)
 	}
@@ -82,7 +85,7 @@ func (r *run) runTask(ctx context.Context, fr *frame, st *flow.State, in any) (a
 		case f.abort:
 		default:
 			typ := TaskFailed
-			if f.err.Name == ErrorTimeout {
+			if f.err.Name == st.TaskTimeoutName() {
 				typ = TaskTimedOut
 			}
 			if _, ok := r.hist.emit(typ, sched, st.Name, detail{Error: f.err.Name, Cause: f.err.Detail, has: hasError}); !ok {
@@ -93,7 +96,9 @@ func (r *run) runTask(ctx context.Context, fr *frame, st *flow.State, in any) (a
 	return res, f
 }
 
-func (r *run) invoke(ctx context.Context, call TaskCall) (any, *failure) {
+// invoke calls the task runner; a Timeout that passes fails the task with
+// the error named timeoutName.
+func (r *run) invoke(ctx context.Context, call TaskCall, timeoutName string) (any, *failure) {
 	if r.opts.Tasks == nil {
 		return nil, fail(ErrorActionNotSupported, "no integration serves action %s", call.Action)
 	}
@@ -118,7 +123,7 @@ func (r *run) invoke(ctx context.Context, call TaskCall) (any, *failure) {
 	case errors.As(err, &e):
 		return nil, &failure{err: &Error{Name: e.Name, Detail: e.Detail}, status: Failed}
 	case errors.Is(context.Cause(tctx), ErrTaskTimeout) || errors.Is(err, ErrTaskTimeout):
-		return nil, fail(ErrorTimeout, "task %s did not finish within %s", call.State, call.Timeout)
+		return nil, fail(timeoutName, "task %s did not finish within %s", call.State, call.Timeout)
 	default:
 		return nil, fail(ErrorTaskFailed, "%v", err)
 	}

@@ -259,3 +259,23 @@ States:
 		t.Errorf("call = %+v", c)
 	}
 }
+
+// TestTask_Run_TimeoutCaughtAsTaskTimeout: in a new flow a Catch naming the
+// legacy FnF.TaskTimeout matches a task timeout too (decision 63); the
+// error keeps its new-FDL name.
+func TestTask_Run_TimeoutCaughtAsTaskTimeout(t *testing.T) {
+	src := header + `StartAt: T
+States:
+  - Name: T
+    Type: Task
+    Action: "Test:Sleep"
+    Timeout: "5"
+    Parameters: {seconds: 60}
+    Catch:
+      - {Errors: [FnF.TaskTimeout], Next: Late}
+    End: true
+  - {Name: Late, Type: Pass, End: true}
+`
+	res, _, _ := runFlow(t, src, `{}`)
+	wantResult(t, res, Succeeded, `{"Error":"FnF.Timeout","Cause":"task T did not finish within 5s"}`, "")
+}
