@@ -143,7 +143,7 @@ func (f *FNF) startRequest(ctx context.Context, call interp.TaskCall) (StartRequ
 		}
 		req.Input = string(b)
 	default:
-		return StartRequest{}, failf(bad, "FNF:StartExecution Parameters.input must be an object, got %s", kind(in))
+		return StartRequest{}, failf(bad, "FNF:StartExecution Parameters.input must be an object, got %s", value.Describe(in))
 	}
 	return req, nil
 }

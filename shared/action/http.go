@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/cloudflow-oss/cloudflow/shared/interp"
+	"github.com/cloudflow-oss/cloudflow/shared/value"
 )
 
 // ErrorHTTPHostNotAllowed is the error of an HTTP:Request whose URL (or a
@@ -151,7 +152,7 @@ func parseHTTP(call interp.TaskCall) (*httpRequest, error) {
 	if hv, ok := p["headers"]; ok && hv != nil {
 		hm, ok := hv.(map[string]any)
 		if !ok {
-			return nil, failf(bad, "HTTP:Request Parameters.headers must be an object, got %s", kind(hv))
+			return nil, failf(bad, "HTTP:Request Parameters.headers must be an object, got %s", value.Describe(hv))
 		}
 		for name, v := range hm {
 			if err := addHeader(r.headers, name, v); err != nil {
@@ -195,7 +196,7 @@ func addHeader(h http.Header, name string, v any) error {
 		case float64:
 			s = strconv.FormatFloat(t, 'g', -1, 64)
 		default:
-			return failf(bad, "HTTP:Request Parameters.headers.%s must be a string, number or boolean, got %s", name, kind(e))
+			return failf(bad, "HTTP:Request Parameters.headers.%s must be a string, number or boolean, got %s", name, value.Describe(e))
 		}
 		if strings.ContainsAny(s, "\r\n") {
 			return failf(bad, "HTTP:Request Parameters.headers.%s must not contain line breaks", name)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"os"
 	"strconv"
 	"strings"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/cloudflow-oss/cloudflow/shared/flow"
 	"github.com/cloudflow-oss/cloudflow/shared/interp"
+	"github.com/cloudflow-oss/cloudflow/shared/value"
 )
 
 // MaxMockDelay is the largest Delay a mock response may ask for, the largest
@@ -208,7 +208,7 @@ func (p *mockParser) response(path string, n *yaml.Node) (Response, bool) {
 		switch key {
 		case "Return":
 			hasReturn = true
-			if val, ok := p.value(kp, v, 0); ok {
+			if val, ok := p.value(kp, v); ok {
 				r.Return = val
 			}
 		case "Error":
@@ -264,75 +264,26 @@ func (p *mockParser) delay(path string, n *yaml.Node) time.Duration {
 // maxValueDepth bounds the nesting of a Return value.
 const maxValueDepth = 100
 
-// value converts a YAML node to the value model (shared/value).
-func (p *mockParser) value(path string, n *yaml.Node, depth int) (any, bool) {
-	if depth > maxValueDepth {
-		p.add(n, path, "nested deeper than %d levels", maxValueDepth)
+// value converts a Return value with value.FromYAML, reporting its first
+// problem where it is.
+func (p *mockParser) value(path string, n *yaml.Node) (any, bool) {
+	v, err := value.FromYAML(n, maxValueDepth)
+	if err == nil {
+		return v, true
+	}
+	var ye *value.YAMLError
+	if !errors.As(err, &ye) {
+		p.add(n, path, "%v", err)
 		return nil, false
 	}
-	if n.Kind == yaml.AliasNode || n.Anchor != "" {
-		p.add(n, path, "anchors and aliases are not supported")
-		return nil, false
+	at := path
+	switch {
+	case strings.HasPrefix(ye.Path, "["):
+		at += ye.Path
+	case ye.Path != "":
+		at = join(path, ye.Path)
 	}
-	switch n.Kind {
-	case yaml.ScalarNode:
-		switch n.Tag {
-		case "!!null":
-			return nil, true
-		case "!!bool":
-			var b bool
-			if err := n.Decode(&b); err != nil {
-				p.add(n, path, "bad boolean %q", n.Value)
-				return nil, false
-			}
-			return b, true
-		case "!!int":
-			var i int64
-			if err := n.Decode(&i); err == nil {
-				return i, true
-			}
-			var f float64
-			if err := n.Decode(&f); err == nil {
-				return f, true
-			}
-			p.add(n, path, "bad number %q", n.Value)
-			return nil, false
-		case "!!float":
-			var f float64
-			if err := n.Decode(&f); err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
-				p.add(n, path, "bad number %q (JSON has no NaN or infinity)", n.Value)
-				return nil, false
-			}
-			if f == math.Trunc(f) && math.Abs(f) < 1<<53 && !strings.ContainsAny(n.Value, ".eE") {
-				return int64(f), true
-			}
-			return f, true
-		case "!!str", "!!timestamp":
-			return n.Value, true
-		default:
-			p.add(n, path, "unsupported YAML tag %s", n.Tag)
-			return nil, false
-		}
-	case yaml.SequenceNode:
-		out := make([]any, 0, len(n.Content))
-		ok := true
-		for i, c := range n.Content {
-			v, good := p.value(fmt.Sprintf("%s[%d]", path, i), c, depth+1)
-			ok = ok && good
-			out = append(out, v)
-		}
-		return out, ok
-	case yaml.MappingNode:
-		out := make(map[string]any, len(n.Content)/2)
-		ok := true
-		p.mapping(path, n, func(key string, _, v *yaml.Node) {
-			val, good := p.value(join(path, key), v, depth+1)
-			ok = ok && good
-			out[key] = val
-		})
-		return out, ok
-	}
-	p.add(n, path, "unsupported YAML node")
+	p.add(ye.Node, at, "%s", ye.Msg)
 	return nil, false
 }
 

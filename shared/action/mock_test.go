@@ -114,6 +114,8 @@ func TestParseMock_Invalid(t *testing.T) {
 		{"response not a map", "States:\n  A: [ok]\n", []string{"States.A[0] (line 2, column 7): want a map, got a string"}},
 		{"alias", "States:\n  A: &r {Return: 1}\n  B: *r\n", []string{"anchors and aliases are not supported"}},
 		{"nan", "States:\n  A: {Return: .nan}\n", []string{"JSON has no NaN"}},
+		{"nan inside Return", "States:\n  A: {Return: {a: [1, .nan]}}\n", []string{"States.A.Return.a[1] (line 2, column 23): bad number"}},
+		{"tag inside Return", "States:\n  A: {Return: [!!binary aGk=]}\n", []string{"States.A.Return[0] (line 2, column 16): unsupported YAML tag !!binary"}},
 		{"States not a map", "States: [1]\n", []string{"States (line 1, column 9): want a map, got a list"}},
 		{"every issue reported", "States:\n  A: {Error: 1}\n  B: {Return: 1, Bad: 2}\n", []string{"States.A.Error", "States.B.Bad"}},
 	}

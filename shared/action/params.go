@@ -115,7 +115,7 @@ func paramMap(call interp.TaskCall, errName string, known []string) (map[string]
 		}
 		return p, nil
 	default:
-		return nil, failf(errName, "%s Parameters must be an object, got %s", call.Action, kind(p))
+		return nil, failf(errName, "%s Parameters must be an object, got %s", call.Action, value.Describe(p))
 	}
 }
 
@@ -131,7 +131,7 @@ func stringParam(p map[string]any, action, key string, required bool, errName st
 	}
 	s, ok := v.(string)
 	if !ok {
-		return "", failf(errName, "%s Parameters.%s must be a string, got %s", action, key, kind(v))
+		return "", failf(errName, "%s Parameters.%s must be a string, got %s", action, key, value.Describe(v))
 	}
 	if required && strings.TrimSpace(s) == "" {
 		return "", failf(errName, "%s Parameters.%s is required", action, key)
@@ -174,24 +174,4 @@ func truncate(s string, n int) string {
 		i++
 	}
 	return s
-}
-
-// kind names the JSON type of v for error messages.
-func kind(v any) string {
-	switch v.(type) {
-	case nil:
-		return "null"
-	case string:
-		return "a string"
-	case bool:
-		return "a boolean"
-	case int64, float64, int:
-		return "a number"
-	case []any:
-		return "an array"
-	case map[string]any:
-		return "an object"
-	default:
-		return fmt.Sprintf("%T", v)
-	}
 }

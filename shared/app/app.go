@@ -32,13 +32,11 @@ type App struct {
 	// documentation); anything else is an error.
 	OnEvent func(ctx context.Context, event []byte) error
 
-	store    store
-	service  *execution.Service
-	pool     *execution.Pool    // the local runner; nil with a cloud or injected one
-	enqueuer execution.Enqueuer // where run events go
-	margin   time.Duration
-	logger   *slog.Logger
-	now      func() time.Time // Config.Now
+	store   store
+	service *execution.Service
+	margin  time.Duration
+	logger  *slog.Logger
+	now     func() time.Time // Config.Now
 
 	stopSchedules context.CancelFunc // ends the local scheduler; nil in the cloud
 	schedulesDone chan struct{}      // closed when the local scheduler has returned
@@ -94,13 +92,7 @@ func newApp(cfg Config, sopts execution.Options, hopts api.Options) (*App, error
 			return nil, fmt.Errorf("runner %s: %w", cfg.Runner, err)
 		}
 	}
-	// The local runner is a pool of this process, built once the service it
-	// drives exists.
-	var pool *execution.Pool
-	local := &lateEnqueuer{}
-	if sopts.Enqueuer == nil {
-		sopts.Enqueuer = local
-	}
+	// With no cloud Enqueuer the service runs executions in its own pool.
 	children := &childStarter{}
 	if err := useTasks(cfg, children, &sopts); err != nil {
 		_ = st.Close()
@@ -111,10 +103,6 @@ func newApp(cfg Config, sopts execution.Options, hopts api.Options) (*App, error
 	}
 	svc := execution.New(st, sopts)
 	children.set(svc)
-	if sopts.Enqueuer == local {
-		pool = execution.NewPool(svc, sopts.Workers)
-		local.set(pool)
-	}
 	hopts.Operations = cfg.Operations
 	if hopts.Region == "" {
 		hopts.Region = cfg.Region
@@ -132,7 +120,7 @@ func newApp(cfg Config, sopts execution.Options, hopts api.Options) (*App, error
 		hopts.Allow = throttle.New(cfg.Limits, cfg.Now, throttle.Options{}).Allow
 	}
 	cfg.Logger.Info("cloudflow: API throttling", "on", cfg.Throttled(), "rates", cfg.Limits.String())
-	a := &App{Handler: api.NewHandler(svc, hopts), store: st, service: svc, pool: pool, enqueuer: sopts.Enqueuer, margin: cfg.RunMargin, logger: cfg.Logger, now: cfg.Now}
+	a := &App{Handler: api.NewHandler(svc, hopts), store: st, service: svc, margin: cfg.RunMargin, logger: cfg.Logger, now: cfg.Now}
 	a.OnEvent = a.onEvent
 	// Locally the process is the runner and picks up what the last one left.
 	// In the cloud every cold start would scan the whole table: the
@@ -181,9 +169,6 @@ func (a *App) Close() error {
 	if a.stopSchedules != nil {
 		a.stopSchedules()
 		<-a.schedulesDone
-	}
-	if a.pool != nil {
-		a.pool.Close()
 	}
 	return errors.Join(a.service.Close(), a.store.Close())
 }

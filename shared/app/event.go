@@ -3,7 +3,6 @@ package app
 import (
 	"context"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/cloudflow-oss/cloudflow/shared/dispatch"
@@ -65,33 +64,9 @@ func (a *App) run(ctx context.Context, ref execution.Ref) error {
 func (a *App) continueRun(ctx context.Context, ref execution.Ref) error {
 	ectx, cancel := context.WithTimeout(context.WithoutCancel(ctx), enqueueTimeout)
 	defer cancel()
-	if err := a.enqueuer.Enqueue(ectx, ref); err != nil {
+	if err := a.service.Enqueue(ectx, ref); err != nil {
 		return fmt.Errorf("continue execution %s/%s: %w", ref.FlowID, ref.Name, err)
 	}
 	a.logger.InfoContext(ctx, "cloudflow: execution continues in a new invocation", "flowId", ref.FlowID, "execution", ref.Name)
 	return nil
-}
-
-// lateEnqueuer forwards to an Enqueuer set after construction: the local
-// pool needs the service, and the service needs its Enqueuer.
-type lateEnqueuer struct {
-	mu     sync.Mutex
-	target execution.Enqueuer
-}
-
-func (l *lateEnqueuer) set(e execution.Enqueuer) {
-	l.mu.Lock()
-	l.target = e
-	l.mu.Unlock()
-}
-
-// Enqueue forwards to the target; before set it returns execution.ErrClosed.
-func (l *lateEnqueuer) Enqueue(ctx context.Context, ref execution.Ref) error {
-	l.mu.Lock()
-	t := l.target
-	l.mu.Unlock()
-	if t == nil {
-		return execution.ErrClosed
-	}
-	return t.Enqueue(ctx, ref)
 }

@@ -8,6 +8,8 @@ import (
 	"github.com/expr-lang/expr/conf"
 	"github.com/expr-lang/expr/file"
 	"github.com/expr-lang/expr/parser"
+
+	"github.com/cloudflow-oss/cloudflow/shared/value"
 )
 
 // Limits applied when compiling (reference 5.1 and the security notes of the
@@ -107,7 +109,7 @@ func (x *Expr) Eval(env *Env) (v any, err error) {
 	}
 	if x.cond {
 		if _, ok := v.(bool); !ok {
-			return nil, errorf("condition %s is %s, not a boolean", x.src, typeName(v))
+			return nil, errorf("condition %s is %s, not a boolean", x.src, value.TypeName(v))
 		}
 	}
 	return v, nil
@@ -122,7 +124,7 @@ func (x *Expr) EvalBool(env *Env) (bool, error) {
 	}
 	b, ok := v.(bool)
 	if !ok {
-		return false, errorf("%s is %s, not a boolean", x.src, typeName(v))
+		return false, errorf("%s is %s, not a boolean", x.src, value.TypeName(v))
 	}
 	return b, nil
 }

@@ -14,8 +14,9 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/cloudflow-oss/cloudflow/shared/value"
 	"github.com/expr-lang/expr/ast"
+
+	"github.com/cloudflow-oss/cloudflow/shared/value"
 )
 
 // builtin is one function of reference 5.2.
@@ -140,7 +141,7 @@ func (c *compiler) call(n ast.Node, name string, argNodes []ast.Node, depth, cal
 func argString(args []any, i int) (string, error) {
 	s, ok := args[i].(string)
 	if !ok {
-		return "", errorf("argument %d must be a string, got %s", i+1, typeName(args[i]))
+		return "", errorf("argument %d must be a string, got %s", i+1, value.TypeName(args[i]))
 	}
 	return s, nil
 }
@@ -155,13 +156,13 @@ func argInt(args []any, i int) (int64, error) {
 		}
 		return 0, errorf("argument %d must be an integer, got %v", i+1, t)
 	}
-	return 0, errorf("argument %d must be an integer, got %s", i+1, typeName(args[i]))
+	return 0, errorf("argument %d must be an integer, got %s", i+1, value.TypeName(args[i]))
 }
 
 func argArray(args []any, i int) ([]any, error) {
 	a, ok := args[i].([]any)
 	if !ok {
-		return nil, errorf("argument %d must be an array, got %s", i+1, typeName(args[i]))
+		return nil, errorf("argument %d must be an array, got %s", i+1, value.TypeName(args[i]))
 	}
 	return a, nil
 }
@@ -169,7 +170,7 @@ func argArray(args []any, i int) ([]any, error) {
 func argMap(args []any, i int) (map[string]any, error) {
 	m, ok := args[i].(map[string]any)
 	if !ok {
-		return nil, errorf("argument %d must be an object, got %s", i+1, typeName(args[i]))
+		return nil, errorf("argument %d must be an object, got %s", i+1, value.TypeName(args[i]))
 	}
 	return m, nil
 }
@@ -226,7 +227,7 @@ func fnLength(_ *callNode, _ *Env, args []any) (any, error) {
 	case map[string]any:
 		return int64(len(t)), nil
 	}
-	return nil, errorf("argument 1 must be an array, an object or a string, got %s", typeName(args[0]))
+	return nil, errorf("argument 1 must be an array, an object or a string, got %s", value.TypeName(args[0]))
 }
 
 func fnRegexMatch(c *callNode, _ *Env, args []any) (any, error) {
@@ -278,7 +279,7 @@ func fnGet(_ *callNode, _ *Env, args []any) (any, error) {
 		}
 		return t[k], nil
 	}
-	return nil, errorf("argument 1 must be an array or an object, got %s", typeName(args[0]))
+	return nil, errorf("argument 1 must be an array or an object, got %s", value.TypeName(args[0]))
 }
 
 func fnIntAdd(_ *callNode, _ *Env, args []any) (any, error) {

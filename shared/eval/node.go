@@ -190,7 +190,7 @@ func boolOperand(n node, env *Env, op string) (bool, error) {
 	}
 	b, ok := v.(bool)
 	if !ok {
-		return false, errorf("operand of %s is %s, not a boolean", op, typeName(v))
+		return false, errorf("operand of %s is %s, not a boolean", op, value.TypeName(v))
 	}
 	return b, nil
 }
@@ -214,25 +214,6 @@ func (o *orNode) eval(env *Env) (any, error) {
 func (n *notNode) eval(env *Env) (any, error) {
 	b, err := boolOperand(n.x, env, "!")
 	return !b, err
-}
-
-// typeName names the JSON type of v for error messages.
-func typeName(v any) string {
-	switch v.(type) {
-	case nil:
-		return "null"
-	case bool:
-		return "boolean"
-	case int64, float64, int:
-		return "number"
-	case string:
-		return "string"
-	case []any:
-		return "array"
-	case map[string]any:
-		return "object"
-	}
-	return "unsupported value"
 }
 
 // deepCopy copies arrays and objects; other values are immutable.

@@ -5,6 +5,8 @@ import (
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/cloudflow-oss/cloudflow/shared/value"
 )
 
 // maxTemplateDepth bounds the nesting of maps and lists in a constructor.
@@ -127,7 +129,7 @@ func compileMap(m map[string]any, prefix string, opts Options, depth int) (*tmap
 			}
 			src, ok := v.(string)
 			if !ok {
-				return nil, &TemplateError{Path: path, Msg: fmt.Sprintf("the value of a .$ key must be an expression string, got %s", goTypeName(v))}
+				return nil, &TemplateError{Path: path, Msg: fmt.Sprintf("the value of a .$ key must be an expression string, got %s", value.TypeName(v))}
 			}
 			x, err := Compile(src, opts)
 			if err != nil {
@@ -185,7 +187,7 @@ func compileValue(v any, path string, opts Options, depth int) (tnode, *Template
 	}
 	s, ok := scalar(v)
 	if !ok {
-		return nil, &TemplateError{Path: path, Msg: "unsupported value type " + goTypeName(v)}
+		return nil, &TemplateError{Path: path, Msg: "unsupported value type " + value.TypeName(v)}
 	}
 	return &tconst{constNode{v: s}}, nil
 }
@@ -233,25 +235,6 @@ func scalar(v any) (any, bool) {
 		return float64(t), true
 	}
 	return nil, false
-}
-
-func goTypeName(v any) string {
-	switch v.(type) {
-	case nil:
-		return "null"
-	case bool:
-		return "boolean"
-	case string:
-		return "string"
-	case map[string]any:
-		return "object"
-	case []any:
-		return "array"
-	}
-	if _, ok := scalar(v); ok {
-		return "number"
-	}
-	return fmt.Sprintf("%T", v)
 }
 
 // Eval builds the constructor's output: a fresh map on every call (literal

@@ -147,10 +147,11 @@ func (s *Service) UpdateFlowAlias(ctx context.Context, in AliasInput) (*Alias, e
 	if err != nil {
 		return nil, err
 	}
-	for range casAttempts {
+	var out *Alias
+	err = kv.Retry(ctx, func() (bool, error) {
 		a, rev, raw, err := s.getAlias(ctx, account, f, in.Name)
 		if err != nil {
-			return nil, err
+			return false, err
 		}
 		if in.Description != nil {
 			a.Description = *in.Description
@@ -161,14 +162,15 @@ func (s *Service) UpdateFlowAlias(ctx context.Context, in AliasInput) (*Alias, e
 		a.LastModifiedTime = s.now()
 		err = s.writeAlias(ctx, account, f, a, rev, raw)
 		if errors.Is(err, ErrConflict) {
-			continue
+			return true, nil
 		}
-		if err != nil {
-			return nil, err
-		}
-		return a, nil
+		out = a
+		return false, err
+	})
+	if err != nil {
+		return nil, conflict(err, f.Name, "")
 	}
-	return nil, &ResourceError{Err: ErrConflict, Flow: f.Name}
+	return out, nil
 }
 
 func (s *Service) getAlias(ctx context.Context, account string, f *Flow, name string) (*Alias, int64, []byte, error) {

@@ -128,40 +128,46 @@ func (s *Service) StartExecution(ctx context.Context, in StartInput) (*Execution
 // creates the execution and the others find it.
 func (s *Service) create(ctx context.Context, e *Execution, val []byte) (it kv.Item, old *Execution, err error) {
 	ref := e.ref()
-	for range casAttempts {
+	err = kv.Retry(ctx, func() (bool, error) {
+		old = nil
+		var err error
 		it, err = s.store.PutIfAbsent(ctx, ref.key(), val)
 		if err == nil {
 			if _, ttl := s.store.(expiringStore); ttl {
 				// The store's TTL may have removed an expired record of
 				// this name but not its history chunks.
-				if err := s.deleteHistory(ctx, ref); err != nil {
-					return kv.Item{}, nil, err
-				}
+				return false, s.deleteHistory(ctx, ref)
 			}
-			return it, nil, nil
+			return false, nil
 		}
 		if !errors.Is(err, kv.ErrConditionFailed) {
-			return kv.Item{}, nil, fmt.Errorf("store execution %q: %w", e.Name, err)
+			return false, fmt.Errorf("store execution %q: %w", e.Name, err)
 		}
 		if old, err = decodeExecution(it); err != nil {
-			return kv.Item{}, nil, err
+			return false, err
 		}
 		if !old.expired(s.opts.Clock.Now()) {
-			return kv.Item{}, old, nil
+			return false, nil
 		}
 		if err := s.deleteHistory(ctx, ref); err != nil {
-			return kv.Item{}, nil, err
+			return false, err
 		}
-		it, err = s.store.CompareAndSwap(ctx, ref.key(), old.version, val)
-		if err == nil {
-			return it, nil, nil
+		old = nil
+		it, err = s.store.CompareAndSwap(ctx, ref.key(), it.Version, val)
+		if errors.Is(err, kv.ErrConditionFailed) || errors.Is(err, kv.ErrNotFound) {
+			// Another starter replaced it, or Recover deleted it: look
+			// again.
+			return true, nil
 		}
-		if !errors.Is(err, kv.ErrConditionFailed) && !errors.Is(err, kv.ErrNotFound) {
-			return kv.Item{}, nil, fmt.Errorf("store execution %q: %w", e.Name, err)
+		if err != nil {
+			return false, fmt.Errorf("store execution %q: %w", e.Name, err)
 		}
-		// Another starter replaced it, or Recover deleted it: look again.
+		return false, nil
+	})
+	if err != nil {
+		return kv.Item{}, nil, conflict(err, e.FlowName, e.Name)
 	}
-	return kv.Item{}, nil, &ResourceError{Err: ErrConflict, Flow: e.FlowName, Execution: e.Name}
+	return it, old, nil
 }
 
 // StartSync runs an Express execution inside the call and returns how it

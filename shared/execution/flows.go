@@ -123,17 +123,18 @@ func (s *Service) UpdateFlow(ctx context.Context, in UpdateFlowInput) (*Flow, er
 	if m := in.ExecutionMode; m != nil && *m != flow.Standard && *m != flow.Express {
 		return nil, invalid("ExecutionMode", "ExecutionMode must be Standard or Express.")
 	}
-	for range casAttempts {
+	var out *Flow
+	err := kv.Retry(ctx, func() (bool, error) {
 		f, version, err := s.getFlow(ctx, account, in.Name)
 		if err != nil {
-			return nil, err
+			return false, err
 		}
 		if m := in.ExecutionMode; m != nil && *m != f.ExecutionMode {
-			return nil, invalid("ExecutionMode", "ExecutionMode cannot be changed: flow %s is %s.", f.Name, f.ExecutionMode)
+			return false, invalid("ExecutionMode", "ExecutionMode cannot be changed: flow %s is %s.", f.Name, f.ExecutionMode)
 		}
 		if in.Definition != nil && *in.Definition != f.Definition {
 			if err := s.checkDefinition(f.ID, f.Name, f.ExecutionMode, *in.Definition); err != nil {
-				return nil, err
+				return false, err
 			}
 			f.Definition = *in.Definition
 		}
@@ -149,18 +150,22 @@ func (s *Service) UpdateFlow(ctx context.Context, in UpdateFlowInput) (*Flow, er
 		f.LastModifiedTime = s.now()
 		val, err := json.Marshal(f)
 		if err != nil {
-			return nil, fmt.Errorf("encode flow %q: %w", in.Name, err)
+			return false, fmt.Errorf("encode flow %q: %w", in.Name, err)
 		}
 		_, err = s.store.CompareAndSwap(ctx, flowKey(account, in.Name), version, val)
 		if errors.Is(err, kv.ErrConditionFailed) || errors.Is(err, kv.ErrNotFound) {
-			continue
+			return true, nil
 		}
 		if err != nil {
-			return nil, fmt.Errorf("update flow %q: %w", in.Name, err)
+			return false, fmt.Errorf("update flow %q: %w", in.Name, err)
 		}
-		return f, nil
+		out = f
+		return false, nil
+	})
+	if err != nil {
+		return nil, conflict(err, in.Name, "")
 	}
-	return nil, &ResourceError{Err: ErrConflict, Flow: in.Name}
+	return out, nil
 }
 
 // DeleteFlow deletes the caller's flow. Its unfinished executions are
@@ -170,36 +175,41 @@ func (s *Service) UpdateFlow(ctx context.Context, in UpdateFlowInput) (*Flow, er
 // ResourceError(ErrFlowNotFound) or ResourceError(ErrConflict).
 func (s *Service) DeleteFlow(ctx context.Context, name string) error {
 	account := accountOf(ctx)
-	for range casAttempts {
-		f, version, err := s.getFlow(ctx, account, name)
-		if err != nil {
-			return err
+	var f *Flow
+	err := kv.Retry(ctx, func() (bool, error) {
+		var version int64
+		var err error
+		if f, version, err = s.getFlow(ctx, account, name); err != nil {
+			return false, err
 		}
 		err = s.store.Delete(ctx, flowKey(account, name), version)
 		if errors.Is(err, kv.ErrConditionFailed) {
-			continue
+			return true, nil
 		}
 		if errors.Is(err, kv.ErrNotFound) {
-			return &ResourceError{Err: ErrFlowNotFound, Flow: name}
+			return false, &ResourceError{Err: ErrFlowNotFound, Flow: name}
 		}
 		if err != nil {
-			return fmt.Errorf("delete flow %q: %w", name, err)
+			return false, fmt.Errorf("delete flow %q: %w", name, err)
 		}
-		if err := s.stopAll(ctx, account, f); err != nil {
-			return err
-		}
-		// Versions, aliases and schedules are keyed by the flow Id and so
-		// already unreachable; remove them to free the space (and stop the
-		// schedules' ticks).
-		if err := s.deleteUnder(ctx, schedulePrefix(account, f.ID)); err != nil {
-			return err
-		}
-		if err := s.deleteUnder(ctx, aliasPrefix(account, f.ID)); err != nil {
-			return err
-		}
-		return s.deleteUnder(ctx, versionPrefix(account, f.ID))
+		return false, nil
+	})
+	if err != nil {
+		return conflict(err, name, "")
 	}
-	return &ResourceError{Err: ErrConflict, Flow: name}
+	if err := s.stopAll(ctx, account, f); err != nil {
+		return err
+	}
+	// Versions, aliases and schedules are keyed by the flow Id and so
+	// already unreachable; remove them to free the space (and stop the
+	// schedules' ticks).
+	if err := s.deleteUnder(ctx, schedulePrefix(account, f.ID)); err != nil {
+		return err
+	}
+	if err := s.deleteUnder(ctx, aliasPrefix(account, f.ID)); err != nil {
+		return err
+	}
+	return s.deleteUnder(ctx, versionPrefix(account, f.ID))
 }
 
 // stopAll stops every unfinished execution of a deleted flow.

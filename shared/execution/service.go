@@ -79,9 +79,6 @@ const (
 	// DefaultHistorySpillBytes is how many bytes of committed history
 	// events a record holds before they move to a chunk key.
 	DefaultHistorySpillBytes = 16 << 10
-	// casAttempts bounds the retries of an optimistic write before
-	// ErrConflict.
-	casAttempts = 16
 	// listPage is how many items one store List call reads.
 	listPage = 500
 	// parseCacheSize bounds the parsed-definition cache.
@@ -229,6 +226,13 @@ func (s *Service) Close() error {
 	}
 	s.bg.Wait()
 	return nil
+}
+
+// Enqueue hands ref to the service's runner: Options.Enqueuer, or the
+// in-process Pool the service owns. A cloud invocation whose time ran out
+// uses it to continue an execution in a new one.
+func (s *Service) Enqueue(ctx context.Context, ref Ref) error {
+	return s.opts.Enqueuer.Enqueue(ctx, ref)
 }
 
 // parse returns the parsed definition, from the cache when this flow
@@ -395,29 +399,44 @@ func (s *Service) deleteHistory(ctx context.Context, ref Ref) error {
 // to leave the record as it is. The written (or unchanged) record is
 // returned.
 func (s *Service) updateExecution(ctx context.Context, ref Ref, flowName string, cur *Execution, change func(e *Execution) (bool, error)) (*Execution, error) {
-	for range casAttempts {
+	var out *Execution
+	err := kv.Retry(ctx, func() (bool, error) {
 		if cur == nil {
 			var err error
 			if cur, err = s.getExecution(ctx, ref, flowName); err != nil {
-				return nil, err
+				return false, err
 			}
 		}
 		next := *cur
 		ok, err := change(&next)
 		if err != nil || !ok {
-			return cur, err
+			out = cur
+			return false, err
 		}
 		it, err := s.compareAndSwap(ctx, ref.key(), cur.version, &next)
 		if errors.Is(err, kv.ErrConditionFailed) || errors.Is(err, kv.ErrNotFound) {
 			cur = nil
-			continue
+			return true, nil
 		}
 		if err != nil {
-			return nil, fmt.Errorf("update execution %q: %w", ref.Name, err)
+			return false, fmt.Errorf("update execution %q: %w", ref.Name, err)
 		}
 		next.version = it.Version
 		s.notify(ref.key())
-		return &next, nil
+		out = &next
+		return false, nil
+	})
+	if err != nil {
+		return out, conflict(err, flowName, ref.Name)
 	}
-	return nil, &ResourceError{Err: ErrConflict, Flow: flowName, Execution: ref.Name}
+	return out, nil
+}
+
+// conflict turns kv.Retry giving up into ResourceError(ErrConflict) for
+// the flow and execution named; other errors pass unchanged.
+func conflict(err error, flowName, execName string) error {
+	if errors.Is(err, kv.ErrConditionFailed) {
+		return &ResourceError{Err: ErrConflict, Flow: flowName, Execution: execName}
+	}
+	return err
 }

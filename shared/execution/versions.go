@@ -71,43 +71,48 @@ func ParseVersion(s string) (n int64, ok bool) {
 // ResourceError(ErrConflict).
 func (s *Service) PublishFlowVersion(ctx context.Context, in PublishInput) (*FlowVersion, error) {
 	account := accountOf(ctx)
-	for range casAttempts {
-		f, version, err := s.getFlow(ctx, account, in.FlowName)
-		if err != nil {
-			return nil, err
+	var f *Flow
+	err := kv.Retry(ctx, func() (bool, error) {
+		var version int64
+		var err error
+		if f, version, err = s.getFlow(ctx, account, in.FlowName); err != nil {
+			return false, err
 		}
 		f.LastVersion++
 		val, err := json.Marshal(f)
 		if err != nil {
-			return nil, fmt.Errorf("encode flow %q: %w", in.FlowName, err)
+			return false, fmt.Errorf("encode flow %q: %w", in.FlowName, err)
 		}
 		_, err = s.store.CompareAndSwap(ctx, flowKey(account, in.FlowName), version, val)
 		if errors.Is(err, kv.ErrConditionFailed) {
-			continue
+			return true, nil
 		}
 		if errors.Is(err, kv.ErrNotFound) {
-			return nil, &ResourceError{Err: ErrFlowNotFound, Flow: in.FlowName}
+			return false, &ResourceError{Err: ErrFlowNotFound, Flow: in.FlowName}
 		}
 		if err != nil {
-			return nil, fmt.Errorf("allocate version of flow %q: %w", in.FlowName, err)
+			return false, fmt.Errorf("allocate version of flow %q: %w", in.FlowName, err)
 		}
-		v := &FlowVersion{
-			FlowName: f.Name, FlowID: f.ID, Version: strconv.FormatInt(f.LastVersion, 10),
-			Description: in.Description, Definition: f.Definition, ExecutionMode: f.ExecutionMode,
-			RoleArn: f.RoleArn, Environment: f.Environment, CreatedTime: s.now(),
-		}
-		vval, err := json.Marshal(v)
-		if err != nil {
-			return nil, fmt.Errorf("encode version %s of flow %q: %w", v.Version, f.Name, err)
-		}
-		// The number is ours alone, so the key cannot exist; a failure here
-		// leaves a gap in the numbering, never a duplicate.
-		if _, err := s.store.PutIfAbsent(ctx, versionKey(account, f.ID, f.LastVersion), vval); err != nil {
-			return nil, fmt.Errorf("store version %s of flow %q: %w", v.Version, f.Name, err)
-		}
-		return v, nil
+		return false, nil
+	})
+	if err != nil {
+		return nil, conflict(err, in.FlowName, "")
 	}
-	return nil, &ResourceError{Err: ErrConflict, Flow: in.FlowName}
+	v := &FlowVersion{
+		FlowName: f.Name, FlowID: f.ID, Version: strconv.FormatInt(f.LastVersion, 10),
+		Description: in.Description, Definition: f.Definition, ExecutionMode: f.ExecutionMode,
+		RoleArn: f.RoleArn, Environment: f.Environment, CreatedTime: s.now(),
+	}
+	vval, err := json.Marshal(v)
+	if err != nil {
+		return nil, fmt.Errorf("encode version %s of flow %q: %w", v.Version, f.Name, err)
+	}
+	// The number is ours alone, so the key cannot exist; a failure here
+	// leaves a gap in the numbering, never a duplicate.
+	if _, err := s.store.PutIfAbsent(ctx, versionKey(account, f.ID, f.LastVersion), vval); err != nil {
+		return nil, fmt.Errorf("store version %s of flow %q: %w", v.Version, f.Name, err)
+	}
+	return v, nil
 }
 
 // getVersion reads version q of flow f; an unknown or malformed number is

@@ -7,6 +7,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/cloudflow-oss/cloudflow/shared/eval"
+	"github.com/cloudflow-oss/cloudflow/shared/value"
 )
 
 // legacyMappings compiles a mapping list [{target, source}] into a template
@@ -70,7 +71,7 @@ func (p *parser) legacyMappings(path string, n *yaml.Node, vars eval.Var) *eval.
 			tmpl[target+".$"] = src
 			continue
 		}
-		v, err := toValue(sn, 0)
+		v, err := value.FromYAML(sn, MaxDepth)
 		if err != nil {
 			p.add(ep+".source", sn, "%v", err)
 			ok = false

@@ -7,6 +7,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/cloudflow-oss/cloudflow/shared/eval"
+	"github.com/cloudflow-oss/cloudflow/shared/value"
 )
 
 // legacyPattern is how a task pattern maps to a TaskMode and an FC
@@ -191,7 +192,7 @@ func (p *parser) serviceParam(path string, n *yaml.Node) (v any, isPath, ok bool
 		}
 		return src, true, true
 	}
-	v, err := toValue(n, 0)
+	v, err := value.FromYAML(n, MaxDepth)
 	if err != nil {
 		p.add(path, n, "%v", err)
 		return nil, false, false

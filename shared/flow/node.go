@@ -3,8 +3,6 @@ package flow
 import (
 	"fmt"
 	"math"
-	"strconv"
-	"strings"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -134,79 +132,4 @@ func (p *parser) strList(path string, n *yaml.Node) ([]string, bool) {
 		out = append(out, s)
 	}
 	return out, ok
-}
-
-// toValue converts a YAML node to the JSON value model of package value:
-// map[string]any, []any, string, int64, float64, bool, nil.
-func toValue(n *yaml.Node, depth int) (any, error) {
-	if depth > MaxDepth {
-		return nil, fmt.Errorf("nested deeper than %d levels", MaxDepth)
-	}
-	switch n.Kind {
-	case yaml.MappingNode:
-		m := make(map[string]any, len(n.Content)/2)
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			k, v := n.Content[i], n.Content[i+1]
-			if k.Kind != yaml.ScalarNode {
-				return nil, fmt.Errorf("line %d: keys must be strings", k.Line)
-			}
-			if _, dup := m[k.Value]; dup {
-				return nil, fmt.Errorf("duplicate key %q", k.Value)
-			}
-			x, err := toValue(v, depth+1)
-			if err != nil {
-				return nil, err
-			}
-			m[k.Value] = x
-		}
-		return m, nil
-	case yaml.SequenceNode:
-		a := make([]any, len(n.Content))
-		for i, e := range n.Content {
-			x, err := toValue(e, depth+1)
-			if err != nil {
-				return nil, err
-			}
-			a[i] = x
-		}
-		return a, nil
-	case yaml.ScalarNode:
-		return scalar(n)
-	case yaml.AliasNode:
-		return nil, fmt.Errorf("YAML aliases are not supported")
-	}
-	return nil, fmt.Errorf("unsupported YAML node")
-}
-
-func scalar(n *yaml.Node) (any, error) {
-	switch n.ShortTag() {
-	case "!!null":
-		return nil, nil
-	case "!!bool":
-		var b bool
-		if err := n.Decode(&b); err != nil {
-			return nil, fmt.Errorf("bad boolean %q", n.Value)
-		}
-		return b, nil
-	case "!!int":
-		var i int64
-		if err := n.Decode(&i); err == nil {
-			return i, nil
-		}
-		f, err := strconv.ParseFloat(strings.ReplaceAll(n.Value, "_", ""), 64)
-		if err != nil {
-			return nil, fmt.Errorf("bad number %q", n.Value)
-		}
-		return f, nil
-	case "!!float":
-		var f float64
-		if err := n.Decode(&f); err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
-			return nil, fmt.Errorf("number %q is not valid JSON", n.Value)
-		}
-		if f == math.Trunc(f) && math.Abs(f) < 1<<53 && !strings.ContainsAny(n.Value, ".eE") {
-			return int64(f), nil
-		}
-		return f, nil
-	}
-	return n.Value, nil
 }

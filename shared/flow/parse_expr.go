@@ -7,6 +7,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/cloudflow-oss/cloudflow/shared/eval"
+	"github.com/cloudflow-oss/cloudflow/shared/value"
 )
 
 // template compiles a constructor; nil node means absent.
@@ -18,7 +19,7 @@ func (p *parser) template(path string, n *yaml.Node, vars eval.Var) *eval.Templa
 		p.add(path, n, "must be a mapping")
 		return nil
 	}
-	v, err := toValue(n, 0)
+	v, err := value.FromYAML(n, MaxDepth)
 	if err != nil {
 		p.add(path, n, "%v", err)
 		return nil

@@ -1,6 +1,9 @@
 package interp
 
-import "github.com/cloudflow-oss/cloudflow/shared/flow"
+import (
+	"github.com/cloudflow-oss/cloudflow/shared/flow"
+	"github.com/cloudflow-oss/cloudflow/shared/value"
+)
 
 // runChoice evaluates the branches in order and returns the target of the
 // first true condition, or the Default (reference 3.6). A condition that
@@ -14,7 +17,7 @@ func (r *run) runChoice(fr *frame, st *flow.State) (int, *failure) {
 		}
 		ok, isBool := v.(bool)
 		if !isBool {
-			return 0, fail(ErrorExpression, "Condition %q yielded %s, not a boolean", b.Condition.Source(), typeName(v))
+			return 0, fail(ErrorExpression, "Condition %q yielded %s, not a boolean", b.Condition.Source(), value.Describe(v))
 		}
 		if ok {
 			return b.Next, nil

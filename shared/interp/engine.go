@@ -11,6 +11,7 @@ import (
 
 	"github.com/cloudflow-oss/cloudflow/shared/eval"
 	"github.com/cloudflow-oss/cloudflow/shared/flow"
+	"github.com/cloudflow-oss/cloudflow/shared/value"
 )
 
 // Engine runs flows. It is safe for concurrent use; it never modifies a
@@ -220,7 +221,7 @@ func (e *Engine) start(m *Machine, f *flow.Flow, ex Execution) {
 	case len(ex.Input) > e.opts.MaxPayloadBytes:
 		bad = fail(ErrorInvalidData, "the execution input is larger than %d bytes", e.opts.MaxPayloadBytes)
 	default:
-		v, err := decodeJSON(ex.Input)
+		v, err := value.Decode(ex.Input)
 		switch {
 		case err != nil:
 			bad = fail(ErrorInvalidData, "the execution input is not valid JSON: %v", err)
@@ -312,12 +313,12 @@ func (m *Machine) Step(ctx context.Context) bool {
 // Machine encodes into its scratch buffer and copies the exact bytes out.
 func (m *Machine) encodeOutput(out any) ([]byte, error) {
 	if !m.pooled {
-		return encodeJSON(make([]byte, 0, outputBufSize), out)
+		return value.Append(make([]byte, 0, outputBufSize), out)
 	}
 	if m.buf == nil {
 		m.buf = make([]byte, 0, outputBufSize)
 	}
-	b, err := encodeJSON(m.buf[:0], out)
+	b, err := value.Append(m.buf[:0], out)
 	if err != nil {
 		return nil, err
 	}

@@ -6,6 +6,7 @@ import (
 	"sync/atomic"
 
 	"github.com/cloudflow-oss/cloudflow/shared/flow"
+	"github.com/cloudflow-oss/cloudflow/shared/value"
 )
 
 // fanSize describes the JSON object a fan-out builds from its results, so
@@ -68,7 +69,7 @@ func (r *run) fanOut(ctx context.Context, n, conc int, sz fanSize, fn func(ctx c
 			}
 			// The walk stops early past what is left of the limit.
 			left := limit - int(total.Load())
-			add, _ := jsonSize(v, max(left, 0))
+			add, _ := value.Size(v, max(left, 0))
 			if t := total.Add(int64(add + sz.entry(i))); t > int64(limit) {
 				sizeFail.CompareAndSwap(nil, sizeFailure(sz.what, limit, int(t)))
 				failed.Store(true)

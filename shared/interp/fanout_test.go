@@ -147,15 +147,3 @@ States:
 	res, _, _ := runFlow(t, src, indexes(100))
 	wantResult(t, res, Failed, "", "ItemFailed")
 }
-
-func TestJSONSize_Float_MatchesEncoding(t *testing.T) {
-	for _, f := range []float64{1e20, 1.5, 1e21, 1e-7, -0.000001, 123456.789} {
-		b, err := encodeJSON(nil, f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if n, _ := jsonSize(f, 100); n != len(b) {
-			t.Errorf("jsonSize(%v) = %d, want len(%s) = %d", f, n, b, len(b))
-		}
-	}
-}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/cloudflow-oss/cloudflow/shared/eval"
 	"github.com/cloudflow-oss/cloudflow/shared/flow"
+	"github.com/cloudflow-oss/cloudflow/shared/value"
 )
 
 // Legacy FDL data semantics (reference 8.2) on the shared run loop.
@@ -210,7 +211,7 @@ func union(a any, b map[string]any) map[string]any {
 func legacyCheckSize(st *flow.State, in, out, local any) *failure {
 	left := flow.LegacyMaxDataBytes
 	for _, v := range [...]any{in, out, local} {
-		n, ok := jsonSize(v, left)
+		n, ok := value.Size(v, left)
 		if !ok || n > left {
 			return fail(ErrorInvalidData, "step %q: input, output and $local together are larger than %d bytes", st.Name, flow.LegacyMaxDataBytes)
 		}
@@ -244,7 +245,7 @@ func legacyLocal(st *flow.State, v any) (any, *failure) {
 			return map[string]any{}, nil
 		}
 	}
-	return nil, fail(ErrorInvalidData, "task step %q: the invocation result must be a JSON object, got %s", st.Name, typeName(v))
+	return nil, fail(ErrorInvalidData, "task step %q: the invocation result must be a JSON object, got %s", st.Name, value.Describe(v))
 }
 
 // legacyChoice runs the first choice whose condition holds (or the default):
@@ -261,7 +262,7 @@ func (r *run) legacyChoice(ctx context.Context, fr *frame, st *flow.State, in an
 		}
 		ok, isBool := v.(bool)
 		if !isBool {
-			return 0, nil, fail(ErrorExpression, "condition %q yielded %s, not a boolean", b.Condition.Source(), typeName(v))
+			return 0, nil, fail(ErrorExpression, "condition %q yielded %s, not a boolean", b.Condition.Source(), value.Describe(v))
 		}
 		if ok {
 			next, steps = b.Next, st.Legacy.ChoiceSteps[i]
@@ -314,7 +315,7 @@ func (r *run) legacyForeach(ctx context.Context, parent *frame, st *flow.State, 
 	}
 	items, ok := v.([]any)
 	if !ok {
-		return nil, fail(ErrorExpression, "collection %q yielded %s, not an array", lg.Collection.Source(), typeName(v))
+		return nil, fail(ErrorExpression, "collection %q yielded %s, not an array", lg.Collection.Source(), value.Describe(v))
 	}
 	outs, f := r.fanOut(ctx, len(items), st.MaxConcurrency, legacyForeachSize, func(ctx context.Context, i int, fr *frame) (any, *failure) {
 		input := make(map[string]any, len(in)+2)

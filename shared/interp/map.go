@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/cloudflow-oss/cloudflow/shared/flow"
+	"github.com/cloudflow-oss/cloudflow/shared/value"
 )
 
 // runMap runs the Processor once per item of ItemsPath and returns
@@ -21,7 +22,7 @@ func (r *run) runMap(ctx context.Context, parent *frame, st *flow.State, in any)
 	}
 	items, ok := v.([]any)
 	if !ok {
-		return nil, fail(ErrorExpression, "ItemsPath %q yielded %s, not an array", st.ItemsPath.Source(), typeName(v))
+		return nil, fail(ErrorExpression, "ItemsPath %q yielded %s, not an array", st.ItemsPath.Source(), value.Describe(v))
 	}
 	if st.MaxItems > 0 && len(items) > st.MaxItems {
 		return nil, fail(ErrorInvalidData, "ItemsPath yielded %d items, more than MaxItems %d", len(items), st.MaxItems)

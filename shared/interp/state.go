@@ -8,6 +8,7 @@ import (
 
 	"github.com/cloudflow-oss/cloudflow/shared/eval"
 	"github.com/cloudflow-oss/cloudflow/shared/flow"
+	"github.com/cloudflow-oss/cloudflow/shared/value"
 )
 
 // step runs one attempt of the frame's current state and moves the frame on.
@@ -247,9 +248,9 @@ func exprFailure(field string, err error) *failure {
 // MaxPayloadBytes (reference 4.6).
 func (r *run) checkData(v any, what string) *failure {
 	if _, ok := v.(map[string]any); !ok {
-		return fail(ErrorInvalidData, "%s must be a JSON object, got %s", what, typeName(v))
+		return fail(ErrorInvalidData, "%s must be a JSON object, got %s", what, value.Describe(v))
 	}
-	if n, ok := jsonSize(v, r.opts.MaxPayloadBytes); !ok {
+	if n, ok := value.Size(v, r.opts.MaxPayloadBytes); !ok {
 		return fail(ErrorInvalidData, "%s is larger than %d bytes (at least %d)", what, r.opts.MaxPayloadBytes, n)
 	}
 	return nil
@@ -270,7 +271,7 @@ func (r *run) mergeGlobal(g map[string]any) *failure {
 		if len(k) > r.opts.MaxGlobalKeyBytes {
 			return fail(ErrorInvalidData, "$Global key %.40q... is longer than %d bytes", k, r.opts.MaxGlobalKeyBytes)
 		}
-		if _, ok := jsonSize(v, r.opts.MaxGlobalValueBytes); !ok {
+		if _, ok := value.Size(v, r.opts.MaxGlobalValueBytes); !ok {
 			return fail(ErrorInvalidData, "$Global value of %q is larger than %d bytes", k, r.opts.MaxGlobalValueBytes)
 		}
 	}
@@ -285,24 +286,6 @@ func (r *run) mergeGlobal(g map[string]any) *failure {
 	maps.Copy(next, g)
 	r.global.Store(&next)
 	return nil
-}
-
-func typeName(v any) string {
-	switch v.(type) {
-	case nil:
-		return "null"
-	case bool:
-		return "a boolean"
-	case string:
-		return "a string"
-	case int64, float64, int:
-		return "a number"
-	case []any:
-		return "an array"
-	case map[string]any:
-		return "an object"
-	}
-	return "an unsupported value"
 }
 
 // enterEvents records StepEntered (first attempt of an entry) and StepStarted.
@@ -326,4 +309,14 @@ func (r *run) stepEvent(fr *frame, st *flow.State, typ EventType, d detail) *fai
 
 func limitFailure(r *run) *failure {
 	return &failure{err: &Error{Name: ErrorLimitExceeded, Detail: "the execution exceeded the history event limit"}, status: Failed, fatal: true}
+}
+
+// payloadSizer measures constructor results for eval.Template.EvalSized, so
+// the state data check needs no second walk over the new object. A member's
+// value is walked only up to limit.
+type payloadSizer struct{ limit int }
+
+// MemberSize is the length of `"key":v`.
+func (p *payloadSizer) MemberSize(key string, v any) int {
+	return value.MemberSize(key, v, p.limit)
 }

@@ -2,11 +2,9 @@ package kv_test
 
 import (
 	"context"
-	"runtime"
 	"strconv"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/cloudflow-oss/cloudflow/shared/kv"
 )
@@ -22,9 +20,8 @@ type benchStore interface {
 
 // benchStores are the stores the benchmarks run against. Bolt variants
 // differ in fsync (sync: every commit reaches the disk, as in production) and
-// in batching: none (the default, DB.Update), DB.Batch with a 1ms delay and a
-// batch as large as the writer count, and DB.Batch with bbolt's own defaults
-// (10ms, 1000).
+// in commits: group (the default: concurrent writers share a commit) or solo
+// (every write commits alone with DB.Update).
 func benchStores(b *testing.B) []struct {
 	name string
 	open func(b *testing.B) benchStore
@@ -32,18 +29,15 @@ func benchStores(b *testing.B) []struct {
 	bolt := func(opts kv.BoltOptions) func(b *testing.B) benchStore {
 		return func(b *testing.B) benchStore { return openBolt(b, opts) }
 	}
-	// batch is as large as the parallel benchmarks' writer count (8 per CPU).
-	batch := 8 * runtime.GOMAXPROCS(0)
 	return []struct {
 		name string
 		open func(b *testing.B) benchStore
 	}{
 		{"MemStore", func(b *testing.B) benchStore { return kv.NewMemStore() }},
-		{"BoltStore/sync", bolt(kv.BoltOptions{})},
-		{"BoltStore/sync/batch1ms", bolt(kv.BoltOptions{BatchDelay: time.Millisecond, BatchSize: batch})},
-		{"BoltStore/sync/batch10ms", bolt(kv.BoltOptions{BatchDelay: 10 * time.Millisecond, BatchSize: 1000})},
-		{"BoltStore/nosync", bolt(kv.BoltOptions{NoSync: true})},
-		{"BoltStore/nosync/batch1ms", bolt(kv.BoltOptions{NoSync: true, BatchDelay: time.Millisecond, BatchSize: batch})},
+		{"BoltStore/sync/group", bolt(kv.BoltOptions{})},
+		{"BoltStore/sync/solo", bolt(kv.BoltOptions{Solo: true})},
+		{"BoltStore/nosync/group", bolt(kv.BoltOptions{NoSync: true})},
+		{"BoltStore/nosync/solo", bolt(kv.BoltOptions{NoSync: true, Solo: true})},
 	}
 }
 

@@ -43,34 +43,26 @@ type BoltOptions struct {
 	// NoSync skips fsync after each commit. A crash can then lose or
 	// corrupt data: for tests only.
 	NoSync bool
-	// BatchDelay, when positive, coalesces concurrent writes into shared
-	// commits with bbolt's DB.Batch: a write waits up to BatchDelay for
-	// others to join its commit (less if BatchSize writes gather first).
-	// Zero, the default, commits every write on its own with DB.Update.
-	// Batching raises throughput of many concurrent durable writers but
-	// adds up to BatchDelay of latency to a lone writer; see the package
-	// benchmarks.
-	BatchDelay time.Duration
-	// BatchSize is the most writes one batched commit takes; a full batch
-	// commits without waiting for BatchDelay. Zero or negative means
-	// DefaultBoltBatchSize. Ignored unless BatchDelay is positive.
-	BatchSize int
+	// Solo commits every write in a transaction of its own, with its own
+	// syncs (two per commit), instead of the default group commit. For
+	// comparison benchmarks.
+	Solo bool
+	// MaxGroup is the most writes one group commit takes; zero or negative
+	// means DefaultBoltMaxGroup. Ignored with Solo.
+	MaxGroup int
 }
-
-// DefaultBoltBatchSize is BoltOptions.BatchSize when it is not set.
-const DefaultBoltBatchSize = 16
 
 // BoltStore is a durable store in a single bbolt file. Every conditional
 // write checks and writes inside one serializable bbolt transaction, so it is
-// atomic; with BoltOptions.BatchDelay, concurrent writers share commits
-// through bbolt's DB.Batch. Values are copied out of bbolt's memory before a
+// atomic; concurrent writers share commits (group commit, see
+// BoltOptions.Solo). Values are copied out of bbolt's memory before a
 // transaction ends. A BoltStore is safe for concurrent use; only one
 // BoltStore (in any process) can hold a directory at a time.
 type BoltStore struct {
 	db     *bolt.DB
 	closed atomic.Bool
-	// batch selects DB.Batch (true) or DB.Update (false) for writes.
-	batch bool
+	// group runs the writes (nil with BoltOptions.Solo: DB.Update).
+	group *groupCommitter
 }
 
 // OpenBolt opens the store kept in dir, creating dir (mode 0700) and the file
@@ -105,13 +97,12 @@ func OpenBolt(dir string, opts BoltOptions) (*BoltStore, error) {
 		return nil, fmt.Errorf("kv: open bolt %s: create bucket: %w", path, err)
 	}
 	s := &BoltStore{db: db}
-	if opts.BatchDelay > 0 {
-		s.batch = true
-		db.MaxBatchDelay = opts.BatchDelay
-		db.MaxBatchSize = DefaultBoltBatchSize
-		if opts.BatchSize > 0 {
-			db.MaxBatchSize = opts.BatchSize
+	if !opts.Solo {
+		n := opts.MaxGroup
+		if n <= 0 {
+			n = DefaultBoltMaxGroup
 		}
+		s.group = newGroupCommitter(db, n)
 	}
 	return s, nil
 }
@@ -162,10 +153,10 @@ func (s *BoltStore) view(ctx context.Context, fn func(b *bolt.Bucket) error) err
 	return storeErr(s.db.View(func(tx *bolt.Tx) error { return fn(tx.Bucket(boltBucket)) }))
 }
 
-// write runs fn in a read-write transaction, batched with concurrent writers
-// when s.batch is set (BoltOptions.BatchDelay). fn may run more than once, so it must set all of its
-// results on every run. It should report a lost condition through its
-// results, not its error: an error rolls back the whole batch and re-runs
+// write runs fn in a read-write transaction, in a group commit shared with
+// concurrent writers unless BoltOptions.Solo is set. fn may run more than
+// once, so it must set all of its results on every run. It should report a lost condition through its
+// results, not its error: an error rolls back the whole group and re-runs
 // the others.
 func (s *BoltStore) write(ctx context.Context, fn func(b *bolt.Bucket) error) error {
 	if err := ctx.Err(); err != nil {
@@ -175,8 +166,8 @@ func (s *BoltStore) write(ctx context.Context, fn func(b *bolt.Bucket) error) er
 		return ErrClosed
 	}
 	txFn := func(tx *bolt.Tx) error { return fn(tx.Bucket(boltBucket)) }
-	if s.batch {
-		return storeErr(s.db.Batch(txFn))
+	if s.group != nil {
+		return storeErr(s.group.write(txFn))
 	}
 	return storeErr(s.db.Update(txFn))
 }
@@ -351,7 +342,7 @@ func (s *BoltStore) List(ctx context.Context, prefix, after string, limit int) (
 // current item (a private copy; exists is false and cur the zero Item when
 // there is none), then writes the value fn returns: with PutIfAbsent for a
 // new item, with CompareAndSwap otherwise. When another writer wins in
-// between, it reads again and retries, up to UpdateMaxAttempts times, so fn
+// between, it reads again and retries, up to MaxAttempts times (see Retry), so fn
 // may run more than once and must have no side effects. fn runs without any
 // lock held and outside any bbolt transaction, so it may use the
 // store. An error from fn aborts the update, writes nothing, and is
@@ -367,6 +358,9 @@ func (s *BoltStore) Update(ctx context.Context, key string, fn func(cur Item, ex
 func (s *BoltStore) Close() error {
 	if s.closed.Swap(true) {
 		return nil
+	}
+	if s.group != nil {
+		s.group.close()
 	}
 	if err := s.db.Close(); err != nil {
 		return fmt.Errorf("kv: close bolt: %w", err)

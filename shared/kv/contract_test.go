@@ -2,7 +2,6 @@ package kv_test
 
 import (
 	"testing"
-	"time"
 
 	"github.com/cloudflow-oss/cloudflow/shared/kv"
 	"github.com/cloudflow-oss/cloudflow/shared/kv/kvtest"
@@ -35,21 +34,29 @@ func TestMemStore_Contract(t *testing.T) {
 func TestBoltStore_Contract(t *testing.T) {
 	kvtest.Run(t, func(t *testing.T) kvtest.Store {
 		s := openBolt(t, kv.BoltOptions{NoSync: true})
-		if on, _ := kv.Batching(s); on {
-			t.Fatal("Batching = true without BatchDelay, want false")
+		if on, max := kv.Grouping(s); !on || max != kv.DefaultBoltMaxGroup {
+			t.Fatalf("Grouping = %v, %d; want true, %d (group commit is the default)", on, max, kv.DefaultBoltMaxGroup)
 		}
 		return s
 	})
 }
 
-// TestBoltStore_Contract_Batch runs the suite with writes coalesced by
-// DB.Batch, whose functions may run more than once.
-func TestBoltStore_Contract_Batch(t *testing.T) {
+// TestBoltStore_Contract_Solo runs the suite with every write committed on
+// its own (DB.Update).
+func TestBoltStore_Contract_Solo(t *testing.T) {
 	kvtest.Run(t, func(t *testing.T) kvtest.Store {
-		s := openBolt(t, kv.BoltOptions{NoSync: true, BatchDelay: 200 * time.Microsecond, BatchSize: 8})
-		if on, size := kv.Batching(s); !on || size != 8 {
-			t.Fatalf("Batching = %v, %d; want true, 8", on, size)
+		s := openBolt(t, kv.BoltOptions{NoSync: true, Solo: true})
+		if on, _ := kv.Grouping(s); on {
+			t.Fatal("Grouping = true with Solo, want false")
 		}
 		return s
+	})
+}
+
+// TestBoltStore_Contract_SmallGroups runs the suite with groups of at most
+// two writes, so groups fill up and later writers wait for the next one.
+func TestBoltStore_Contract_SmallGroups(t *testing.T) {
+	kvtest.Run(t, func(t *testing.T) kvtest.Store {
+		return openBolt(t, kv.BoltOptions{NoSync: true, MaxGroup: 2})
 	})
 }

@@ -28,9 +28,10 @@
 //     current item with ErrConditionFailed; a missing key returns ErrNotFound.
 //
 // Delete(key, version) is conditional in the same way, with version 0 meaning
-// unconditional. Update wraps the primitives in an optimistic
-// read-modify-write loop that retries lost rounds; its function may run more
-// than once. Under any number of concurrent writers exactly one PutIfAbsent
+// unconditional. Retry is the one loop for optimistic writes: it reruns a
+// round that lost (ErrConditionFailed) after a jittered backoff, at most
+// MaxAttempts times. Update builds a read-modify-write on it; its function
+// may run more than once. Under any number of concurrent writers exactly one PutIfAbsent
 // of a key wins and no CompareAndSwap increment is lost.
 //
 // # Errors
@@ -50,14 +51,20 @@
 //
 // BoltStore keeps every item in one bucket of the file dir/cloudflow.db, as a
 // format byte, the version (8 bytes, big-endian) and the value. Each
-// conditional write checks and writes inside one db.Update transaction, so it
-// is atomic, and each commit is synced to disk. BoltOptions.BatchDelay
-// switches writes to db.Batch, which shares one commit among concurrent
-// writers; its functions may run more than once, so they reset their results
-// on every run and report a lost condition as a result rather than an error
-// (an error would roll back the whole batch). Batching is off by default
-// because a lone writer then waits up to the delay; the benchmarks compare
-// both. The file is locked exclusively: only one process (functions/local)
-// may own the directory, and a second OpenBolt fails with ErrLocked after
-// BoltOptions.Timeout.
+// conditional write checks and writes inside a read-write transaction, so it
+// is atomic, and a write returns only after its commit is synced to disk.
+//
+// Group commit (the default): one goroutine runs every write. It takes the
+// first waiting writer and every writer already waiting behind it (at most
+// BoltOptions.MaxGroup), runs them in one transaction and commits it with
+// one sync (bbolt syncs twice per commit: data pages, then the meta page).
+// A lone writer waits for nobody; writers that arrive during a commit share
+// the next one, so syncs per write fall as concurrency rises, with no loss
+// of durability. A writer's function may run more than once (if another
+// function of its group fails, each then runs alone), so functions reset
+// their results on every run and report a lost condition as a result rather
+// than an error. BoltOptions.Solo commits each write alone (for
+// comparison). The file is locked exclusively: only one process
+// (functions/local) may own the directory, and a second OpenBolt fails with
+// ErrLocked after BoltOptions.Timeout.
 package kv

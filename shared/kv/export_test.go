@@ -1,4 +1,9 @@
 package kv
 
-// Batching reports whether s's writes go through DB.Batch, and its limits.
-func Batching(s *BoltStore) (on bool, size int) { return s.batch, s.db.MaxBatchSize }
+// Grouping reports whether s commits writes in groups, and the largest group.
+func Grouping(s *BoltStore) (on bool, max int) {
+	if s.group == nil {
+		return false, 0
+	}
+	return true, s.group.max
+}

@@ -191,7 +191,7 @@ func (s *MemStore) list(prefix, after string, limit int) ([]Item, error) {
 // current item (a private copy; exists is false and cur the zero Item when
 // there is none), then writes the value fn returns: with PutIfAbsent for a
 // new item, with CompareAndSwap otherwise. When another writer wins in
-// between, it reads again and retries, up to UpdateMaxAttempts times, so fn
+// between, it reads again and retries, up to MaxAttempts times (see Retry), so fn
 // may run more than once and must have no side effects. fn runs without any
 // lock held. An error from fn aborts the update, writes nothing, and is
 // returned unchanged. Update returns the written item, or ErrConditionFailed

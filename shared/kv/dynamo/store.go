@@ -463,7 +463,7 @@ func (s *Store) scan(ctx context.Context, prefix, after string, limit int) ([]kv
 // of kv.MemStore.Update: it reads key, calls fn with the current item
 // (exists is false and cur the zero Item when there is none), and writes
 // fn's value with PutIfAbsent or CompareAndSwap, retrying from the read when
-// another writer wins, up to kv.UpdateMaxAttempts times. fn may run more
+// another writer wins, up to kv.MaxAttempts times (see kv.Retry). fn may run more
 // than once and must have no side effects; its error aborts the update and
 // is returned unchanged. Update returns the written item, or
 // kv.ErrConditionFailed when it gives up, kv.ErrInvalidKey, kv.ErrClosed,

@@ -1,17 +1,17 @@
-package interp
+package value
 
 import (
 	"strconv"
 	"unicode/utf8"
 )
 
-// jsonSize returns the length of v's compact JSON encoding, walking v without
-// encoding it. It stops early and returns ok=false once the size passes limit.
+// Size returns the length of Encode(v), walking v without encoding it. It
+// stops early and returns ok=false once the size passes limit.
 //
 // This is the engine's 64 KiB check: it runs only on data a state produced
 // (constructor results, task results, Parallel and Map outputs), never on data
 // passed through unchanged, and never encodes JSON between states.
-func jsonSize(v any, limit int) (n int, ok bool) {
+func Size(v any, limit int) (n int, ok bool) {
 	n = size(v, limit, 0)
 	return n, n <= limit
 }
@@ -71,7 +71,7 @@ func stringSize(s string) int {
 		c := s[i]
 		if c < utf8.RuneSelf {
 			switch {
-			case c == '"' || c == '\\' || c == '\n' || c == '\r' || c == '\t':
+			case c == '"' || c == '\\' || c == '\n' || c == '\r' || c == '\t' || c == '\b' || c == '\f':
 				n += 2
 			case c < 0x20:
 				n += 6
@@ -95,12 +95,8 @@ func stringSize(s string) int {
 	return n
 }
 
-// payloadSizer measures constructor results for eval.Template.EvalSized, so
-// the state data check needs no second walk over the new object. A member's
-// value is walked only up to limit.
-type payloadSizer struct{ limit int }
-
-// MemberSize is the length of `"key":v`.
-func (p *payloadSizer) MemberSize(key string, v any) int {
-	return stringSize(key) + 1 + size(v, p.limit, 0)
+// MemberSize is the length of `"key":v` as Encode writes it inside an object;
+// v is walked only up to limit.
+func MemberSize(key string, v any, limit int) int {
+	return stringSize(key) + 1 + size(v, limit, 0)
 }

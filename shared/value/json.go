@@ -1,7 +1,8 @@
-package interp
+package value
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"slices"
 	"strconv"
@@ -10,19 +11,30 @@ import (
 	"unicode/utf8"
 )
 
-// The engine decodes the execution input once and encodes the output once.
-// These two functions are a fast path for that with the same value model as
-// package value (objects map[string]any, arrays []any, int64 when integral,
-// else float64). decodeJSON rejects what encoding/json rejects for these
-// documents; encodeJSON writes compact JSON with sorted keys and no HTML
-// escaping, like value.Encode.
+// This file is the JSON codec of the value model, written for the engine's hot
+// path (an execution decodes its input once and encodes its output once):
+// Decode rejects what encoding/json rejects for these documents (and numbers
+// a float64 cannot hold), and Append writes what encoding/json writes, with
+// sorted keys and without HTML escaping. The tests compare both with
+// encoding/json.
 
-var errJSON = errors.New("invalid JSON")
+// MaxDepth is how deeply Decode lets arrays and objects nest, the limit of
+// encoding/json.
+const MaxDepth = 10000
 
-// maxJSONDepth bounds nesting of decoded documents.
-const maxJSONDepth = 1000
+// SyntaxError is a malformed JSON document.
+type SyntaxError struct {
+	Offset int    // the byte Decode stopped at
+	msg    string // what it found there
+}
 
-func decodeJSON(b []byte) (any, error) {
+func (e *SyntaxError) Error() string { return fmt.Sprintf("%s at byte %d", e.msg, e.Offset) }
+
+// Decode parses one JSON document into the value model (see the package
+// doc). Errors: a *SyntaxError for malformed JSON (nesting beyond MaxDepth
+// included), ErrTrailingData when a second value follows, ErrNumberRange for
+// a number a float64 cannot hold (such as 1e400).
+func Decode(b []byte) (any, error) {
 	d := jsonDecoder{b: b, s: string(b)}
 	d.ws()
 	v, err := d.value(0)
@@ -31,7 +43,7 @@ func decodeJSON(b []byte) (any, error) {
 	}
 	d.ws()
 	if d.i != len(d.b) {
-		return nil, errJSON
+		return nil, fmt.Errorf("%w at byte %d", ErrTrailingData, d.i)
 	}
 	return v, nil
 }
@@ -56,9 +68,20 @@ func (d *jsonDecoder) ws() {
 	}
 }
 
+// fail reports what the decoder finds at its position.
+func (d *jsonDecoder) fail() error {
+	if d.i >= len(d.b) {
+		return &SyntaxError{Offset: d.i, msg: "unexpected end of JSON input"}
+	}
+	return &SyntaxError{Offset: d.i, msg: fmt.Sprintf("unexpected character %q", d.b[d.i])}
+}
+
 func (d *jsonDecoder) value(depth int) (any, error) {
-	if depth > maxJSONDepth || d.i >= len(d.b) {
-		return nil, errJSON
+	if depth > MaxDepth {
+		return nil, &SyntaxError{Offset: d.i, msg: fmt.Sprintf("nested deeper than %d levels", MaxDepth)}
+	}
+	if d.i >= len(d.b) {
+		return nil, d.fail()
 	}
 	switch c := d.b[d.i]; {
 	case c == '{':
@@ -72,7 +95,7 @@ func (d *jsonDecoder) value(depth int) (any, error) {
 		for {
 			d.ws()
 			if d.i >= len(d.b) || d.b[d.i] != '"' {
-				return nil, errJSON
+				return nil, d.fail()
 			}
 			k, err := d.str()
 			if err != nil {
@@ -80,7 +103,7 @@ func (d *jsonDecoder) value(depth int) (any, error) {
 			}
 			d.ws()
 			if d.i >= len(d.b) || d.b[d.i] != ':' {
-				return nil, errJSON
+				return nil, d.fail()
 			}
 			d.i++
 			d.ws()
@@ -91,14 +114,14 @@ func (d *jsonDecoder) value(depth int) (any, error) {
 			m[k] = v
 			d.ws()
 			if d.i >= len(d.b) {
-				return nil, errJSON
+				return nil, d.fail()
 			}
 			if d.b[d.i] == '}' {
 				d.i++
 				return m, nil
 			}
 			if d.b[d.i] != ',' {
-				return nil, errJSON
+				return nil, d.fail()
 			}
 			d.i++
 		}
@@ -119,14 +142,14 @@ func (d *jsonDecoder) value(depth int) (any, error) {
 			a = append(a, v)
 			d.ws()
 			if d.i >= len(d.b) {
-				return nil, errJSON
+				return nil, d.fail()
 			}
 			if d.b[d.i] == ']' {
 				d.i++
 				return a, nil
 			}
 			if d.b[d.i] != ',' {
-				return nil, errJSON
+				return nil, d.fail()
 			}
 			d.i++
 		}
@@ -141,12 +164,12 @@ func (d *jsonDecoder) value(depth int) (any, error) {
 	case c == '-' || (c >= '0' && c <= '9'):
 		return d.num()
 	}
-	return nil, errJSON
+	return nil, d.fail()
 }
 
 func (d *jsonDecoder) lit(s string) error {
 	if len(d.b)-d.i < len(s) || string(d.b[d.i:d.i+len(s)]) != s {
-		return errJSON
+		return d.fail()
 	}
 	d.i += len(s)
 	return nil
@@ -168,14 +191,14 @@ func (d *jsonDecoder) num() (any, error) {
 	if d.i < len(d.b) && d.b[d.i] == '0' {
 		d.i++
 	} else if digits() == 0 {
-		return nil, errJSON
+		return nil, d.fail()
 	}
 	integral := true
 	if d.i < len(d.b) && d.b[d.i] == '.' {
 		d.i++
 		integral = false
 		if digits() == 0 {
-			return nil, errJSON
+			return nil, d.fail()
 		}
 	}
 	if d.i < len(d.b) && (d.b[d.i] == 'e' || d.b[d.i] == 'E') {
@@ -185,7 +208,7 @@ func (d *jsonDecoder) num() (any, error) {
 			d.i++
 		}
 		if digits() == 0 {
-			return nil, errJSON
+			return nil, d.fail()
 		}
 	}
 	s := d.s[start:d.i]
@@ -199,7 +222,7 @@ func (d *jsonDecoder) num() (any, error) {
 	}
 	f, err := strconv.ParseFloat(s, 64)
 	if err != nil && !errors.Is(err, strconv.ErrRange) || math.IsInf(f, 0) {
-		return nil, errJSON
+		return nil, fmt.Errorf("%w: %s", ErrNumberRange, s)
 	}
 	return f, nil
 }
@@ -244,11 +267,11 @@ func (d *jsonDecoder) str() (string, error) {
 		case c == '\\':
 			return d.strSlow(start)
 		case c < 0x20:
-			return "", errJSON
+			return "", d.fail()
 		}
 		d.i++
 	}
-	return "", errJSON
+	return "", d.fail()
 }
 
 func (d *jsonDecoder) strSlow(start int) (string, error) {
@@ -263,7 +286,7 @@ func (d *jsonDecoder) strSlow(start int) (string, error) {
 			}
 			return string(out), nil
 		case c < 0x20:
-			return "", errJSON
+			return "", d.fail()
 		case c != '\\':
 			out = append(out, c)
 			d.i++
@@ -271,7 +294,7 @@ func (d *jsonDecoder) strSlow(start int) (string, error) {
 		}
 		d.i++
 		if d.i >= len(d.b) {
-			return "", errJSON
+			return "", d.fail()
 		}
 		e := d.b[d.i]
 		d.i++
@@ -291,7 +314,7 @@ func (d *jsonDecoder) strSlow(start int) (string, error) {
 		case 'u':
 			r, ok := d.hex4()
 			if !ok {
-				return "", errJSON
+				return "", d.fail()
 			}
 			if utf16.IsSurrogate(r) {
 				r2 := rune(-1)
@@ -301,7 +324,7 @@ func (d *jsonDecoder) strSlow(start int) (string, error) {
 					if x, ok := d.hex4(); ok {
 						r2 = x
 					} else {
-						return "", errJSON
+						return "", d.fail()
 					}
 					if dec := utf16.DecodeRune(r, r2); dec != utf8.RuneError {
 						r = dec
@@ -315,10 +338,10 @@ func (d *jsonDecoder) strSlow(start int) (string, error) {
 			}
 			out = utf8.AppendRune(out, r)
 		default:
-			return "", errJSON
+			return "", d.fail()
 		}
 	}
-	return "", errJSON
+	return "", d.fail()
 }
 
 func (d *jsonDecoder) hex4() (rune, bool) {
@@ -349,8 +372,12 @@ type entry struct {
 	v any
 }
 
-// encodeJSON appends v as compact JSON with sorted object keys.
-func encodeJSON(buf []byte, v any) ([]byte, error) {
+// Encode returns v as compact JSON with sorted object keys and without HTML
+// escaping. It fails for ±Inf, NaN and values outside the model.
+func Encode(v any) ([]byte, error) { return Append(nil, v) }
+
+// Append appends v to buf as Encode writes it.
+func Append(buf []byte, v any) ([]byte, error) {
 	switch t := v.(type) {
 	case nil:
 		return append(buf, "null"...), nil
@@ -364,7 +391,7 @@ func encodeJSON(buf []byte, v any) ([]byte, error) {
 		return strconv.AppendInt(buf, int64(t), 10), nil
 	case float64:
 		if math.IsInf(t, 0) || math.IsNaN(t) {
-			return nil, errors.New("unsupported number")
+			return nil, fmt.Errorf("encode json: %w: %v", ErrNumberRange, t)
 		}
 		return appendFloat(buf, t), nil
 	case []any:
@@ -374,7 +401,7 @@ func encodeJSON(buf []byte, v any) ([]byte, error) {
 				buf = append(buf, ',')
 			}
 			var err error
-			if buf, err = encodeJSON(buf, e); err != nil {
+			if buf, err = Append(buf, e); err != nil {
 				return nil, err
 			}
 		}
@@ -395,13 +422,13 @@ func encodeJSON(buf []byte, v any) ([]byte, error) {
 			buf = appendString(buf, es[i].k)
 			buf = append(buf, ':')
 			var err error
-			if buf, err = encodeJSON(buf, es[i].v); err != nil {
+			if buf, err = Append(buf, es[i].v); err != nil {
 				return nil, err
 			}
 		}
 		return append(buf, '}'), nil
 	}
-	return nil, errors.New("unsupported value")
+	return nil, fmt.Errorf("encode json: unsupported value of type %T", v)
 }
 
 // appendFloat formats like encoding/json.
@@ -445,6 +472,10 @@ func appendString(buf []byte, s string) []byte {
 				buf = append(buf, '\\', 'r')
 			case '\t':
 				buf = append(buf, '\\', 't')
+			case '\b':
+				buf = append(buf, '\\', 'b')
+			case '\f':
+				buf = append(buf, '\\', 'f')
 			default:
 				buf = append(buf, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
 			}

@@ -1,0 +1,363 @@
+// Command benchdurable is the load driver of .ci/bench-durable: it measures
+// a running functions/local over real HTTP, or the disk's synced-write rate.
+// It prints one JSON object per run on stdout.
+//
+//	benchdurable disk -dir DIR -seconds 2
+//	benchdurable load -url http://127.0.0.1:PORT -clients 64 -seconds 5
+//	benchdurable waits -url http://127.0.0.1:PORT -clients 64 -n 10000
+//
+// load creates a one-state Standard flow (a Pass) and starts executions of it
+// from -clients concurrent clients for -seconds, then waits until every
+// started execution has finished. waits starts -n executions of a flow whose
+// only state is a 1 s Wait and reports how long after the last one was due
+// all of them had finished. Both use unsigned requests (a local server
+// without access keys).
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+func main() {
+	if len(os.Args) < 2 {
+		fmt.Fprintln(os.Stderr, "usage: benchdurable disk|load|waits [flags]")
+		os.Exit(2)
+	}
+	var err error
+	switch os.Args[1] {
+	case "disk":
+		err = disk(os.Args[2:])
+	case "load":
+		err = load(os.Args[2:])
+	case "waits":
+		err = waits(os.Args[2:])
+	default:
+		err = fmt.Errorf("unknown mode %q", os.Args[1])
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "benchdurable:", err)
+		os.Exit(1)
+	}
+}
+
+// disk writes 4 KiB and fdatasyncs in a loop for the given time and prints
+// the syncs per second: the ceiling of a store that syncs every commit.
+func disk(args []string) error {
+	fs := flag.NewFlagSet("disk", flag.ExitOnError)
+	dir := fs.String("dir", os.TempDir(), "directory on the disk to measure")
+	secs := fs.Float64("seconds", 2, "measurement time")
+	_ = fs.Parse(args)
+	f, err := os.CreateTemp(*dir, "synctest")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(f.Name())
+	defer f.Close()
+	buf := make([]byte, 4096)
+	n := 0
+	start := time.Now()
+	for time.Since(start).Seconds() < *secs {
+		if _, err := f.WriteAt(buf, int64(n%256)*4096); err != nil {
+			return err
+		}
+		if err := f.Sync(); err != nil {
+			return err
+		}
+		n++
+	}
+	return emit(map[string]any{"syncs_per_sec": float64(n) / time.Since(start).Seconds(), "dir": filepath.Clean(*dir)})
+}
+
+// client calls the RPC API of one server.
+type client struct {
+	base string
+	http *http.Client
+}
+
+func newClient(base string, conns int) *client {
+	tr := &http.Transport{MaxIdleConns: conns, MaxIdleConnsPerHost: conns, IdleConnTimeout: time.Minute}
+	return &client{base: base, http: &http.Client{Transport: tr, Timeout: 2 * time.Minute}}
+}
+
+// call posts action with params and decodes the JSON answer; a non-200
+// status is an error carrying the body.
+func (c *client) call(action string, params map[string]string) (map[string]any, error) {
+	form := url.Values{}
+	for k, v := range params {
+		form.Set(k, v)
+	}
+	resp, err := c.http.Post(c.base+"/?Action="+action+"&Version=2019-03-15", "application/x-www-form-urlencoded", strings.NewReader(form.Encode()))
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("%s: %d %s", action, resp.StatusCode, body)
+	}
+	var out map[string]any
+	if err := json.Unmarshal(body, &out); err != nil {
+		return nil, fmt.Errorf("%s: %w", action, err)
+	}
+	return out, nil
+}
+
+// ready waits until the server answers.
+func (c *client) ready(d time.Duration) error {
+	deadline := time.Now().Add(d)
+	for {
+		_, err := c.call("ListFlows", map[string]string{"Limit": "1"})
+		if err == nil {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("server at %s not ready: %w", c.base, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// createFlow creates a Standard flow named name with the given states.
+func (c *client) createFlow(name, states string) error {
+	def := "Type: StateMachine\nSpecVersion: v1\nName: " + name + "\nStartAt: A\nStates:\n" + states
+	_, err := c.call("CreateFlow", map[string]string{
+		"Name": name, "Type": "FDL", "ExecutionMode": "Standard", "Description": "bench", "Definition": def,
+	})
+	return err
+}
+
+// waitDone long-polls DescribeExecution until the execution is terminal
+// and returns its status.
+func (c *client) waitDone(flowName, name string) (string, error) {
+	for {
+		r, err := c.call("DescribeExecution", map[string]string{"FlowName": flowName, "ExecutionName": name, "WaitTimeSeconds": "20"})
+		if err != nil {
+			return "", err
+		}
+		switch s, _ := r["Status"].(string); s {
+		case "Running", "Starting":
+		default:
+			return s, nil
+		}
+	}
+}
+
+// load drives StartExecution from -clients clients for -seconds.
+func load(args []string) error {
+	fs := flag.NewFlagSet("load", flag.ExitOnError)
+	base := fs.String("url", "", "server base URL")
+	clients := fs.Int("clients", 16, "concurrent clients")
+	secs := fs.Float64("seconds", 5, "start phase duration")
+	_ = fs.Parse(args)
+	c := newClient(*base, *clients)
+	if err := c.ready(30 * time.Second); err != nil {
+		return err
+	}
+	flowName := "bench-pass"
+	if err := c.createFlow(flowName, "  - Name: A\n    Type: Pass\n    End: true\n"); err != nil {
+		return err
+	}
+	var (
+		mu    sync.Mutex
+		lat   []time.Duration
+		names []string
+		errs  atomic.Int64
+		first error
+		seq   atomic.Int64
+	)
+	start := time.Now()
+	stopAt := start.Add(time.Duration(*secs * float64(time.Second)))
+	var wg sync.WaitGroup
+	for w := 0; w < *clients; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var myLat []time.Duration
+			var myNames []string
+			for time.Now().Before(stopAt) {
+				name := "e" + strconv.FormatInt(seq.Add(1), 10)
+				t0 := time.Now()
+				_, err := c.call("StartExecution", map[string]string{"FlowName": flowName, "ExecutionName": name, "Input": "{}"})
+				if err != nil {
+					if errs.Add(1) == 1 {
+						mu.Lock()
+						first = err
+						mu.Unlock()
+					}
+					continue
+				}
+				myLat = append(myLat, time.Since(t0))
+				myNames = append(myNames, name)
+			}
+			mu.Lock()
+			lat = append(lat, myLat...)
+			names = append(names, myNames...)
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	startPhase := time.Since(start)
+	// Completion: every started execution must finish; long-poll them in
+	// start order (the last ones finish last).
+	slices.SortFunc(names, func(a, b string) int {
+		x, _ := strconv.Atoi(a[1:])
+		y, _ := strconv.Atoi(b[1:])
+		return x - y
+	})
+	notOK, err := waitAll(c, flowName, names, min(*clients, 64))
+	if err != nil {
+		return err
+	}
+	allDone := time.Since(start)
+	slices.Sort(lat)
+	out := map[string]any{
+		"clients":           *clients,
+		"started":           len(names),
+		"errors":            errs.Load(),
+		"not_succeeded":     notOK,
+		"start_seconds":     startPhase.Seconds(),
+		"starts_per_sec":    float64(len(names)) / startPhase.Seconds(),
+		"completed_per_sec": float64(len(names)) / allDone.Seconds(),
+		"drain_seconds":     (allDone - startPhase).Seconds(),
+		"p50_ms":            pct(lat, 0.50),
+		"p99_ms":            pct(lat, 0.99),
+	}
+	if first != nil {
+		out["first_error"] = first.Error()
+	}
+	return emit(out)
+}
+
+// waitAll waits for every execution in names (in order, from conns
+// clients) and returns how many did not succeed.
+func waitAll(c *client, flowName string, names []string, conns int) (int64, error) {
+	var (
+		next  atomic.Int64
+		notOK atomic.Int64
+		mu    sync.Mutex
+		first error
+		wg    sync.WaitGroup
+	)
+	for w := 0; w < conns; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= len(names) {
+					return
+				}
+				s, err := c.waitDone(flowName, names[i])
+				if err != nil {
+					mu.Lock()
+					first = err
+					mu.Unlock()
+					return
+				}
+				if s != "Succeeded" {
+					notOK.Add(1)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return notOK.Load(), first
+}
+
+// waits starts -n executions of a 1 s Wait from -clients clients and
+// reports when all finished.
+func waits(args []string) error {
+	fs := flag.NewFlagSet("waits", flag.ExitOnError)
+	base := fs.String("url", "", "server base URL")
+	clients := fs.Int("clients", 64, "concurrent clients")
+	n := fs.Int("n", 10000, "executions")
+	_ = fs.Parse(args)
+	c := newClient(*base, *clients)
+	if err := c.ready(30 * time.Second); err != nil {
+		return err
+	}
+	flowName := "bench-wait"
+	if err := c.createFlow(flowName, "  - Name: A\n    Type: Wait\n    Seconds: 1\n    End: true\n"); err != nil {
+		return err
+	}
+	names := make([]string, *n)
+	for i := range names {
+		names[i] = "w" + strconv.Itoa(i)
+	}
+	var (
+		next  atomic.Int64
+		mu    sync.Mutex
+		first error
+		wg    sync.WaitGroup
+	)
+	start := time.Now()
+	for w := 0; w < *clients; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= len(names) {
+					return
+				}
+				if _, err := c.call("StartExecution", map[string]string{"FlowName": flowName, "ExecutionName": names[i], "Input": "{}"}); err != nil {
+					mu.Lock()
+					first = err
+					mu.Unlock()
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if first != nil {
+		return first
+	}
+	lastDue := time.Now().Add(time.Second)
+	startPhase := time.Since(start)
+	notOK, err := waitAll(c, flowName, names, *clients)
+	if err != nil {
+		return err
+	}
+	end := time.Now()
+	return emit(map[string]any{
+		"executions":             *n,
+		"not_succeeded":          notOK,
+		"start_seconds":          startPhase.Seconds(),
+		"total_seconds":          end.Sub(start).Seconds(),
+		"after_last_due_seconds": end.Sub(lastDue).Seconds(),
+	})
+}
+
+func pct(sorted []time.Duration, p float64) float64 {
+	if len(sorted) == 0 {
+		return 0
+	}
+	i := min(int(float64(len(sorted))*p), len(sorted)-1)
+	return float64(sorted[i].Microseconds()) / 1000
+}
+
+func emit(v map[string]any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Println(string(b))
+	return err
+}
