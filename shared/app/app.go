@@ -11,6 +11,7 @@ import (
 	"github.com/cloudflow-oss/cloudflow/shared/action"
 	"github.com/cloudflow-oss/cloudflow/shared/api"
 	"github.com/cloudflow-oss/cloudflow/shared/auth"
+	"github.com/cloudflow-oss/cloudflow/shared/console"
 	"github.com/cloudflow-oss/cloudflow/shared/execution"
 	"github.com/cloudflow-oss/cloudflow/shared/interp"
 	"github.com/cloudflow-oss/cloudflow/shared/throttle"
@@ -25,7 +26,8 @@ type store interface {
 
 // App is the assembled service.
 type App struct {
-	// Handler serves the CloudFlow API (RPC style, path /).
+	// Handler serves the CloudFlow API (RPC style, path /) and, when
+	// Config.ServesConsole, the web console under /console/.
 	Handler http.Handler
 	// OnEvent handles one asynchronous event: {"op":"run",…} advances one
 	// execution, {"op":"sweep"} recovers pending ones (see the package
@@ -120,7 +122,17 @@ func newApp(cfg Config, sopts execution.Options, hopts api.Options) (*App, error
 		hopts.Allow = throttle.New(cfg.Limits, cfg.Now, throttle.Options{}).Allow
 	}
 	cfg.Logger.Info("cloudflow: API throttling", "on", cfg.Throttled(), "rates", cfg.Limits.String())
-	a := &App{Handler: api.NewHandler(svc, hopts), store: st, service: svc, margin: cfg.RunMargin, logger: cfg.Logger, now: cfg.Now}
+	apiHandler := api.NewHandler(svc, hopts)
+	a := &App{Handler: apiHandler, store: st, service: svc, margin: cfg.RunMargin, logger: cfg.Logger, now: cfg.Now}
+	if cfg.ServesConsole() {
+		c, err := console.New(svc, apiHandler, console.Options{Keys: cfg.AccessKeys, Now: cfg.Now, Logger: cfg.Logger})
+		if err != nil {
+			_ = a.Close()
+			return nil, fmt.Errorf("console: %w", err)
+		}
+		a.Handler = c.With(apiHandler)
+		cfg.Logger.Info("cloudflow: web console", "path", console.Prefix)
+	}
 	a.OnEvent = a.onEvent
 	// Locally the process is the runner and picks up what the last one left.
 	// In the cloud every cold start would scan the whole table: the

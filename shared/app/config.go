@@ -45,6 +45,17 @@ const (
 	ThrottleOff = "off"
 )
 
+// Console switches accepted in Config.Console.
+const (
+	// ConsoleAuto serves the console on the local endpoint and not in the
+	// cloud function runtimes (Config.Cloud).
+	ConsoleAuto = ""
+	// ConsoleOn always serves the console.
+	ConsoleOn = "on"
+	// ConsoleOff never serves it.
+	ConsoleOff = "off"
+)
+
 // AlibabaCredentials are Alibaba Cloud credentials. String never shows the
 // secret or the token.
 type AlibabaCredentials struct {
@@ -118,8 +129,12 @@ type Config struct {
 	AccessKeys auth.Keys
 	// Throttle is ThrottleAuto (default), ThrottleOn or ThrottleOff.
 	Throttle string
+	// Console is ConsoleAuto (default), ConsoleOn or ConsoleOff: whether
+	// Handler also serves the web console under /console/ (package console).
+	Console string
 	// Cloud is set by the platform layer when the process runs in a cloud
-	// function runtime (Lambda, Function Compute); it turns ThrottleAuto on.
+	// function runtime (Lambda, Function Compute); it turns ThrottleAuto on
+	// and ConsoleAuto off.
 	Cloud bool
 	// Limits are the per-account, per-operation API rates; the zero value
 	// means throttle.DefaultLimits (reference 9.6).
@@ -145,6 +160,12 @@ type Config struct {
 // it is auto and the process runs in a cloud runtime.
 func (c Config) Throttled() bool {
 	return c.Throttle == ThrottleOn || c.Throttle == ThrottleAuto && c.Cloud
+}
+
+// ServesConsole reports whether the web console is served: Console is on, or it
+// is auto and the process runs locally.
+func (c Config) ServesConsole() bool {
+	return c.Console == ConsoleOn || c.Console == ConsoleAuto && !c.Cloud
 }
 
 func (c Config) withDefaults() Config {
@@ -199,6 +220,11 @@ func (c Config) validate() error {
 	case ThrottleAuto, ThrottleOn, ThrottleOff:
 	default:
 		return fmt.Errorf("throttle %q: want %q, %q or empty", c.Throttle, ThrottleOn, ThrottleOff)
+	}
+	switch c.Console {
+	case ConsoleAuto, ConsoleOn, ConsoleOff:
+	default:
+		return fmt.Errorf("console %q: want %q, %q or empty", c.Console, ConsoleOn, ConsoleOff)
 	}
 	for name, r := range c.Limits.Actions {
 		if r.Burst < 1 || !(r.PerSecond > 0) {

@@ -37,6 +37,7 @@ const (
 	EnvRetention       = "CLOUDFLOW_RETENTION"
 	EnvMockFile        = "CLOUDFLOW_MOCK_FILE"
 	EnvHTTPAllowHosts  = "CLOUDFLOW_HTTP_ALLOW_HOSTS"
+	EnvConsole         = "CLOUDFLOW_CONSOLE"
 	// EnvFCListenPort and EnvFunctionTimeout are set by Function Compute (the port also by
 	// s.yaml's customRuntimeConfig).
 	EnvFCListenPort    = "FC_CUSTOM_LISTEN_PORT"
@@ -173,6 +174,19 @@ var vars = []Var{
 				if h = strings.TrimSpace(h); h != "" {
 					c.HTTPAllowHosts = append(c.HTTPAllowHosts, h)
 				}
+			}
+			return nil
+		}},
+	{Name: EnvConsole, Meaning: "The web console at `/console/` beside the API; see Console.", Default: "on locally, off in the cloud functions",
+		Bounds: "`on` or `off` (`true`/`false`, `1`/`0`)",
+		load: func(c *Config, v string) error {
+			switch strings.ToLower(v) {
+			case ConsoleOn, "true", "1":
+				c.Console = ConsoleOn
+			case ConsoleOff, "false", "0":
+				c.Console = ConsoleOff
+			default:
+				return errors.New("want on or off")
 			}
 			return nil
 		}},
