@@ -38,6 +38,12 @@ const (
 	CodeScheduleNotExists         = "ScheduleNotExists"
 	CodeScheduleAlreadyExists     = "ScheduleAlreadyExists"
 	CodeMapRunNotExists           = "MapRunNotExists"
+	// CodeMethodNotAllowed answers an HTTP method other than GET and POST
+	// (a project addition; the cloud answers at its gateway).
+	CodeMethodNotAllowed = "MethodNotAllowed"
+	// CodeServiceUnavailable answers a connection beyond the server's
+	// connection cap (a project addition).
+	CodeServiceUnavailable = "ServiceUnavailable"
 )
 
 type codeInfo struct {
@@ -72,6 +78,8 @@ var codes = map[string]codeInfo{
 	CodeScheduleNotExists:         {http.StatusNotFound, "Schedule %s does not exist."},
 	CodeScheduleAlreadyExists:     {http.StatusConflict, "Schedule %s already exists."},
 	CodeMapRunNotExists:           {http.StatusNotFound, "MapRun %s does not exist."},
+	CodeMethodNotAllowed:          {http.StatusMethodNotAllowed, "The HTTP method %s is not allowed: use GET or POST."},
+	CodeServiceUnavailable:        {http.StatusServiceUnavailable, "The server is at its connection limit. Please try again later."},
 }
 
 // Error is an API error response: HTTP status, code and message (and, for

@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -23,6 +24,13 @@ const Version = "2019-03-15"
 
 // MaxBodyBytes is the largest request body accepted (1,024 KiB).
 const MaxBodyBytes = 1 << 20
+
+// allowedMethods are the HTTP methods of the API (reference 10.1): the SDKs
+// send reads as GET and writes as POST. Any other method is 405.
+const allowedMethods = "GET, POST"
+
+// actionStartSync is the Action whose runs are capped per account.
+const actionStartSync = "StartSyncExecution"
 
 // Service is the set of use cases the handler calls; *execution.Service
 // satisfies it.
@@ -66,6 +74,15 @@ type Options struct {
 	// Allow reports whether the account may call action now; false answers
 	// 429 ResourceThrottled. nil means no throttling.
 	Allow func(accountID, action string) bool
+	// AcquireSync takes one of the account's StartSyncExecution slots and
+	// returns the function that gives it back; false answers 429
+	// ResourceThrottled. nil means no cap.
+	AcquireSync func(accountID string) (release func(), ok bool)
+	// SyncWriteTimeout, when positive, moves the connection's write
+	// deadline that far ahead for a StartSyncExecution request, whose run
+	// may outlast the server's write timeout (sized for the 60 s long
+	// poll). Zero leaves the deadline alone.
+	SyncWriteTimeout time.Duration
 	// Operations lists the Actions served; empty means all. Any other
 	// Action is ActionNotSupported (one function per operation).
 	Operations []string
@@ -128,7 +145,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			h.writeError(w, r, reqID, NewError(CodeInternalServerError))
 		}
 	}()
-	resp, reqID, apiErr := h.serve(r, reqID)
+	resp, reqID, apiErr := h.serve(w, r, reqID)
 	if apiErr != nil {
 		h.writeError(w, r, reqID, apiErr)
 		return
@@ -137,7 +154,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, reqID, http.StatusOK, resp)
 }
 
-func (h *Handler) serve(r *http.Request, reqID string) (response, string, *Error) {
+func (h *Handler) serve(w http.ResponseWriter, r *http.Request, reqID string) (response, string, *Error) {
+	if r.Method != http.MethodGet && r.Method != http.MethodPost {
+		w.Header().Set("Allow", allowedMethods)
+		return nil, reqID, NewError(CodeMethodNotAllowed, strconv.Quote(truncate(r.Method)))
+	}
 	if r.ContentLength > MaxBodyBytes {
 		return nil, reqID, NewError(CodeEntityTooLarge, strconv.Itoa(MaxBodyBytes))
 	}
@@ -183,6 +204,20 @@ func (h *Handler) serve(r *http.Request, reqID string) (response, string, *Error
 	}
 	if h.opts.Allow != nil && !h.opts.Allow(id.AccountID, action) {
 		return nil, reqID, NewError(CodeResourceThrottled)
+	}
+	if action == actionStartSync {
+		if h.opts.AcquireSync != nil {
+			release, ok := h.opts.AcquireSync(id.AccountID)
+			if !ok {
+				return nil, reqID, NewError(CodeResourceThrottled)
+			}
+			defer release()
+		}
+		if h.opts.SyncWriteTimeout > 0 {
+			// Not every ResponseWriter supports deadlines (a recorder, the
+			// Lambda adapter); those have none to extend.
+			_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(h.opts.SyncWriteTimeout))
+		}
 	}
 	ctx := withHost(auth.NewContext(r.Context(), id), r.Host)
 	resp, err := op(h, ctx, params{values})
@@ -353,7 +388,18 @@ type errorBody struct {
 }
 
 func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, reqID string, e *Error) {
-	writeJSON(w, reqID, e.Status, errorBody{RequestID: reqID, HostID: r.Host, Code: e.Code, Message: e.Message, Description: e.Description})
+	writeJSON(w, reqID, e.Status, e.body(reqID, r.Host))
+}
+
+func (e *Error) body(reqID, hostID string) errorBody {
+	return errorBody{RequestID: reqID, HostID: hostID, Code: e.Code, Message: e.Message, Description: e.Description}
+}
+
+// Body returns e as the JSON error body of reference 11.1, for a response
+// written outside the handler (the connection cap's 503).
+func (e *Error) Body(reqID, hostID string) []byte {
+	data, _ := json.Marshal(e.body(reqID, hostID)) // strings only: cannot fail
+	return data
 }
 
 func writeJSON(w http.ResponseWriter, reqID string, status int, v any) {

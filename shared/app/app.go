@@ -121,6 +121,12 @@ func newApp(cfg Config, sopts execution.Options, hopts api.Options) (*App, error
 	if hopts.Allow == nil && cfg.Throttled() {
 		hopts.Allow = throttle.New(cfg.Limits, cfg.Now, throttle.Options{}).Allow
 	}
+	if hopts.AcquireSync == nil {
+		hopts.AcquireSync = throttle.NewConcurrency(cfg.MaxSyncRuns).Acquire
+	}
+	if hopts.SyncWriteTimeout == 0 {
+		hopts.SyncWriteTimeout = SyncWriteTimeout
+	}
 	cfg.Logger.Info("cloudflow: API throttling", "on", cfg.Throttled(), "rates", cfg.Limits.String())
 	apiHandler := api.NewHandler(svc, hopts)
 	a := &App{Handler: apiHandler, store: st, service: svc, margin: cfg.RunMargin, logger: cfg.Logger, now: cfg.Now}

@@ -129,6 +129,13 @@ type Config struct {
 	AccessKeys auth.Keys
 	// Throttle is ThrottleAuto (default), ThrottleOn or ThrottleOff.
 	Throttle string
+	// Server bounds the connections of the HTTP hosts (platform.Serve);
+	// zero fields take the documented defaults.
+	Server ServerLimits
+	// MaxSyncRuns caps the StartSyncExecution runs one account has in
+	// flight (excess calls: 429 ResourceThrottled); zero means
+	// DefaultMaxSyncRuns.
+	MaxSyncRuns int
 	// Console is ConsoleAuto (default), ConsoleOn or ConsoleOff: whether
 	// Handler also serves the web console under /console/ (package console).
 	Console string
@@ -199,6 +206,10 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Now == nil {
 		c.Now = time.Now
+	}
+	c.Server = c.Server.WithDefaults()
+	if c.MaxSyncRuns <= 0 {
+		c.MaxSyncRuns = DefaultMaxSyncRuns
 	}
 	return c
 }

@@ -236,7 +236,7 @@ func (c *compiler) path(n ast.Node) (node, *SyntaxError) {
 			return nil, c.errorf(cur, "null has no members")
 		}
 		if len(id.Value) > 0 && id.Value[0] == '$' {
-			return nil, c.errorf(cur, "unknown variable %s", id.Value)
+			return nil, c.errorf(cur, "unknown variable %s%s", id.Value, didYouMean(id.Value, rootNames(c.opts.Legacy)))
 		}
 		return nil, c.errorf(cur, "unknown name %s (variables start with $, strings are quoted)", id.Value)
 	}

@@ -1,6 +1,9 @@
 package eval
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // SyntaxError is a compile error of one expression: a syntax error, an
 // unknown function or variable, a wrong argument count, an operator that is
@@ -25,6 +28,29 @@ func (e *TemplateError) Error() string { return e.Path + ": " + e.Msg }
 
 // Unwrap returns the expression's *SyntaxError, if any.
 func (e *TemplateError) Unwrap() error { return e.Err }
+
+// TemplateErrors is every compile error of one constructor, in key order,
+// when there is more than one.
+type TemplateErrors []*TemplateError
+
+// Error joins the errors with "; ".
+func (es TemplateErrors) Error() string {
+	parts := make([]string, len(es))
+	for i, e := range es {
+		parts[i] = e.Error()
+	}
+	return strings.Join(parts, "; ")
+}
+
+// Unwrap returns the errors, so that errors.As finds the first
+// *TemplateError.
+func (es TemplateErrors) Unwrap() []error {
+	out := make([]error, len(es))
+	for i, e := range es {
+		out[i] = e
+	}
+	return out
+}
 
 // evalError is a run-time failure. It matches ErrExpression, and a missing
 // path matches ErrMissingPath as well.

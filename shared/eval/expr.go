@@ -62,7 +62,8 @@ func Compile(src string, opts Options) (x *Expr, err error) {
 	tree, perr := parser.ParseWithConfig(text, cfg)
 	if perr != nil {
 		if fe, ok := perr.(*file.Error); ok {
-			return nil, &SyntaxError{Pos: c.offset(fe.From), Msg: fe.Message}
+			msg, pos := plainSyntax(src, fe.Message, c.offset(fe.From))
+			return nil, &SyntaxError{Pos: pos, Msg: msg}
 		}
 		return nil, &SyntaxError{Msg: perr.Error()}
 	}

@@ -88,7 +88,7 @@ func (c *callNode) eval(env *Env) (any, error) {
 func (c *compiler) call(n ast.Node, name string, argNodes []ast.Node, depth, calls int) (node, *SyntaxError) {
 	b, ok := builtins[name]
 	if !ok {
-		return nil, c.errorf(n, "unknown function %s", name)
+		return nil, c.errorf(n, "unknown function %s%s", name, didYouMean(name, functionNames()))
 	}
 	if calls+1 > MaxCallDepth {
 		return nil, c.errorf(n, "function calls nest deeper than %d levels", MaxCallDepth)

@@ -90,22 +90,42 @@ func (p *located) build(env *Env) (any, error) {
 // CompileTemplate compiles a constructor map decoded from YAML or JSON: values
 // are maps, lists, strings, booleans, numbers and nil. A key ending in ".$"
 // holds an expression (a string) and yields the key without the suffix; the
-// rule applies at any depth, in nested maps and in maps inside lists. The
-// error is a *TemplateError naming the key path of the first bad entry (keys
-// are visited in sorted order): a ".$" value that is not a string, a map
-// holding both "x" and "x.$", an expression that does not compile (Err is
-// then its *SyntaxError), or an unsupported value type.
+// rule applies at any depth, in nested maps and in maps inside lists. Every
+// bad entry is reported (keys are visited in sorted order): a ".$" value
+// that is not a string, a map holding both "x" and "x.$", an expression that
+// does not compile (Err is then its *SyntaxError), or an unsupported value
+// type. The error is the *TemplateError of the bad entry when there is one,
+// and TemplateErrors (at most MaxTemplateErrors) when there are more.
 func CompileTemplate(m map[string]any, opts Options) (t *Template, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			t, err = nil, &TemplateError{Msg: fmt.Sprintf("internal compiler error: %v", r)}
 		}
 	}()
-	root, terr := compileMap(m, "", opts, 0)
-	if terr != nil {
-		return nil, terr
+	c := &tcompiler{opts: opts}
+	root := c.compileMap(m, "", 0)
+	switch len(c.errs) {
+	case 0:
+		return &Template{root: root}, nil
+	case 1:
+		return nil, c.errs[0]
 	}
-	return &Template{root: root}, nil
+	return nil, c.errs
+}
+
+// MaxTemplateErrors is how many errors CompileTemplate reports at most.
+const MaxTemplateErrors = 50
+
+// tcompiler compiles one constructor, collecting its errors.
+type tcompiler struct {
+	opts Options
+	errs TemplateErrors
+}
+
+func (c *tcompiler) fail(e *TemplateError) {
+	if len(c.errs) < MaxTemplateErrors {
+		c.errs = append(c.errs, e)
+	}
 }
 
 func joinPath(prefix, key string) string {
@@ -115,64 +135,66 @@ func joinPath(prefix, key string) string {
 	return prefix + "." + key
 }
 
-func compileMap(m map[string]any, prefix string, opts Options, depth int) (*tmap, *TemplateError) {
-	if depth > maxTemplateDepth {
-		return nil, &TemplateError{Path: prefix, Msg: fmt.Sprintf("constructor nests deeper than %d levels", maxTemplateDepth)}
-	}
+// compileMap compiles m; entries in error are left out of the result.
+func (c *tcompiler) compileMap(m map[string]any, prefix string, depth int) *tmap {
 	t := &tmap{}
+	if depth > maxTemplateDepth {
+		c.fail(&TemplateError{Path: prefix, Msg: fmt.Sprintf("constructor nests deeper than %d levels", maxTemplateDepth)})
+		return t
+	}
 	for _, k := range sortedKeys(m) {
 		v := m[k]
 		path := joinPath(prefix, k)
 		if name, ok := strings.CutSuffix(k, ".$"); ok {
 			if _, dup := m[name]; dup {
-				return nil, &TemplateError{Path: path, Msg: fmt.Sprintf("both %q and %q are set", name, k)}
+				c.fail(&TemplateError{Path: path, Msg: fmt.Sprintf("both %q and %q are set", name, k)})
+				continue
 			}
 			src, ok := v.(string)
 			if !ok {
-				return nil, &TemplateError{Path: path, Msg: fmt.Sprintf("the value of a .$ key must be an expression string, got %s", value.TypeName(v))}
+				c.fail(&TemplateError{Path: path, Msg: fmt.Sprintf("the value of a .$ key must be an expression string, got %s", value.TypeName(v))})
+				continue
 			}
-			x, err := Compile(src, opts)
+			x, err := Compile(src, c.opts)
 			if err != nil {
-				return nil, &TemplateError{Path: path, Msg: err.Error(), Err: err}
+				c.fail(&TemplateError{Path: path, Msg: err.Error(), Err: err})
+				continue
 			}
 			t.keys = append(t.keys, name)
 			t.vals = append(t.vals, &located{path: path, tnode: &texpr{x: x}})
 			continue
 		}
-		n, err := compileValue(v, path, opts, depth+1)
-		if err != nil {
-			return nil, err
+		if n := c.compileValue(v, path, depth+1); n != nil {
+			t.keys = append(t.keys, k)
+			t.vals = append(t.vals, n)
 		}
-		t.keys = append(t.keys, k)
-		t.vals = append(t.vals, n)
 	}
-	return t, nil
+	return t
 }
 
-// compileValue compiles a value that is not under a ".$" key.
-func compileValue(v any, path string, opts Options, depth int) (tnode, *TemplateError) {
+// compileValue compiles a value that is not under a ".$" key; it returns nil
+// after reporting an error.
+func (c *tcompiler) compileValue(v any, path string, depth int) tnode {
 	switch t := v.(type) {
 	case map[string]any:
-		n, err := compileMap(t, path, opts, depth)
-		if err != nil {
-			return nil, err
-		}
+		n := c.compileMap(t, path, depth)
 		if lit, ok := n.literal(); ok {
-			return &tconst{constNode{v: lit, mutable: true}}, nil
+			return &tconst{constNode{v: lit, mutable: true}}
 		}
-		return n, nil
+		return n
 	case []any:
 		if depth > maxTemplateDepth {
-			return nil, &TemplateError{Path: path, Msg: fmt.Sprintf("constructor nests deeper than %d levels", maxTemplateDepth)}
+			c.fail(&TemplateError{Path: path, Msg: fmt.Sprintf("constructor nests deeper than %d levels", maxTemplateDepth)})
+			return nil
 		}
-		l := &tlist{elems: make([]tnode, len(t))}
+		l := &tlist{elems: make([]tnode, 0, len(t))}
 		constant := true
 		for i, e := range t {
-			n, err := compileValue(e, path+"["+strconv.Itoa(i)+"]", opts, depth+1)
-			if err != nil {
-				return nil, err
+			n := c.compileValue(e, path+"["+strconv.Itoa(i)+"]", depth+1)
+			if n == nil {
+				continue
 			}
-			l.elems[i] = n
+			l.elems = append(l.elems, n)
 			_, ok := n.(*tconst)
 			constant = constant && ok
 		}
@@ -181,15 +203,16 @@ func compileValue(v any, path string, opts Options, depth int) (tnode, *Template
 			for i, e := range l.elems {
 				a[i] = e.(*tconst).v
 			}
-			return &tconst{constNode{v: a, mutable: true}}, nil
+			return &tconst{constNode{v: a, mutable: true}}
 		}
-		return l, nil
+		return l
 	}
 	s, ok := scalar(v)
 	if !ok {
-		return nil, &TemplateError{Path: path, Msg: "unsupported value type " + value.TypeName(v)}
+		c.fail(&TemplateError{Path: path, Msg: "unsupported value type " + value.TypeName(v)})
+		return nil
 	}
-	return &tconst{constNode{v: s}}, nil
+	return &tconst{constNode{v: s}}
 }
 
 // literal reports the map's value when no entry holds an expression.

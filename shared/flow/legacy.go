@@ -114,7 +114,7 @@ func (p *parser) legacySteps(path string, n *yaml.Node, sc scopeCtx) *Scope {
 	for _, t := range targets {
 		i, ok := index[t.name]
 		if !ok {
-			p.add(t.path, t.node, "goto target %q is not a sibling step", t.name)
+			p.add(t.path, t.node, "goto target %q is not a sibling step%s", t.name, nameHint(t.name, index))
 			continue
 		}
 		*t.dst = i

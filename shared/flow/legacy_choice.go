@@ -18,7 +18,7 @@ func (p *parser) legacyCondition(path string, n *yaml.Node) *eval.Expr {
 	// The compiler rejects a $context path (but not a string mentioning it).
 	x, err := eval.Compile(s, eval.Options{Vars: legacyStepVars, Condition: true, Legacy: true})
 	if err != nil {
-		p.add(path, n, "invalid condition %q: %v", s, err)
+		p.exprError(path, n, "condition", s, err)
 		return nil
 	}
 	return x

@@ -20,7 +20,7 @@ func (p *parser) legacyForeach(path string, m *mapping, st *State, sc scopeCtx) 
 			if p.legacySource(ip+".collection", c, s, "$input", "$") {
 				x, err := eval.Compile(s, eval.Options{Vars: legacyStepVars, Legacy: true})
 				if err != nil {
-					p.add(ip+".collection", c, "invalid collection %q: %v", s, err)
+					p.exprError(ip+".collection", c, "collection", s, err)
 				}
 				st.Legacy.Collection = x
 			}

@@ -64,7 +64,7 @@ func (p *parser) legacyMappings(path string, n *yaml.Node, vars eval.Var) *eval.
 				continue
 			}
 			if _, err := eval.Compile(src, eval.Options{Vars: vars, Legacy: true}); err != nil {
-				p.add(ep+".source", sn, "invalid source %q: %v", src, err)
+				p.exprError(ep+".source", sn, "source", src, err)
 				ok = false
 				continue
 			}

@@ -187,7 +187,7 @@ func (p *parser) serviceParam(path string, n *yaml.Node) (v any, isPath, ok bool
 			return nil, false, false
 		}
 		if _, err := eval.Compile(src, eval.Options{Vars: legacyStepVars, Legacy: true}); err != nil {
-			p.add(path, n, "invalid path %q: %v", src, err)
+			p.exprError(path, n, "path", src, err)
 			return nil, false, false
 		}
 		return src, true, true

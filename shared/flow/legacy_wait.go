@@ -62,7 +62,7 @@ func (p *parser) legacyStepExpr(path string, n *yaml.Node) *eval.Expr {
 	}
 	x, err := eval.Compile(s, eval.Options{Vars: legacyStepVars, Legacy: true})
 	if err != nil {
-		p.add(path, n, "invalid expression %q: %v", s, err)
+		p.exprError(path, n, "expression", s, err)
 		return nil
 	}
 	return x

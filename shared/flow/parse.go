@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/cloudflow-oss/cloudflow/shared/eval"
 )
 
 // Limits on definitions.
@@ -77,6 +79,7 @@ func Parse(src []byte, opts ParseOptions) (*Flow, error) {
 	case isNew && isLegacy:
 		p.add("", root, "definition mixes the new FDL header (Type: StateMachine) and the legacy header (type: flow)")
 	case isLegacy:
+		p.legacy = true
 		f := p.legacyFlow(top)
 		if len(p.issues) == 0 {
 			return f, nil
@@ -86,6 +89,8 @@ func Parse(src []byte, opts ParseOptions) (*Flow, error) {
 		if len(p.issues) == 0 {
 			return f, nil
 		}
+	case aslHint(top) != "":
+		p.add("", root, "unknown definition format: %s", aslHint(top))
 	default:
 		p.add("", root, "unknown definition format: expected Type: StateMachine (or the legacy type: flow with version)")
 	}
@@ -158,18 +163,25 @@ func scalarIs(n *yaml.Node, s string) bool {
 type parser struct {
 	opts   ParseOptions
 	mode   Mode
+	legacy bool // the definition is legacy FDL
 	issues Issues
 }
 
 // add records one issue located at n (which may be nil).
 func (p *parser) add(path string, n *yaml.Node, format string, args ...any) {
+	line, col := 0, 0
+	if n != nil {
+		line, col = n.Line, n.Column
+	}
+	p.addAt(path, line, col, format, args...)
+}
+
+// addAt records one issue located at line and column (0 when unknown).
+func (p *parser) addAt(path string, line, col int, format string, args ...any) {
 	if len(p.issues) >= MaxIssues {
 		return
 	}
-	is := Issue{Path: path, Msg: fmt.Sprintf(format, args...)}
-	if n != nil {
-		is.Line, is.Column = n.Line, n.Column
-	}
+	is := Issue{Path: path, Line: line, Column: col, Msg: fmt.Sprintf(format, args...)}
 	if len(p.issues) == MaxIssues-1 {
 		is = Issue{Path: is.Path, Line: is.Line, Column: is.Column, Msg: is.Msg + " (further issues omitted)"}
 	}
@@ -195,9 +207,71 @@ func (p *parser) unknown(path, what string, m *mapping) {
 		msg := fmt.Sprintf("unknown field %q in %s", f.key, what)
 		if hint, ok := fieldHints[f.key]; ok {
 			msg += "; " + hint
+		} else {
+			msg += p.didYouMean(f.key)
 		}
 		p.add(join(path, f.key), f.kn, "%s", msg)
 	}
+}
+
+// didYouMean returns "; did you mean X?" for the field name of the
+// definition's format nearest to key, or "".
+func (p *parser) didYouMean(key string, preferred ...string) string {
+	c := eval.Closest(key, preferred)
+	if c == "" {
+		vocab := newFields
+		if p.legacy {
+			vocab = legacyFields
+		}
+		c = eval.Closest(key, vocab)
+	}
+	if c == "" {
+		return ""
+	}
+	return fmt.Sprintf("; did you mean %s?", c)
+}
+
+// nameHint returns "; did you mean X?" for the state (or step) name of
+// index nearest to name, or "".
+func nameHint(name string, index map[string]int) string {
+	names := make([]string, 0, len(index))
+	for n := range index {
+		names = append(names, n)
+	}
+	if c := eval.Closest(name, names); c != "" {
+		return fmt.Sprintf("; did you mean %q?", c)
+	}
+	return ""
+}
+
+// The field names of each format, for "did you mean" hints.
+var (
+	newFields = []string{
+		"Type", "SpecVersion", "Name", "StartAt", "States", "Description", "Timeout", "Timeout.$", "ExecutionMode",
+		"Next", "End", "InputConstructor", "OutputConstructor", "GlobalConstructor", "Retry", "Catch",
+		"Action", "TaskMode", "Parameters", "Seconds", "Seconds.$", "Branches", "Default", "Condition",
+		"Code", "Detail", "ItemsPath", "Processor", "ProcessorConfig", "MaxConcurrency", "ItemConstructor",
+		"MaxItems", "Errors", "MaxAttempts", "IntervalSeconds", "BackoffRate", "MaxBackoffSeconds",
+	}
+	legacyFields = []string{
+		"version", "type", "name", "steps", "inputMappings", "outputMappings", "errorMappings", "end",
+		"resourceArn", "action", "serviceParams", "pattern", "timeoutSeconds", "retry", "catch", "choices",
+		"default", "condition", "goto", "branches", "iterationMapping", "collection", "item", "index",
+		"duration", "timestamp", "error", "cause", "errors", "intervalSeconds", "maxIntervalSeconds",
+		"maxAttempts", "multiplier", "target", "source",
+	}
+)
+
+// aslHint says how an AWS States Language definition differs, when top
+// looks like one (StartAt with States as a map); otherwise "".
+func aslHint(top *mapping) string {
+	st := top.lookup("States")
+	if top.lookup("StartAt") == nil || st == nil || st.Kind != yaml.MappingNode {
+		return ""
+	}
+	return "this looks like AWS States Language (Amazon States Language); a CloudFlow flow starts with " +
+		"Type: StateMachine and SpecVersion: v1, lists States as a sequence of states that each have a Name, " +
+		"and uses InputConstructor/OutputConstructor instead of InputPath, Parameters, ResultPath and OutputPath"
 }
 
 // fieldHints explain ASL and older spellings that the new FDL does not accept.

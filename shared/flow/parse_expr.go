@@ -3,6 +3,7 @@ package flow
 import (
 	"errors"
 	"strings"
+	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
 
@@ -26,15 +27,79 @@ func (p *parser) template(path string, n *yaml.Node, vars eval.Var) *eval.Templa
 	}
 	t, err := eval.CompileTemplate(v.(map[string]any), eval.Options{Vars: vars, Legacy: false})
 	if err != nil {
-		var te *eval.TemplateError
-		if errors.As(err, &te) {
-			p.add(join(path, te.Path), keyNode(n, te.Path), "%s", te.Msg)
-		} else {
-			p.add(path, n, "%v", err)
-		}
+		p.templateErrors(path, n, err)
 		return nil
 	}
 	return t
+}
+
+// templateErrors reports every error of a constructor's compilation, each
+// located at its entry: inside the expression for a syntax error.
+func (p *parser) templateErrors(path string, n *yaml.Node, err error) {
+	var list eval.TemplateErrors
+	var one *eval.TemplateError
+	switch {
+	case errors.As(err, &list):
+	case errors.As(err, &one):
+		list = eval.TemplateErrors{one}
+	default:
+		p.add(path, n, "%v", err)
+		return
+	}
+	for _, te := range list {
+		kn := keyNode(n, te.Path)
+		var se *eval.SyntaxError
+		if vn := valueNode(n, kn); vn != nil && errors.As(te.Err, &se) {
+			p.exprError(join(path, te.Path), vn, "expression", vn.Value, te.Err)
+			continue
+		}
+		p.add(join(path, te.Path), kn, "%s", te.Msg)
+	}
+}
+
+// valueNode returns the value node of key node kn inside the constructor
+// n, or nil.
+func valueNode(root, kn *yaml.Node) *yaml.Node {
+	var found *yaml.Node
+	var walk func(n *yaml.Node)
+	walk = func(n *yaml.Node) {
+		for i := 0; found == nil && i < len(n.Content); i++ {
+			if n.Kind == yaml.MappingNode && i%2 == 0 && n.Content[i] == kn && i+1 < len(n.Content) {
+				found = n.Content[i+1]
+				return
+			}
+			walk(n.Content[i])
+		}
+	}
+	walk(root)
+	return found
+}
+
+// exprError reports the compile error err of the expression src, written
+// in the scalar n (src is n's text, possibly trimmed). A syntax error is
+// located at its character when n is written on one line; what names the
+// field kind ("expression", "condition", "source", ...).
+func (p *parser) exprError(path string, n *yaml.Node, what, src string, err error) {
+	var se *eval.SyntaxError
+	if !errors.As(err, &se) {
+		p.add(path, n, "invalid %s %q: %v", what, src, err)
+		return
+	}
+	line, col := n.Line, n.Column
+	if off := strings.Index(n.Value, src); off >= 0 && se.Pos >= 0 && se.Pos <= len(src) {
+		before := n.Value[:off+se.Pos]
+		switch n.Style {
+		case 0, yaml.TaggedStyle, yaml.FlowStyle:
+			if !strings.Contains(before, "\n") {
+				col += utf8.RuneCountInString(before)
+			}
+		case yaml.DoubleQuotedStyle, yaml.SingleQuotedStyle:
+			if !strings.Contains(before, "\n") && !strings.ContainsAny(before, "\\'") {
+				col += 1 + utf8.RuneCountInString(before)
+			}
+		}
+	}
+	p.addAt(path, line, col, "invalid %s %q: %s", what, src, se.Msg)
 }
 
 // keyNode finds the node of a dotted key path inside a constructor, falling
@@ -74,7 +139,11 @@ func (p *parser) expr(path string, n *yaml.Node, opts eval.Options) *eval.Expr {
 	s := n.Value
 	x, err := eval.Compile(s, opts)
 	if err != nil {
-		p.add(path, n, "invalid expression %q: %v", s, err)
+		what := "expression"
+		if opts.Condition {
+			what = "condition"
+		}
+		p.exprError(path, n, what, s, err)
 		return nil
 	}
 	return x

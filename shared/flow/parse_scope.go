@@ -87,7 +87,11 @@ func (p *parser) scope(path string, m *mapping, sc scopeCtx) *Scope {
 		return s
 	}
 	if statesNode.Kind != yaml.SequenceNode {
-		p.add(join(path, "States"), statesNode, "States must be a list")
+		if statesNode.Kind == yaml.MappingNode {
+			p.add(join(path, "States"), statesNode, "States must be a list; AWS States Language writes States as a map, CloudFlow as a list of states that each have a Name")
+		} else {
+			p.add(join(path, "States"), statesNode, "States must be a list")
+		}
 		return s
 	}
 	if len(statesNode.Content) == 0 {
@@ -114,7 +118,7 @@ func (p *parser) scope(path string, m *mapping, sc scopeCtx) *Scope {
 	for _, t := range targets {
 		i, ok := index[t.name]
 		if !ok {
-			p.add(t.path, t.node, "state %q does not exist in this scope", t.name)
+			p.add(t.path, t.node, "state %q does not exist in this scope%s", t.name, nameHint(t.name, index))
 			continue
 		}
 		*t.dst = i
@@ -123,7 +127,7 @@ func (p *parser) scope(path string, m *mapping, sc scopeCtx) *Scope {
 		if i, ok := index[start]; ok {
 			s.Start = i
 		} else {
-			p.add(join(path, "StartAt"), startNode, "StartAt state %q does not exist in this scope", start)
+			p.add(join(path, "StartAt"), startNode, "StartAt state %q does not exist in this scope%s", start, nameHint(start, index))
 		}
 	}
 	if s.Start != NoState {

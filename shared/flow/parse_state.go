@@ -97,7 +97,11 @@ func (p *parser) stateFields(path string, m *mapping, st *State) {
 			contains(allowed[typ], f.key) {
 			continue
 		}
-		p.add(join(path, f.key), f.kn, "%s", stateFieldMsg(f.key, st))
+		msg := stateFieldMsg(f.key, st)
+		if strings.HasPrefix(msg, "unknown field") && fieldHints[f.key] == "" {
+			msg += p.didYouMean(f.key, append([]string{"Name", "Type", "Description", "InputConstructor"}, allowed[typ]...)...)
+		}
+		p.add(join(path, f.key), f.kn, "%s", msg)
 	}
 }
 

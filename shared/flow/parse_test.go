@@ -315,7 +315,7 @@ States:
 			want: []wantIssue{
 				{"States[0](A).InputConstructor.x.$", ""},
 				{"States[0](A).OutputConstructor.z.$", ""},
-				{"States[1](C).Branches[0].Condition", "invalid expression"},
+				{"States[1](C).Branches[0].Condition", "invalid condition"},
 				{"States[2](D).Seconds.$", "invalid expression"},
 			},
 		},

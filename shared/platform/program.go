@@ -127,7 +127,7 @@ func Main(ctx context.Context, p Program, env Env) int {
 	logger := slog.New(slog.NewJSONHandler(env.Stdout, nil))
 	slog.SetDefault(logger)
 	cfg.Logger = logger
-	opts := Options{Addr: addr, FCPort: cfg.FCPort, Logger: logger}
+	opts := Options{Addr: addr, FCPort: cfg.FCPort, Logger: logger, Limits: cfg.Server}
 	if host == FC {
 		opts.FC.Timeout = cfg.FunctionTimeout
 		opts.FC.Log = env.Stdout

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/cloudflow-oss/cloudflow/shared/app"
 )
 
 // DefaultLocalAddr is where a single-operation binary serves locally.
@@ -43,6 +45,11 @@ type Options struct {
 	OnSIGTERM func()
 	// Ready, if set, is called with the listener's address once an HTTP host accepts requests.
 	Ready func(net.Addr)
+	// Limits bound the connections of the HTTP hosts (Local, FC): read, write and idle
+	// timeouts, header size and the connection cap. Zero fields take app's defaults. On FC
+	// the write timeout is raised to the function timeout (FC.Timeout) plus a margin, since
+	// a run event may take that long; without a known function timeout it is off there.
+	Limits app.ServerLimits
 }
 
 // Serve runs svc on host until ctx is done (Local, FC) or forever (Lambda, where
@@ -71,31 +78,47 @@ func Serve(ctx context.Context, host Host, svc Service, opts Options) error {
 		if fcOpts.Logger == nil {
 			fcOpts.Logger = logger
 		}
-		return serveHTTP(ctx, net.JoinHostPort("0.0.0.0", port), FCHandler(svc.API, svc.OnEvent, fcOpts), logger, opts.Ready)
+		limits := opts.Limits.WithDefaults()
+		limits.WriteTimeout = fcWriteTimeout(limits.WriteTimeout, fcOpts.Timeout)
+		return serveHTTP(ctx, net.JoinHostPort("0.0.0.0", port), FCHandler(svc.API, svc.OnEvent, fcOpts), limits, logger, opts.Ready)
 	case Local:
 		addr := opts.Addr
 		if addr == "" {
 			addr = DefaultLocalAddr
 		}
-		return serveHTTP(ctx, addr, svc.API, logger, opts.Ready)
+		return serveHTTP(ctx, addr, svc.API, opts.Limits, logger, opts.Ready)
 	default:
 		return fmt.Errorf("serve: unknown host %q", host)
 	}
 }
 
-// serveHTTP listens on addr and serves h until ctx is done, then shuts down gracefully.
-func serveHTTP(ctx context.Context, addr string, h http.Handler, logger *slog.Logger, ready func(net.Addr)) error {
-	ln, err := net.Listen("tcp", addr)
+// fcWriteTimeout is the write timeout on FC: a run event (/invoke) may run until the function
+// timeout, so the timeout is that plus a margin, or off when the function timeout is unknown.
+func fcWriteTimeout(configured, function time.Duration) time.Duration {
+	if function <= 0 {
+		return -1 // none
+	}
+	return max(configured, function+fcWriteMargin)
+}
+
+// fcWriteMargin is added to the function timeout for the FC write timeout.
+const fcWriteMargin = 10 * time.Second
+
+// serveHTTP listens on addr and serves h within limits until ctx is done, then shuts down
+// gracefully.
+func serveHTTP(ctx context.Context, addr string, h http.Handler, limits app.ServerLimits, logger *slog.Logger, ready func(net.Addr)) error {
+	limits = limits.WithDefaults()
+	raw, err := net.Listen("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", addr, err)
 	}
-	srv := &http.Server{
-		Handler:           h,
-		ReadHeaderTimeout: 10 * time.Second,
-		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
-		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
-	}
-	logger.Info("serving", "addr", ln.Addr().String())
+	ln := newCapListener(raw, limits.MaxConns)
+	srv := newServer(h, limits)
+	srv.BaseContext = func(net.Listener) context.Context { return context.WithoutCancel(ctx) }
+	srv.ErrorLog = slog.NewLogLogger(logger.Handler(), slog.LevelWarn)
+	logger.Info("serving", "addr", ln.Addr().String(), "maxConns", limits.MaxConns,
+		"readTimeout", limits.ReadTimeout.String(), "writeTimeout", limits.WriteTimeout.String(),
+		"idleTimeout", limits.IdleTimeout.String())
 	if ready != nil {
 		ready(ln.Addr())
 	}
