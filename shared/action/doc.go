@@ -38,6 +38,29 @@
 // slept on the injected clock before answering, so that a Task Timeout can
 // fire.
 //
+// # Cases
+//
+// A third optional map, Cases, holds named variants, each with its own
+// States and Actions:
+//
+//	Cases:
+//	  declined:                  # executions named <anything>__declined
+//	    States:
+//	      Charge: {Error: Payment.Declined, Cause: card refused}
+//
+// An execution whose name ends in "__" + a case name (CaseOf; a
+// StartSyncExecution name's ":<uuid>" suffix is ignored) is answered from
+// that case's entries first, then from the entries outside Cases. Any SDK
+// client selects a case through the ExecutionName it already sends. An
+// unknown case name reads the entries outside Cases. Case names use
+// letters, digits, '-' and single '_'.
+//
+// # Reloading
+//
+// A Mock from LoadMockFile checks its file at most every ReloadInterval, on
+// the next Task call, and reads it again when its size or modification time
+// changed; a version with problems is logged and ignored.
+//
 // Validation is strict: unknown keys, wrong types, empty names, an empty
 // response list, both or neither of Return/Error, anchors and aliases, and
 // duplicate keys are errors. Every problem is reported with its path, line

@@ -34,12 +34,12 @@ func FuzzParseMock(f *testing.F) {
 			}
 			return
 		}
-		for name := range m.states {
+		for name := range m.data.Load().base.states {
 			if _, err := m.Invoke(context.Background(), call("e", name, "X:Y")); err != nil && errors.Is(err, ErrNoMock) {
 				t.Fatalf("state %q listed but not matched", name)
 			}
 		}
-		for a := range m.actions {
+		for a := range m.data.Load().base.actions {
 			if !m.Known(a) {
 				t.Fatalf("action %q listed but not Known", a)
 			}

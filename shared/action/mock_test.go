@@ -98,7 +98,7 @@ func TestParseMock_Invalid(t *testing.T) {
 		{"not yaml", "States: [", []string{"not valid YAML or JSON"}},
 		{"empty file", "", []string{"empty mock file"}},
 		{"top level list", "- a", []string{"want a map, got a list"}},
-		{"unknown top key", "States: {}\nMocks: {}\n", []string{"Mocks (line 2, column 1): unknown key; want States or Actions"}},
+		{"unknown top key", "States: {}\nMocks: {}\n", []string{"Mocks (line 2, column 1): unknown key; want States, Actions or Cases"}},
 		{"unknown response key", "States:\n  A:\n    - Return: 1\n      Result: 2\n", []string{"States.A[0].Result (line 4, column 7): unknown key"}},
 		{"both return and error", "States:\n  A: {Return: 1, Error: X}\n", []string{"States.A (line 2, column 18): Return and Error are exclusive"}},
 		{"neither", "States:\n  A: {Delay: 1}\n", []string{"States.A (line 2, column 6): want Return or Error"}},

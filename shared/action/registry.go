@@ -43,7 +43,7 @@ func (r *Registry) Known(action string) bool {
 // flow.ParseOptions.CheckParameters.
 func (r *Registry) CheckParameters(state, action string, keys []string) error {
 	if r.mock != nil {
-		if _, ok := r.mock.Match(state, action); ok {
+		if r.mock.serves(state, action) {
 			return nil
 		}
 	}
@@ -63,7 +63,7 @@ func (r *Registry) CheckParameters(state, action string, keys []string) error {
 // FnF.ActionNotSupported.
 func (r *Registry) Invoke(ctx context.Context, call interp.TaskCall) (any, error) {
 	if r.mock != nil {
-		if _, ok := r.mock.Match(call.State, call.Action); ok {
+		if _, ok := r.mock.Match(CaseOf(call.Execution), call.State, call.Action); ok {
 			return r.mock.Invoke(ctx, call)
 		}
 	}

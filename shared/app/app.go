@@ -164,13 +164,13 @@ func useTasks(cfg Config, children *childStarter, sopts *execution.Options) erro
 	var m *action.Mock
 	if cfg.MockFile != "" {
 		var err error
-		if m, err = action.LoadMockFile(cfg.MockFile, nil); err != nil {
+		if m, err = action.LoadMockFile(cfg.MockFile, cfg.EngineClock); err != nil {
 			return err
 		}
 	}
 	reg := action.NewRegistry(m, integrations(cfg, children))
 	if sopts.Engine == nil {
-		sopts.Engine = interp.New(interp.Options{Tasks: reg})
+		sopts.Engine = interp.New(interp.Options{Tasks: reg, Clock: cfg.EngineClock})
 	}
 	if sopts.KnownAction == nil {
 		sopts.KnownAction = reg.Known

@@ -8,6 +8,7 @@ import (
 
 	"github.com/cloudflow-oss/cloudflow/shared/auth"
 	"github.com/cloudflow-oss/cloudflow/shared/execution"
+	"github.com/cloudflow-oss/cloudflow/shared/interp"
 	"github.com/cloudflow-oss/cloudflow/shared/throttle"
 )
 
@@ -119,6 +120,10 @@ type Config struct {
 	// MockFile is a task mock file (package action); when set, Task states
 	// are answered from it and only its Actions pass flow validation.
 	MockFile string
+	// EngineClock is the engine's clock (Waits, retry intervals, Task
+	// timeouts, mock delays); nil means real time. CLOUDFLOW_TIME_SCALE sets
+	// interp.ScaledClock.
+	EngineClock interp.Clock
 	// HTTPAllowHosts restricts the hosts HTTP:Request Tasks may call (see
 	// action.HTTPOptions.AllowHosts); empty allows any host.
 	HTTPAllowHosts []string

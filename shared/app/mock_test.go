@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 const taskFlow = `Type: StateMachine
@@ -67,5 +68,58 @@ func TestNew_MockFile_Invalid(t *testing.T) {
 	}
 	if _, err := New(Config{Store: StoreMemory, MockFile: path}); err == nil || !strings.Contains(err.Error(), "Actions.FC:InvokeFunction.Retrun (line 2, column 23)") {
 		t.Fatalf("New(bad mock file) error = %v, want the located issue", err)
+	}
+}
+
+// TestNew_MockCasesAndTimeScale runs, through the API, a flow whose retry
+// interval is an hour at CLOUDFLOW_TIME_SCALE=0, with the mock case chosen
+// by the execution name.
+func TestNew_MockCasesAndTimeScale(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "mock.yaml")
+	mock := "States:\n  Charge: {Return: {Body: {receiptId: r-1}}}\nCases:\n  throttled:\n    States:\n      Charge: [{Error: FC.ResourceThrottled}, {Return: {Body: {receiptId: r-2}}}]\n  declined:\n    States:\n      Charge: {Error: Payment.Declined, Cause: card}\n"
+	if err := os.WriteFile(path, []byte(mock), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := ConfigFromEnv(func(k string) string {
+		return map[string]string{EnvStore: StoreMemory, EnvMockFile: path, EnvTimeScale: "0"}[k]
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	slow := strings.Replace(define("charge", taskFlow), "IntervalSeconds: 0", "IntervalSeconds: 3600", 1)
+	mustCall(t, a.Handler, "CreateFlow", map[string]string{"Name": "charge", "Definition": slow, "ExecutionMode": "Express"})
+	tests := []struct{ name, status, output, code string }{
+		{"plain", "Succeeded", `{"receipt":"r-1"}`, ""},
+		{"o1__throttled", "Succeeded", `{"receipt":"r-2"}`, ""},
+		{"o2__declined", "Failed", "", "Payment.Declined"},
+	}
+	for _, tc := range tests {
+		start := time.Now()
+		r := mustCall(t, a.Handler, "StartSyncExecution", map[string]string{"FlowName": "charge", "ExecutionName": tc.name, "Input": "{}"})
+		if r["Status"] != tc.status || str(r["Output"]) != tc.output || str(r["ErrorCode"]) != tc.code {
+			t.Errorf("%s: StartSyncExecution = %v, want %s %s %s", tc.name, r, tc.status, tc.output, tc.code)
+		}
+		if el := time.Since(start); el > 30*time.Second {
+			t.Errorf("%s took %v: the hour of retry interval was not skipped", tc.name, el)
+		}
+	}
+}
+
+func TestConfigFromEnv_TimeScale_Invalid(t *testing.T) {
+	for _, v := range []string{"-1", "fast", "1e9"} {
+		_, err := ConfigFromEnv(func(k string) string {
+			if k == EnvTimeScale {
+				return v
+			}
+			return ""
+		})
+		if err == nil || !strings.Contains(err.Error(), EnvTimeScale) {
+			t.Errorf("ConfigFromEnv(%s=%s) = %v, want an error naming the variable", EnvTimeScale, v, err)
+		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/cloudflow-oss/cloudflow/shared/auth"
+	"github.com/cloudflow-oss/cloudflow/shared/interp"
 	"github.com/cloudflow-oss/cloudflow/shared/throttle"
 )
 
@@ -36,6 +37,7 @@ const (
 	EnvRates           = "CLOUDFLOW_API_RATES"
 	EnvRetention       = "CLOUDFLOW_RETENTION"
 	EnvMockFile        = "CLOUDFLOW_MOCK_FILE"
+	EnvTimeScale       = "CLOUDFLOW_TIME_SCALE"
 	EnvHTTPAllowHosts  = "CLOUDFLOW_HTTP_ALLOW_HOSTS"
 	EnvConsole         = "CLOUDFLOW_CONSOLE"
 	// EnvFCListenPort and EnvFunctionTimeout are set by Function Compute (the port also by
@@ -165,8 +167,18 @@ var vars = []Var{
 			c.Retention = d
 			return nil
 		}},
-	{Name: EnvMockFile, Meaning: "Task mock file (YAML or JSON); see Mocking Task states locally.",
+	{Name: EnvMockFile, Meaning: "Task mock file (YAML or JSON), read again when it changes; an execution named `<name>__<case>` is answered from the file's case `<case>`. See Mocking Task states locally.",
 		load: func(c *Config, v string) error { c.MockFile = v; return nil }},
+	{Name: EnvTimeScale, Meaning: "Runs Waits, retry intervals, Task timeouts and mock delays at this factor of real time: `0` skips them (the clock jumps ahead), `0.01` runs them at 1 %. For tests and demos.",
+		Default: "`1` (real time)", Bounds: "a number from 0 to 1000",
+		load: func(c *Config, v string) error {
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil || !(f >= 0 && f <= 1000) {
+				return errors.New("want a number from 0 to 1000, e.g. 0 or 0.01")
+			}
+			c.EngineClock = interp.ScaledClock(f)
+			return nil
+		}},
 	{Name: EnvHTTPAllowHosts, Meaning: "Hosts `HTTP:Request` may call: `api.example.com`, `127.0.0.1:8080` (host and port), `*.example.com` (subdomains, not the apex); case-insensitive.",
 		Default: "any host", Bounds: "comma-separated hosts",
 		load: func(c *Config, v string) error {

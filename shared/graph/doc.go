@@ -23,7 +23,8 @@
 // so the XML nests as the flow does. Every edge is a <g class="edge"
 // data-from="PATH" data-to="PATH" data-kind="next">. With Options.Status a
 // node gets data-status (notreached, running, succeeded, failed, caught,
-// retried) and the matching fill, so a page can also restyle it with CSS.
+// retried; package timeline derives them from a history) and the matching
+// fill, so a page can also restyle it with CSS.
 //
 // # Layout
 //
