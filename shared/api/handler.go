@@ -32,38 +32,6 @@ const allowedMethods = "GET, POST"
 // actionStartSync is the Action whose runs are capped per account.
 const actionStartSync = "StartSyncExecution"
 
-// Service is the set of use cases the handler calls; *execution.Service
-// satisfies it.
-type Service interface {
-	CreateFlow(ctx context.Context, in execution.CreateFlowInput) (*execution.Flow, error)
-	UpdateFlow(ctx context.Context, in execution.UpdateFlowInput) (*execution.Flow, error)
-	DescribeFlow(ctx context.Context, name string) (*execution.Flow, error)
-	DeleteFlow(ctx context.Context, name string) error
-	ListFlows(ctx context.Context, in execution.ListFlowsInput) ([]*execution.Flow, string, error)
-	StartExecution(ctx context.Context, in execution.StartInput) (*execution.Execution, error)
-	StartSync(ctx context.Context, in execution.StartInput) (*execution.Execution, error)
-	DescribeExecution(ctx context.Context, in execution.DescribeInput) (*execution.Execution, error)
-	StopExecution(ctx context.Context, in execution.StopInput) (*execution.Execution, error)
-	ListExecutions(ctx context.Context, in execution.ListInput) ([]*execution.Execution, string, error)
-	GetExecutionHistory(ctx context.Context, in execution.HistoryInput) ([]execution.Event, string, error)
-	DescribeFlowVersion(ctx context.Context, name, version string) (*execution.Flow, error)
-	PublishFlowVersion(ctx context.Context, in execution.PublishInput) (*execution.FlowVersion, error)
-	ListFlowVersions(ctx context.Context, in execution.ListVersionsInput) ([]*execution.FlowVersion, string, error)
-	DeleteFlowVersion(ctx context.Context, flowName, version string) error
-	CreateFlowAlias(ctx context.Context, in execution.AliasInput) (*execution.Alias, error)
-	UpdateFlowAlias(ctx context.Context, in execution.AliasInput) (*execution.Alias, error)
-	DescribeFlowAlias(ctx context.Context, flowName, name string) (*execution.Alias, error)
-	ListFlowAliases(ctx context.Context, in execution.ListAliasesInput) ([]*execution.Alias, string, error)
-	DeleteFlowAlias(ctx context.Context, flowName, name string) error
-	ReportTaskSucceeded(ctx context.Context, in execution.ReportSucceededInput) (int64, error)
-	ReportTaskFailed(ctx context.Context, in execution.ReportFailedInput) (int64, error)
-	CreateSchedule(ctx context.Context, in execution.ScheduleInput) (*execution.Schedule, error)
-	UpdateSchedule(ctx context.Context, in execution.ScheduleInput) (*execution.Schedule, error)
-	DescribeSchedule(ctx context.Context, flowName, name string) (*execution.Schedule, error)
-	DeleteSchedule(ctx context.Context, flowName, name string) error
-	ListSchedules(ctx context.Context, in execution.ListSchedulesInput) ([]*execution.Schedule, string, error)
-}
-
 // Options configures the handler. Every field is optional.
 type Options struct {
 	// Authenticate checks a request's signature and returns the caller. It
@@ -102,13 +70,13 @@ type opFunc func(h *Handler, ctx context.Context, p params) (response, error)
 
 // Handler serves the CloudFlow API. It is safe for concurrent use.
 type Handler struct {
-	svc    Service
+	svc    *execution.Service
 	opts   Options
 	served map[string]opFunc
 }
 
-// NewHandler returns the API handler over svc.
-func NewHandler(svc Service, opts Options) *Handler {
+// NewHandler returns the API handler over the use cases of svc.
+func NewHandler(svc *execution.Service, opts Options) *Handler {
 	if opts.NewRequestID == nil {
 		opts.NewRequestID = func() string { return strings.ToUpper(uuid.NewString()) }
 	}

@@ -1,7 +1,6 @@
 package api_test
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -169,24 +168,12 @@ func TestHandler_ServeHTTP_Protocol(t *testing.T) {
 	})
 }
 
-// panicService panics in every use case.
-type panicService struct{ api.Service }
-
-func (panicService) DescribeFlow(context.Context, string) (*execution.Flow, error) {
-	panic("boom")
-}
-
 func TestHandler_ServeHTTP_PanicIs500(t *testing.T) {
-	srv := newServer(t, panicService{}, api.Options{})
-	req, _ := http.NewRequest(http.MethodGet, srv+"/?Action=DescribeFlow&Version=2019-03-15&Name=x", nil)
-	wantError(t, do(t, req), 500, "InternalServerError", "An internal error has occurred. Please retry.")
-}
-
-func newServer(t *testing.T, svc api.Service, opts api.Options) string {
-	t.Helper()
-	srv := httptestServer(api.NewHandler(svc, opts))
-	t.Cleanup(srv.Close)
-	return srv.URL
+	// A panic anywhere in serving (here the authentication hook) is recovered into a 500.
+	e := newEnv(t, nil, func(_ *execution.Options, o *api.Options) {
+		o.Authenticate = func(*http.Request, []byte, url.Values) (auth.Identity, error) { panic("boom") }
+	})
+	wantError(t, e.call(t, "DescribeFlow", map[string]string{"Name": "x"}), 500, "InternalServerError", "An internal error has occurred. Please retry.")
 }
 
 func TestHandler_ServeHTTP_Hooks(t *testing.T) {

@@ -161,5 +161,3 @@ func (e *testEnv) createFlow(t *testing.T, name, mode string) reply {
 	wantOK(t, r)
 	return r
 }
-
-func httptestServer(h http.Handler) *httptest.Server { return httptest.NewServer(h) }
