@@ -154,7 +154,7 @@ func (p *parser) legacyStep(path string, n *yaml.Node, sc scopeCtx) (*State, []t
 	tname, _ := p.str(path+".type", tn)
 	typ, ok := legacyTypes[tname]
 	if !ok {
-		p.add(path+".type", tn, "unknown step type %q (want pass, task, choice, parallel, foreach, wait, succeed or fail)", tname)
+		p.add(path+".type", tn, "unknown step type %q (want pass, task, choice, parallel, foreach, wait, succeed or fail)%s", tname, valueHint(tname, "pass", "task", "choice", "parallel", "foreach", "wait", "succeed", "fail"))
 		return st, nil, nil
 	}
 	st.Type = typ

@@ -216,7 +216,7 @@ func (p *parser) legacyTask(path string, m *mapping, st *State, sc scopeCtx) []t
 					p.add(path+".pattern", pn, "pattern %s is not allowed in Express mode (only requestResponse)", s)
 				}
 			} else {
-				p.add(path+".pattern", pn, "pattern must be requestResponse, sync or waitForCallback")
+				p.add(path+".pattern", pn, "pattern must be requestResponse, sync or waitForCallback%s", valueHint(s, "requestResponse", "sync", "waitForCallback"))
 			}
 		}
 	}

@@ -231,6 +231,15 @@ func (p *parser) didYouMean(key string, preferred ...string) string {
 	return fmt.Sprintf("; did you mean %s?", c)
 }
 
+// valueHint returns "; did you mean X?" for the allowed value nearest to v,
+// or "".
+func valueHint(v string, allowed ...string) string {
+	if c := eval.Closest(v, allowed); c != "" {
+		return fmt.Sprintf("; did you mean %s?", c)
+	}
+	return ""
+}
+
 // nameHint returns "; did you mean X?" for the state (or step) name of
 // index nearest to name, or "".
 func nameHint(name string, index map[string]int) string {

@@ -58,7 +58,7 @@ func (p *parser) state(path string, n *yaml.Node, sc scopeCtx) (*State, []target
 	tname, _ := p.str(path+".Type", tn)
 	typ, ok := stateTypes[tname]
 	if !ok {
-		p.add(path+".Type", tn, "unknown state type %q (want Pass, Task, Wait, Choice, Succeed, Fail, Parallel or Map)", tname)
+		p.add(path+".Type", tn, "unknown state type %q (want Pass, Task, Wait, Choice, Succeed, Fail, Parallel or Map)%s", tname, valueHint(tname, "Pass", "Task", "Wait", "Choice", "Succeed", "Fail", "Parallel", "Map"))
 		return st, nil
 	}
 	st.Type = typ

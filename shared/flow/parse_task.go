@@ -35,7 +35,7 @@ func (p *parser) task(path string, m *mapping, st *State, sc scopeCtx) {
 					p.add(path+".TaskMode", tm, "TaskMode %s is not allowed in Express mode (only RequestComplete)", s)
 				}
 			default:
-				p.add(path+".TaskMode", tm, "TaskMode must be RequestComplete, WaitForSystemCallback or WaitForCustomCallback")
+				p.add(path+".TaskMode", tm, "TaskMode must be RequestComplete, WaitForSystemCallback or WaitForCustomCallback%s", valueHint(s, string(RequestComplete), string(WaitForSystemCallback), string(WaitForCustomCallback)))
 			}
 		}
 	}
