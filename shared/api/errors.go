@@ -9,6 +9,7 @@ import (
 	"github.com/cloudflow-oss/cloudflow/shared/auth"
 	"github.com/cloudflow-oss/cloudflow/shared/execution"
 	"github.com/cloudflow-oss/cloudflow/shared/flow"
+	"github.com/cloudflow-oss/cloudflow/shared/kv"
 )
 
 // Error codes (reference 11.2 and 11.3).
@@ -146,6 +147,10 @@ func ErrorFor(err error) *Error {
 	switch {
 	case errors.As(err, &apiErr):
 		return apiErr
+	case errors.Is(err, kv.ErrInvalidKey):
+		// The parameters are checked before they reach a store; this is the
+		// backstop for a name or token that still makes a key too long.
+		return InvalidArgument("A name or token is longer than the service accepts.")
 	case isAuthError(err):
 		return authError(err)
 	case errors.As(err, &argErr):

@@ -188,7 +188,11 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, reqID string) (r
 		}
 	}
 	ctx := withHost(auth.NewContext(r.Context(), id), r.Host)
-	resp, err := op(h, ctx, params{values})
+	p := params{values}
+	if err := p.validUTF8(); err != nil {
+		return nil, reqID, h.errorFor(reqID, err)
+	}
+	resp, err := op(h, ctx, p)
 	if err != nil {
 		return nil, reqID, h.errorFor(reqID, err)
 	}

@@ -87,8 +87,12 @@ func describeFlow(h *Handler, ctx context.Context, p params) (response, error) {
 	if err != nil {
 		return nil, err
 	}
+	v, err := p.version("FlowVersion", false)
+	if err != nil {
+		return nil, err
+	}
 	var f *execution.Flow
-	if v := p.get("FlowVersion"); v != "" {
+	if v != "" {
 		f, err = h.svc.DescribeFlowVersion(ctx, name, v)
 	} else {
 		f, err = h.svc.DescribeFlow(ctx, name)
@@ -154,8 +158,16 @@ func listFlows(h *Handler, ctx context.Context, p params) (response, error) {
 	if err != nil {
 		return nil, err
 	}
+	token, err := p.pageToken(maxNameLen)
+	if err != nil {
+		return nil, err
+	}
+	group, err := p.length("ResourceGroupId", 0, maxNameLen)
+	if err != nil {
+		return nil, err
+	}
 	flows, next, err := h.svc.ListFlows(ctx, execution.ListFlowsInput{
-		Limit: limit, NextToken: p.get("NextToken"), ResourceGroupID: p.get("ResourceGroupId"),
+		Limit: limit, NextToken: token, ResourceGroupID: group,
 	})
 	if err != nil {
 		return nil, err
@@ -180,9 +192,17 @@ func startInput(p params) (execution.StartInput, error) {
 	if err != nil {
 		return execution.StartInput{}, err
 	}
+	qualifier, err := p.qualifier()
+	if err != nil {
+		return execution.StartInput{}, err
+	}
+	callback, err := p.length("CallbackFnFTaskToken", 0, maxTokenLen)
+	if err != nil {
+		return execution.StartInput{}, err
+	}
 	return execution.StartInput{
 		FlowName: flowName, ExecutionName: name, Input: input,
-		CallbackFnFTaskToken: p.get("CallbackFnFTaskToken"), Qualifier: p.get("Qualifier"),
+		CallbackFnFTaskToken: callback, Qualifier: qualifier,
 	}, nil
 }
 
@@ -288,10 +308,25 @@ func listExecutions(h *Handler, ctx context.Context, p params) (response, error)
 	if err != nil {
 		return nil, err
 	}
+	token, err := p.pageToken(maxSyncNameLen)
+	if err != nil {
+		return nil, err
+	}
+	prefix, err := p.length("ExecutionNamePrefix", 0, maxSyncNameLen)
+	if err != nil {
+		return nil, err
+	}
+	qualifier, err := p.qualifier()
+	if err != nil {
+		return nil, err
+	}
+	if _, err := p.length("MapRunName", 0, maxSyncNameLen); err != nil {
+		return nil, err
+	}
 	execs, next, err := h.svc.ListExecutions(ctx, execution.ListInput{
-		FlowName: flowName, Limit: limit, NextToken: p.get("NextToken"), Status: status,
-		NamePrefix: p.get("ExecutionNamePrefix"), StartedTimeBegin: begin, StartedTimeEnd: end,
-		Qualifier: p.get("Qualifier"),
+		FlowName: flowName, Limit: limit, NextToken: token, Status: status,
+		NamePrefix: prefix, StartedTimeBegin: begin, StartedTimeEnd: end,
+		Qualifier: qualifier,
 	})
 	if err != nil {
 		return nil, err

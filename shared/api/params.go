@@ -20,11 +20,14 @@ var nameRE = regexp.MustCompile(NamePattern)
 
 // Limits of parameters (reference 2.5, 4.6, 10.2, 10.3).
 const (
-	maxNameLen        = 128
-	maxSyncNameLen    = 165 // {ExecutionName}:{UUID}
-	MaxInputBytes     = 64 << 10
-	maxErrorLen       = 128
-	maxCauseLen       = 4096
+	maxNameLen     = 128
+	maxSyncNameLen = 165 // {ExecutionName}:{UUID}
+	MaxInputBytes  = 64 << 10
+	maxErrorLen    = 128
+	maxCauseLen    = 4096
+	// maxTokenLen bounds a task token (TaskToken, CallbackFnFTaskToken):
+	// an encoded record of names and ids, far shorter in practice.
+	maxTokenLen       = 4096
 	maxWaitSeconds    = 60
 	defaultLimit      = 60
 	maxFlowsLimit     = 1000
@@ -90,6 +93,70 @@ func (p params) length(name string, lo, hi int) (string, error) {
 		return "", InvalidArgument(fmt.Sprintf("%s must be %d to %d characters long.", name, lo, hi))
 	}
 	return s, nil
+}
+
+// token returns a required task token of at most maxTokenLen characters.
+func (p params) token(name string) (string, error) {
+	if _, err := p.required(name); err != nil {
+		return "", err
+	}
+	return p.length(name, 1, maxTokenLen)
+}
+
+// pageToken returns an optional NextToken that names the next resource of a
+// listing (a flow, execution or alias name): at most maxLen characters.
+func (p params) pageToken(maxLen int) (string, error) {
+	return p.length("NextToken", 0, maxLen)
+}
+
+// qualifier returns an optional Qualifier: a version number or an alias name
+// (NamePattern).
+func (p params) qualifier() (string, error) {
+	s := p.v.Get("Qualifier")
+	if s == "" {
+		return "", nil
+	}
+	if _, ok := execution.ParseVersion(s); !ok && !nameRE.MatchString(s) {
+		return "", InvalidArgument("Qualifier must be a version number or an alias name matching " + NamePattern + ".")
+	}
+	return s, nil
+}
+
+// version returns a FlowVersion: a positive decimal version number without
+// leading zeros. Empty is allowed unless required.
+func (p params) version(name string, required bool) (string, error) {
+	s := p.v.Get(name)
+	if s == "" {
+		if required {
+			return "", missing(name)
+		}
+		return "", nil
+	}
+	if _, ok := execution.ParseVersion(s); !ok {
+		return "", InvalidArgument(name + ` must be a version number such as "1".`)
+	}
+	return s, nil
+}
+
+// validUTF8 rejects a parameter whose value is not valid UTF-8, naming the
+// first one in byte order; the service would otherwise store U+FFFD in its
+// place.
+func (p params) validUTF8() error {
+	bad, found := "", false
+	for name, vs := range p.v {
+		for _, v := range vs {
+			if !utf8.ValidString(v) && (!found || name < bad) {
+				bad, found = name, true
+			}
+		}
+	}
+	if !found {
+		return nil
+	}
+	if !utf8.ValidString(bad) {
+		return InvalidArgument("A parameter name is not valid UTF-8.")
+	}
+	return InvalidArgument(truncate(bad) + " must be valid UTF-8.")
 }
 
 // integer returns an optional integer in lo..hi, or def when absent.

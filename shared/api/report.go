@@ -14,7 +14,7 @@ type ReportResponse struct {
 }
 
 func reportTaskSucceeded(h *Handler, ctx context.Context, p params) (response, error) {
-	tok, err := p.required("TaskToken")
+	tok, err := p.token("TaskToken")
 	if err != nil {
 		return nil, err
 	}
@@ -30,7 +30,7 @@ func reportTaskSucceeded(h *Handler, ctx context.Context, p params) (response, e
 }
 
 func reportTaskFailed(h *Handler, ctx context.Context, p params) (response, error) {
-	tok, err := p.required("TaskToken")
+	tok, err := p.token("TaskToken")
 	if err != nil {
 		return nil, err
 	}

@@ -61,7 +61,7 @@ func deleteFlowVersion(h *Handler, ctx context.Context, p params) (response, err
 	if err != nil {
 		return nil, err
 	}
-	version, err := p.required("FlowVersion")
+	version, err := p.version("FlowVersion", true)
 	if err != nil {
 		return nil, err
 	}
@@ -165,7 +165,11 @@ func listFlowAliases(h *Handler, ctx context.Context, p params) (response, error
 	if err != nil {
 		return nil, err
 	}
-	as, next, err := h.svc.ListFlowAliases(ctx, execution.ListAliasesInput{FlowName: flowName, Limit: limit, NextToken: p.get("NextToken")})
+	token, err := p.pageToken(maxNameLen)
+	if err != nil {
+		return nil, err
+	}
+	as, next, err := h.svc.ListFlowAliases(ctx, execution.ListAliasesInput{FlowName: flowName, Limit: limit, NextToken: token})
 	if err != nil {
 		return nil, err
 	}

@@ -371,7 +371,7 @@ func TestHandler_Versions_Errors(t *testing.T) {
 		{"list versions bad token", "ListFlowVersions", map[string]string{"FlowName": "std", "NextToken": "x"}, 400, "InvalidArgument", "Parameter error. NextToken must be the version number of the next version, as returned by the previous page."},
 		{"delete version no version", "DeleteFlowVersion", map[string]string{"FlowName": "std"}, 400, "MissingRequiredParams", "The HTTP query 'FlowVersion' must be specified."},
 		{"delete version unknown", "DeleteFlowVersion", map[string]string{"FlowName": "std", "FlowVersion": "9"}, 400, "InvalidArgument", "Parameter error. FlowVersion 9 names no version of flow std."},
-		{"delete version not a number", "DeleteFlowVersion", map[string]string{"FlowName": "std", "FlowVersion": "01"}, 400, "InvalidArgument", "Parameter error. FlowVersion 01 names no version of flow std."},
+		{"delete version not a number", "DeleteFlowVersion", map[string]string{"FlowName": "std", "FlowVersion": "01"}, 400, "InvalidArgument", `Parameter error. FlowVersion must be a version number such as "1".`},
 		{"delete version missing flow", "DeleteFlowVersion", map[string]string{"FlowName": "nope", "FlowVersion": "1"}, 404, "FlowNotExists", "Flow  nope does not exist."},
 		{"describe flow unknown version", "DescribeFlow", map[string]string{"Name": "std", "FlowVersion": "2"}, 400, "InvalidArgument", "Parameter error. FlowVersion 2 names no version of flow std."},
 		{"create alias no name", "CreateFlowAlias", map[string]string{"FlowName": "std", "RoutingConfigurations": `[{"Version":"1","Weight":1}]`}, 400, "MissingRequiredParams", "The HTTP query 'Name' must be specified."},

@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 )
 
 // The public-flow corpus (issue 14): forty flows people published for
@@ -249,5 +250,62 @@ func TestCorpus_Run_TripCompensation(t *testing.T) {
 	}
 	if got, want := strings.Join(steps, ","), "BookTrainTicket,BookFlight,CancelTrainTicket,OrderFailed1"; got != want {
 		t.Errorf("steps = %s, want %s", got, want)
+	}
+}
+
+// TestCorpus_Run_WaitForChild runs the parallel-wait-any demo: the parent
+// (22) starts its child (23) with serviceParams Input $ holding
+// $context.task.token and waits; the child's three tasks run; whoever holds
+// the token (here the test, in the place of the child's functions) reports
+// the child's output, which becomes the parent's (decisions 61, 62).
+func TestCorpus_Run_WaitForChild(t *testing.T) {
+	flows := renderCorpus(t)
+	mocks := `States:
+  task1: {Return: {Body: {status: ok1}}}
+  task2: {Return: {Body: {status: ok2}}}
+  task3: {Return: {Body: {status: ok3}}}
+`
+	a := corpusApp(t, flows, mocks, map[string]string{
+		"22-parallel-wait-any-demo-main.yaml":    "waitany",
+		"23-parallel-wait-any-demo-subflow.yaml": "subFlowTest",
+	})
+	mustCall(t, a.Handler, "StartExecution", map[string]string{"FlowName": "waitany", "ExecutionName": "run-1"})
+	var child map[string]any
+	deadline := time.Now().Add(10 * time.Second)
+	for child == nil {
+		list, _ := mustCall(t, a.Handler, "ListExecutions", map[string]string{"FlowName": "subFlowTest"})["Executions"].([]any)
+		if len(list) == 1 {
+			name := str(list[0].(map[string]any)["Name"])
+			if d := waitDone(t, a, "subFlowTest", name); d["Status"] == "Succeeded" {
+				child = d
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("child executions = %v, want one that succeeds", list)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if str(child["Output"]) != `{"result":["ok1","ok2","ok3"]}` {
+		t.Fatalf("child output = %s, want the three statuses", str(child["Output"]))
+	}
+	var in struct {
+		TaskToken string `json:"task_token"`
+	}
+	if err := json.Unmarshal([]byte(str(child["Input"])), &in); err != nil || in.TaskToken == "" {
+		t.Fatalf("child input = %s, want the parent's task_token", str(child["Input"]))
+	}
+	for {
+		code, body := call(t, a.Handler, "ReportTaskSucceeded", map[string]string{"TaskToken": in.TaskToken, "Output": str(child["Output"])})
+		if code == 200 {
+			break
+		}
+		if code != 409 || time.Now().After(deadline) {
+			t.Fatalf("ReportTaskSucceeded = %d %v, want 200", code, body)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if d := waitDone(t, a, "waitany", "run-1"); d["Status"] != "Succeeded" || str(d["Output"]) != `{"result":["ok1","ok2","ok3"]}` {
+		t.Errorf("parent = %v %v, want Succeeded with the reported output", d["Status"], d["Output"])
 	}
 }

@@ -1,5 +1,6 @@
 // Package eval provides the expression language of CloudFlow flows: paths
-// ($Input, $Output, $Context, $Global, $Item and the legacy $input, $local, $),
+// ($Input, $Output, $Context, $Global, $Item and the legacy $input, $local, $
+// and the $context mapping sources of decision 61),
 // literals, the built-in functions, Choice conditions, and constructors (maps
 // whose keys ending in ".$" hold expressions).
 //
@@ -23,7 +24,12 @@
 // comparisons and boolean operators outside a condition (Options.Condition),
 // an unknown $Context field, calls nested deeper than MaxCallDepth, syntax
 // nested deeper than MaxDepth, sources longer than MaxSourceLen, and a
-// constant regexMatchString pattern that is not valid RE2.
+// constant regexMatchString pattern that is not valid RE2. Messages are
+// written for the flow's author: parser tokens become plain words
+// (`missing ")" to close "length("`), a misspelt function or variable gets
+// a "did you mean" (Closest), SyntaxError.Pos is the byte offset of the
+// offending character, and CompileTemplate reports every bad entry of a
+// constructor (TemplateErrors).
 //
 // # Evaluating
 //

@@ -16,7 +16,16 @@
 // ($input, $local) into State.Legacy; goto becomes a ChoiceBranch.Next,
 // Default or Catch.Next in the step's own list; inline choice steps,
 // parallel branches and foreach bodies become nested Scopes, and foreach
-// becomes a Map whose iteration input gets the item and index keys.
+// becomes a Map whose iteration input gets the item and index keys. Sub-flow
+// tasks (a flow resourceArn, or action: fnf:StartExecution) compile their
+// serviceParams into FNF:StartExecution Parameters (decision 62).
+//
+// # Issues
+//
+// Every Issue has the state path, the line and column (inside an expression,
+// those of the offending character) and a message; misspelt fields, state
+// names and values get a "did you mean", and an AWS States Language file a
+// hint on how CloudFlow differs.
 //
 // # Limits
 //
