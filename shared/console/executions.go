@@ -12,6 +12,7 @@ import (
 	"github.com/cloudflow-oss/cloudflow/shared/execution"
 	"github.com/cloudflow-oss/cloudflow/shared/flow"
 	"github.com/cloudflow-oss/cloudflow/shared/graph"
+	"github.com/cloudflow-oss/cloudflow/shared/interp"
 	"github.com/cloudflow-oss/cloudflow/shared/timeline"
 )
 
@@ -191,6 +192,9 @@ func (c *Console) execution(rq *request, flowName, name string) (*executionBody,
 	}
 	scale := newScale(e.StartedTime, end)
 	b.Top = laneOf(tl.Top, "top", "All steps", scale, tokens, &b.Waiting)
+	if parsed != nil && !b.Done {
+		markCurrent(tl.Outcomes, parsed, e.Checkpoint)
+	}
 	if parsed != nil {
 		status := make(map[string]graph.Status, len(tl.Outcomes))
 		for k, v := range tl.Outcomes {
@@ -199,6 +203,24 @@ func (c *Console) execution(rq *request, flowName, name string) (*executionBody,
 		b.Graph = template.HTML(graph.New(parsed).SVG(graph.Options{Status: status})) // #nosec: package graph escapes every text
 	}
 	return b, nil
+}
+
+// markCurrent marks as running the top-level state an unfinished execution
+// is at: the history shows a step only once it is persisted, so a long
+// Task would otherwise look not reached until it ends. The checkpoint names
+// the next top-level state (none yet: the start state).
+func markCurrent(outcomes map[string]timeline.Outcome, f *flow.Flow, cp *interp.Checkpoint) {
+	root := f.Root()
+	i := root.Start
+	if cp != nil {
+		i = cp.State
+	}
+	if i < 0 || i >= len(root.States) {
+		return
+	}
+	if name := root.States[i].Name; outcomes[name] == timeline.NotReached {
+		outcomes[name] = timeline.Running
+	}
 }
 
 func (c *Console) executionPage(w http.ResponseWriter, r *http.Request, rq *request) {

@@ -40,7 +40,7 @@ const testMock = `States:
     Return: {}
   Slow:
     Return: {slow: true}
-    Delay: 1.5
+    Delay: 2
 `
 
 func newServer(t testing.TB, keys string) *server {

@@ -49,6 +49,11 @@ func TestParse_Messages(t *testing.T) {
 			[]want{{"States[0](A).TaskMode", 9, 15, "did you mean WaitForCustomCallback?"}}},
 		{"legacy misspelt pattern", lhdr + "steps:\n  - {type: task, name: t, resourceArn: '" + fcArn + "', pattern: waitforcallback}\n",
 			[]want{{"steps[0](t).pattern", 4, 105, "did you mean waitForCallback?"}}},
+		{"ASL field", newFlow("  - Name: A\n    Type: Task\n    Resource: arn:aws:lambda:x\n    End: true\n"),
+			[]want{
+				{"States[0](A).Action", 6, 5, `Task state "A" needs an Action`},
+				{"States[0](A).Resource", 8, 5, `unknown field "Resource" in Task state "A"; a Task names its integration in Action (e.g. FC:InvokeFunction) and its arguments in Parameters`},
+			}},
 		{"AWS States Language", "StartAt: A\nStates:\n  A:\n    Type: Pass\n    End: true\n",
 			[]want{{"", 1, 1, "this looks like AWS States Language"}}},
 		{"States as a map", hdr + "StartAt: A\nStates:\n  A: {Type: Pass, End: true}\n",

@@ -205,7 +205,7 @@ func (p *parser) unknown(path, what string, m *mapping) {
 			continue
 		}
 		msg := fmt.Sprintf("unknown field %q in %s", f.key, what)
-		if hint, ok := fieldHints[f.key]; ok {
+		if hint, ok := fieldHints[f.key]; ok && !p.legacy {
 			msg += "; " + hint
 		} else {
 			msg += p.didYouMean(f.key)
@@ -283,7 +283,8 @@ func aslHint(top *mapping) string {
 		"and uses InputConstructor/OutputConstructor instead of InputPath, Parameters, ResultPath and OutputPath"
 }
 
-// fieldHints explain ASL and older spellings that the new FDL does not accept.
+// fieldHints explain ASL and older spellings that the new FDL does not accept
+// (legacy flows get a "did you mean" only).
 var fieldHints = map[string]string{
 	"OnErrors":    "OnErrors is not supported, use Retry and Catch",
 	"ErrorEquals": "the error list field is Errors",
@@ -294,4 +295,14 @@ var fieldHints = map[string]string{
 	"Result":      "there is no Result, use OutputConstructor",
 	"Parameters":  "Parameters is a Task field, use InputConstructor",
 	"Timestamp":   "Wait supports only Seconds",
+	// More AWS States Language spellings.
+	"Resource":       "a Task names its integration in Action (e.g. FC:InvokeFunction) and its arguments in Parameters",
+	"Choices":        "a Choice lists its branches in Branches, each with a Condition and Next",
+	"Iterator":       "a Map runs its Processor",
+	"ItemProcessor":  "a Map runs its Processor",
+	"ResultSelector": "there is no ResultSelector, use OutputConstructor",
+	"SecondsPath":    "use Seconds.$",
+	"TimeoutSeconds": "use Timeout",
+	"Cause":          "a Fail state has Code and Detail",
+	"Error":          "a Fail state has Code and Detail",
 }
