@@ -1,3 +1,5 @@
+//go:build !noalibaba
+
 package action
 
 import (

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 
@@ -257,10 +258,17 @@ func decodeParams(r *http.Request, body []byte) (url.Values, *Error) {
 			return nil, e
 		}
 		bodyValues = v
-	case mediaType == "application/json" || (mediaType == "" || mediaType == "text/plain") && bytes.HasPrefix(bytes.TrimSpace(body), []byte("{")):
+	case mediaType == "application/json" || (mediaType == "" || mediaType == "text/plain") && looksLikeJSON(body):
+		if !utf8.Valid(body) {
+			// encoding/json would quietly read U+FFFD instead.
+			return nil, InvalidArgument("The request body must be valid UTF-8.")
+		}
 		v, dup, ok := decodeJSONBody(body)
 		if !ok {
-			return nil, NewError(CodeUnsupportedMediaType)
+			if e := jsonProblem("The request body", body, true); e != nil {
+				return nil, e
+			}
+			return nil, InvalidArgument("The request body must be one JSON object of parameters.")
 		}
 		if dup != nil {
 			return nil, dup

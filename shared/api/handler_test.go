@@ -51,7 +51,7 @@ func TestHandler_ServeHTTP_Errors(t *testing.T) {
 		{"standard on sync", "StartSyncExecution", map[string]string{"FlowName": "std"}, 400, "ActionNotSupported", "Standard execution is not supported"},
 		{"input too large", "StartExecution", map[string]string{"FlowName": "std", "Input": `{"a":"` + strings.Repeat("x", 65536) + `"}`}, 400, "EntityTooLarge", "The payload size exceeds maximum allowed size (65536 bytes)."},
 		{"input not object", "StartExecution", map[string]string{"FlowName": "std", "Input": `[1,2]`}, 400, "InvalidArgument", "Parameter error. Input must be a JSON object."},
-		{"input not json", "StartExecution", map[string]string{"FlowName": "std", "Input": `{`}, 400, "InvalidArgument", "Parameter error. Input must be a JSON object."},
+		{"input not json", "StartExecution", map[string]string{"FlowName": "std", "Input": `{`}, 400, "InvalidArgument", "Parameter error. Input must be a JSON object. It is not valid JSON: unexpected end of JSON input at byte 1."},
 		{"qualifier", "StartExecution", map[string]string{"FlowName": "std", "Qualifier": "1"}, 400, "InvalidArgument", "Parameter error. Qualifier 1 names no version or alias of flow std."},
 		{"wait too long", "DescribeExecution", map[string]string{"FlowName": "std", "ExecutionName": "done", "WaitTimeSeconds": "61"}, 400, "InvalidArgument", "Parameter error. WaitTimeSeconds must be an integer from 0 to 60."},
 		{"list flows limit", "ListFlows", map[string]string{"Limit": "0"}, 400, "InvalidArgument", "Parameter error. Limit must be an integer from 1 to 1000."},
@@ -108,7 +108,7 @@ func TestHandler_ServeHTTP_Protocol(t *testing.T) {
 		wantError(t, post("/?Action=DescribeFlow&Version=2019-03-15", "application/xml", "<Name>std</Name>", nil), 415, "UnsupportedMediaType", `The content type must be "application/json".`)
 	})
 	t.Run("json array body", func(t *testing.T) {
-		wantError(t, post("/?Action=DescribeFlow&Version=2019-03-15", "application/json", `["std"]`, nil), 415, "UnsupportedMediaType", `The content type must be "application/json".`)
+		wantError(t, post("/?Action=DescribeFlow&Version=2019-03-15", "application/json", `["std"]`, nil), 400, "InvalidArgument", "Parameter error. The request body must be a JSON object, not an array.")
 	})
 	t.Run("acs3 headers", func(t *testing.T) {
 		r := post("/?Name=std", "", "", map[string]string{"x-acs-action": "DescribeFlow", "x-acs-version": "2019-03-15"})

@@ -207,6 +207,9 @@ func (p params) input(name string) (string, error) {
 		return "", NewError(CodeEntityTooLarge, strconv.Itoa(MaxInputBytes))
 	}
 	if !isJSONObject(s) {
+		if e := jsonProblem(name, []byte(s), false); e != nil {
+			return "", e
+		}
 		return "", InvalidArgument(name + " must be a JSON object.")
 	}
 	return s, nil
@@ -219,6 +222,9 @@ func (p params) object(name string) (json.RawMessage, error) {
 		return nil, nil
 	}
 	if !isJSONObject(s) {
+		if jsonDepth([]byte(s)) > MaxJSONDepth {
+			return nil, jsonProblem(name, []byte(s), false)
+		}
 		return nil, InvalidArgument(name + " must be a JSON object (as a string).")
 	}
 	return json.RawMessage(s), nil

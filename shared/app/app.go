@@ -52,7 +52,8 @@ const OpenWarning = "SECURITY WARNING: no access keys configured (" + EnvAccessK
 
 // New validates cfg, applies defaults, opens the store, starts the
 // Standard runner and recovers the executions a previous process left
-// Starting or Running. The API verifies signatures with cfg.AccessKeys (or,
+// Starting or Running. The API verifies signatures with cfg.AccessKeys, or
+// the keys read from the secret cfg.AccessKeysSecret names (or,
 // with none, accepts unsigned requests and logs OpenWarning) and, when
 // cfg.Throttled(), enforces cfg.Limits per account and operation. An
 // unknown Operations entry is an error.
@@ -84,6 +85,10 @@ func newApp(cfg Config, sopts execution.Options, hopts api.Options) (*App, error
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
 	defer cancel()
+	cfg, err := loadAccessKeys(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
 	st, err := openStore(ctx, cfg)
 	if err != nil {
 		return nil, err
@@ -102,6 +107,15 @@ func newApp(cfg Config, sopts execution.Options, hopts api.Options) (*App, error
 	}
 	if sopts.Workers == 0 {
 		sopts.Workers = cfg.Workers
+	}
+	local := cfg.Runner == "" || cfg.Runner == RunnerLocal
+	// The bbolt file is locked by this process: leases in it were left by
+	// a previous one and are taken over at once.
+	sopts.ExclusiveStore = cfg.Store == StoreBolt
+	if local && sopts.Sweep == 0 {
+		// Locally the process sweeps itself; in the cloud the scheduled
+		// sweep event does.
+		sopts.Sweep = execution.DefaultSweepInterval
 	}
 	svc := execution.New(st, sopts)
 	children.set(svc)
@@ -143,7 +157,7 @@ func newApp(cfg Config, sopts execution.Options, hopts api.Options) (*App, error
 	// Locally the process is the runner and picks up what the last one left.
 	// In the cloud every cold start would scan the whole table: the
 	// scheduled sweep does that once a minute instead.
-	if cfg.Runner == "" || cfg.Runner == RunnerLocal {
+	if local {
 		if _, err := svc.Recover(ctx); err != nil {
 			_ = a.Close()
 			return nil, fmt.Errorf("recover pending executions: %w", err)

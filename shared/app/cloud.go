@@ -2,25 +2,31 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"time"
 
-	ots "github.com/aliyun/aliyun-tablestore-go-sdk/tablestore"
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/lambda"
-
-	"github.com/cloudflow-oss/cloudflow/shared/dispatch"
 	"github.com/cloudflow-oss/cloudflow/shared/execution"
 	"github.com/cloudflow-oss/cloudflow/shared/kv"
-	"github.com/cloudflow-oss/cloudflow/shared/kv/dynamo"
-	"github.com/cloudflow-oss/cloudflow/shared/kv/tablestore"
 )
 
 // startTimeout bounds the store and client set-up of New (loading the AWS
 // configuration, creating a missing table).
 const startTimeout = 30 * time.Second
+
+// ErrNotBuilt is returned by New when the configuration asks for a cloud
+// part (a store, runner or secret store of AWS or Alibaba Cloud) that this
+// binary was built without: the Lambda bootstrap is built with the tag
+// noalibaba and the Function Compute bootstrap with noaws (see the
+// Makefile), so each links only its own cloud's SDKs. The binary still
+// detects its host at run time; it only cannot talk to the other cloud.
+var ErrNotBuilt = errors.New("not built into this binary")
+
+// notBuilt reports that what needs the SDKs a build tag left out.
+func notBuilt(what, tag string) error {
+	return fmt.Errorf("%s: %w (built with -tags %s)", what, ErrNotBuilt, tag)
+}
 
 // openStore opens the store cfg.Store names.
 func openStore(ctx context.Context, cfg Config) (store, error) {
@@ -43,67 +49,14 @@ func openStore(ctx context.Context, cfg Config) (store, error) {
 	}
 }
 
-// openDynamo opens the DynamoDB store: on a local server (DynamoEndpoint)
-// with dummy credentials, creating the table when it is missing; otherwise
-// with the region and credentials of the AWS default config chain, on the
-// table the template deployed.
-func openDynamo(ctx context.Context, cfg Config) (store, error) {
-	var client *dynamodb.Client
-	if cfg.DynamoEndpoint != "" {
-		client = dynamo.NewLocalClient(cfg.DynamoEndpoint)
-		if err := dynamo.CreateTable(ctx, client, cfg.TableName); err != nil {
-			return nil, fmt.Errorf("create table %s at %s: %w", cfg.TableName, cfg.DynamoEndpoint, err)
-		}
-	} else {
-		awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("load AWS configuration: %w", err)
-		}
-		client = dynamodb.NewFromConfig(awsCfg)
-	}
-	s, err := dynamo.New(client, cfg.TableName)
-	if err != nil {
-		return nil, fmt.Errorf("open DynamoDB store: %w", err)
-	}
-	return s, nil
-}
-
-// openTablestore opens the Tablestore store, creating its table when it is
-// missing (s.yaml does not create it).
-func openTablestore(cfg Config) (store, error) {
-	oc := ots.NewDefaultTableStoreConfig()
-	oc.HTTPTimeout.ConnectionTimeout = 5 * time.Second
-	oc.HTTPTimeout.RequestTimeout = 10 * time.Second
-	client := ots.NewClientWithConfig(cfg.OTSEndpoint, cfg.OTSInstance,
-		cfg.Alibaba.AccessKeyID, cfg.Alibaba.AccessKeySecret, cfg.Alibaba.SecurityToken, oc)
-	if err := tablestore.CreateTable(client, cfg.TableName); err != nil {
-		return nil, fmt.Errorf("open Tablestore table %s on %s: %w", cfg.TableName, cfg.OTSInstance, err)
-	}
-	s, err := tablestore.New(client, cfg.TableName)
-	if err != nil {
-		return nil, fmt.Errorf("open Tablestore store: %w", err)
-	}
-	return s, nil
-}
-
 // newEnqueuer returns the cloud runner's Enqueuer, or nil for the local
 // pool.
 func newEnqueuer(ctx context.Context, cfg Config) (execution.Enqueuer, error) {
 	switch cfg.Runner {
 	case RunnerLambda:
-		// The default chain also reads AWS_ENDPOINT_URL_LAMBDA, which points
-		// the client at a stand-in server.
-		awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("load AWS configuration: %w", err)
-		}
-		return dispatch.NewLambda(lambda.NewFromConfig(awsCfg), cfg.RunnerFunction), nil
+		return newLambdaEnqueuer(ctx, cfg)
 	case RunnerFC:
-		client, err := newFCClient(cfg, cfg.FCRegion, cfg.FCAccountID)
-		if err != nil {
-			return nil, err
-		}
-		return dispatch.NewFC(client, cfg.RunnerFunction, dispatch.FCOptions{}), nil
+		return newFCEnqueuer(cfg)
 	default:
 		return nil, nil
 	}

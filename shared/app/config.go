@@ -132,6 +132,13 @@ type Config struct {
 	// service accepts unsigned requests, all acting as auth.DefaultAccount,
 	// and New logs a warning saying so.
 	AccessKeys auth.Keys
+	// AccessKeysSecret is the ARN of a secret holding the access keys in
+	// the same format (AWS Secrets Manager or Alibaba Cloud KMS Secrets
+	// Manager); New reads it once and uses it as AccessKeys, which must
+	// then be empty. The value never appears in a log or an error.
+	AccessKeysSecret string
+	// KMSEndpoint replaces kms.<region>.aliyuncs.com for a KMS secret.
+	KMSEndpoint string
 	// Throttle is ThrottleAuto (default), ThrottleOn or ThrottleOff.
 	Throttle string
 	// Server bounds the connections of the HTTP hosts (platform.Serve);
@@ -225,6 +232,12 @@ func (c Config) validate() error {
 	}
 	if err := c.validateRunner(); err != nil {
 		return err
+	}
+	if err := checkSecretARN(c.AccessKeysSecret); err != nil {
+		return err
+	}
+	if c.AccessKeysSecret != "" && c.AccessKeys.Len() > 0 {
+		return fmt.Errorf("%s and %s are both set: keep the keys in one place", EnvAccessKeys, EnvAccessKeysSecret)
 	}
 	if c.Workers < 1 || c.Workers > MaxWorkers {
 		return fmt.Errorf("workers %d: want 1 to %d", c.Workers, MaxWorkers)

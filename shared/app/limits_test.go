@@ -115,7 +115,7 @@ func TestApp_HostileInput(t *testing.T) {
 	}{
 		{"body over 1 MiB", "application/x-www-form-urlencoded", "Name=big&Definition=" + strings.Repeat("x", 1<<20), 400, "EntityTooLarge"},
 		{"XML body", "application/xml", "<CreateFlow/>", 415, "UnsupportedMediaType"},
-		{"JSON array body", "application/json", "[1]", 415, "UnsupportedMediaType"},
+		{"JSON array body", "application/json", "[1]", 400, "InvalidArgument"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			req := httptest.NewRequest(http.MethodPost, "/?Action=CreateFlow&Version=2019-03-15", strings.NewReader(tc.body))

@@ -3,14 +3,10 @@ package app
 import (
 	"context"
 	"errors"
-	"strings"
 	"sync/atomic"
-
-	openapi "github.com/alibabacloud-go/darabonba-openapi/v2/client"
 
 	"github.com/cloudflow-oss/cloudflow/shared/action"
 	"github.com/cloudflow-oss/cloudflow/shared/api"
-	"github.com/cloudflow-oss/cloudflow/shared/dispatch"
 	"github.com/cloudflow-oss/cloudflow/shared/execution"
 	"github.com/cloudflow-oss/cloudflow/shared/interp"
 )
@@ -49,39 +45,14 @@ func (c *childStarter) StartExecution(ctx context.Context, req action.StartReque
 	return e.Name, nil
 }
 
-// newFCClient returns a Function Compute API client for region and account
-// with cfg's credentials; cfg.FCEndpoint (host[:port], or a URL with
-// http:// or https://) replaces <account>.<region>.fc.aliyuncs.com.
-func newFCClient(cfg Config, region, account string) (*openapi.Client, error) {
-	endpoint, protocol := cfg.FCEndpoint, ""
-	if rest, ok := strings.CutPrefix(endpoint, "http://"); ok {
-		endpoint, protocol = rest, "http"
-	} else if rest, ok := strings.CutPrefix(endpoint, "https://"); ok {
-		endpoint = rest
-	}
-	return dispatch.NewFCClient(dispatch.FCClientConfig{
-		AccountID: account, Region: region,
-		Endpoint: strings.TrimSuffix(endpoint, "/"), Protocol: protocol,
-		AccessKeyID: cfg.Alibaba.AccessKeyID, AccessKeySecret: cfg.Alibaba.AccessKeySecret,
-		SecurityToken: cfg.Alibaba.SecurityToken,
-	})
-}
-
 // integrations returns the native task integrations (reference 7.3 to
 // 7.5) configured from cfg; FNF:StartExecution starts children through
 // starter.
 func integrations(cfg Config, starter action.Starter) map[string]interp.TaskRunner {
-	return map[string]interp.TaskRunner{
-		action.ActionHTTPRequest: action.NewHTTP(action.HTTPOptions{AllowHosts: cfg.HTTPAllowHosts}),
-		action.ActionFCInvokeFunction: action.NewFC(action.FCOptions{
-			Client: func(region, account string) (action.FCCaller, error) {
-				c, err := newFCClient(cfg, region, account)
-				if err != nil {
-					return nil, err
-				}
-				return c, nil
-			},
-		}),
+	runners := map[string]interp.TaskRunner{
+		action.ActionHTTPRequest:       action.NewHTTP(action.HTTPOptions{AllowHosts: cfg.HTTPAllowHosts}),
 		action.ActionFNFStartExecution: action.NewFNF(starter, action.FNFOptions{Region: cfg.Region}),
 	}
+	addFCIntegration(cfg, runners)
+	return runners
 }

@@ -50,6 +50,17 @@ const (
 	EnvFCFunctionName   = "FC_FUNCTION_NAME"
 )
 
+// Names of the deployment variables (rows of [Vars] like the others).
+const (
+	// EnvAccessKeysSecret names a secret holding the access keys (AWS Secrets Manager or Alibaba
+	// Cloud KMS), read once by New with the function's role.
+	EnvAccessKeysSecret = "CLOUDFLOW_ACCESS_KEYS_SECRET"
+	// EnvKMSEndpoint replaces the KMS endpoint of a KMS secret.
+	EnvKMSEndpoint = "CLOUDFLOW_KMS_ENDPOINT"
+	// EnvOperations limits the all-operations binary (functions/api) to some Actions.
+	EnvOperations = "CLOUDFLOW_OPERATIONS"
+)
+
 // Defaults and bounds applied by ConfigFromEnv and New.
 const (
 	DefaultDataDir = ".cloudflow-data"
@@ -100,7 +111,7 @@ var vars = []Var{
 	{Name: EnvTableName, Meaning: "DynamoDB table (required with `STORE=dynamodb`) or Tablestore table.",
 		Default: "none / `" + DefaultOTSTable + "` for Tablestore",
 		load:    func(c *Config, v string) error { c.TableName = v; return nil }},
-	{Name: EnvDynamoEndpoint, Meaning: "A local DynamoDB-compatible server; the table is created when missing. Unset, the AWS default chain picks region and credentials.",
+	{Name: EnvDynamoEndpoint, Meaning: "A local DynamoDB-compatible server; the table is created when missing. Unset, region and credentials come from the environment as Lambda sets it (`AWS_REGION`, `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`; no shared config files or SSO).",
 		load: func(c *Config, v string) error { c.DynamoEndpoint = v; return nil }},
 	{Name: EnvOTSEndpoint, Meaning: "Tablestore endpoint (required with `STORE=tablestore`).",
 		load: func(c *Config, v string) error { c.OTSEndpoint = v; return nil }},
@@ -138,6 +149,21 @@ var vars = []Var{
 	{Name: EnvAccessKeys, Meaning: "Access keys requests must be signed with; see Security.", Secret: true,
 		Default: "none: unsigned requests accepted, with a loud warning", Bounds: "`id:secret[@account][,…]`",
 		load: func(c *Config, v string) (err error) { c.AccessKeys, err = auth.ParseKeys(v); return err }},
+	{Name: EnvAccessKeysSecret, Meaning: "ARN of a secret whose value is the access-key list, read once at start-up with the function's role instead of `CLOUDFLOW_ACCESS_KEYS` (setting both is an error): AWS Secrets Manager (`SecretString`) or Alibaba Cloud KMS Secrets Manager (`SecretData`); see Deploying.",
+		Bounds: "`arn:aws:secretsmanager:…` or `acs:kms:region:account:secret/name`",
+		load:   func(c *Config, v string) error { c.AccessKeysSecret = v; return checkSecretARN(v) }},
+	{Name: EnvKMSEndpoint, Meaning: "Replaces the KMS endpoint `kms.<region>.aliyuncs.com` of a KMS secret (`host[:port]`, or `http://host:port` for a local stand-in).",
+		load: func(c *Config, v string) error { c.KMSEndpoint = v; return nil }},
+	{Name: EnvOperations, Meaning: "The Actions `functions/api` serves; the deployments run every function from that one bootstrap and limit each per-operation function to its Action. The per-operation binaries name their own.",
+		Default: "every operation", Bounds: "comma-separated Actions",
+		load: func(c *Config, v string) error {
+			for _, op := range strings.Split(v, ",") {
+				if op = strings.TrimSpace(op); op != "" {
+					c.Operations = append(c.Operations, op)
+				}
+			}
+			return nil
+		}},
 	{Name: EnvThrottle, Meaning: "API throttling switch; see Security.", Default: "on in the clouds, off locally",
 		Bounds: "`on` or `off` (`true`/`false`, `1`/`0`)",
 		load: func(c *Config, v string) error {
@@ -247,7 +273,7 @@ func Vars() []Var { return append([]Var(nil), vars...) }
 // for DATA_DIR) take precedence. Unset variables take their defaults. It returns an error naming
 // the variable for a value outside its Bounds (never containing a Secret value), an unknown STORE
 // or RUNNER, a store or runner whose required variables are missing (the error names them all),
-// and a cloud runner on an instance-local store. Operations and Cloud are left for main to set,
+// and a cloud runner on an instance-local store. A per-operation binary's main replaces Operations (CLOUDFLOW_OPERATIONS); Cloud is left for main to set,
 // and so is Runner when RUNNER is unset.
 func ConfigFromEnv(getenv func(string) string, overrides ...map[string]string) (Config, error) {
 	var cfg Config

@@ -329,7 +329,7 @@ func (s *Service) checkQualifier(ctx context.Context, account string, f *Flow, q
 	}
 	var ae *ArgumentError
 	if errors.As(err, &ae) {
-		return &ArgumentError{Param: "Qualifier", Reason: fmt.Sprintf("Qualifier %s names no version or alias of flow %s.", q, f.Name), Cause: ae.Cause}
+		return unknownQualifier(q, f.Name, ae.Cause)
 	}
 	return err
 }
@@ -347,7 +347,7 @@ func (s *Service) resolve(ctx context.Context, account string, f *Flow, q string
 	if _, isNumber := ParseVersion(q); !isNumber {
 		a, _, _, err := s.getAlias(ctx, account, f, q)
 		if errors.Is(err, ErrAliasNotFound) {
-			return target{}, &ArgumentError{Param: "Qualifier", Reason: fmt.Sprintf("Qualifier %s names no version or alias of flow %s.", q, f.Name), Cause: ErrAliasNotFound}
+			return target{}, unknownQualifier(q, f.Name, ErrAliasNotFound)
 		}
 		if err != nil {
 			return target{}, err
@@ -361,10 +361,16 @@ func (s *Service) resolve(ctx context.Context, account string, f *Flow, q string
 	v, _, err := s.getVersion(ctx, account, f, "Qualifier", version)
 	var ae *ArgumentError
 	if errors.As(err, &ae) {
-		return target{}, &ArgumentError{Param: "Qualifier", Reason: fmt.Sprintf("Qualifier %s names no version or alias of flow %s.", q, f.Name), Cause: ErrVersionNotFound}
+		return target{}, unknownQualifier(q, f.Name, ErrVersionNotFound)
 	}
 	if err != nil {
 		return target{}, err
 	}
 	return target{def: v.Definition, role: v.RoleArn, env: v.Environment, version: v.Version}, nil
+}
+
+// unknownQualifier is the InvalidArgument of a Qualifier that names neither a
+// version nor an alias of the flow.
+func unknownQualifier(q, flowName string, cause error) *ArgumentError {
+	return &ArgumentError{Param: "Qualifier", Reason: fmt.Sprintf("Qualifier %s names no version or alias of flow %s.", q, flowName), Cause: cause}
 }

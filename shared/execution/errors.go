@@ -7,6 +7,23 @@ import (
 	"github.com/cloudflow-oss/cloudflow/shared/flow"
 )
 
+// Error names the service gives executions it fails or stops itself (the
+// engine's own are interp's Error constants). Retry and Catch match them like
+// any other name.
+const (
+	// ErrorInvalidDefinition fails a Standard execution whose stored
+	// definition no longer parses.
+	ErrorInvalidDefinition = "FnF.InvalidDefinition"
+	// ErrorInvalidCheckpoint fails a Standard execution whose checkpoint does
+	// not fit its flow.
+	ErrorInvalidCheckpoint = "FnF.InvalidCheckpoint"
+	// ErrorFlowDeleted stops the running executions of a deleted flow.
+	ErrorFlowDeleted = "FnF.FlowDeleted"
+	// ErrorExecutionStopped is what a parent waiting for a child execution
+	// gets when the child was stopped without an error name.
+	ErrorExecutionStopped = "FnF.ExecutionStopped"
+)
+
 // Sentinel errors of the use cases. They reach callers wrapped in
 // ResourceError, ModeError or ArgumentError; compare with errors.Is.
 var (

@@ -210,7 +210,7 @@ func (s *Service) StartSync(ctx context.Context, in StartInput) (*Execution, err
 	}
 	var res interp.Result
 	if limit <= 0 {
-		res = interp.Result{Status: interp.TimedOut, Error: "FnF.Timeout", Cause: "the invocation deadline leaves no time to run the execution"}
+		res = interp.Result{Status: interp.TimedOut, Error: interp.ErrorTimeout, Cause: "the invocation deadline leaves no time to run the execution"}
 	} else {
 		runCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), limit)
 		stop := context.AfterFunc(ctx, cancel) // a gone client stops the run
@@ -238,7 +238,7 @@ func finish(e *Execution, res interp.Result, now time.Time) {
 	}
 	e.Error, e.Cause = res.Error, res.Cause
 	if e.Status == TimedOut && e.Error == "" {
-		e.Error = "FnF.Timeout"
+		e.Error = interp.ErrorTimeout
 	}
 }
 

@@ -218,7 +218,7 @@ func (s *Service) stopAll(ctx context.Context, account string, f *Flow) error {
 		if e.Status.Terminal() {
 			return nil
 		}
-		_, err := s.stop(ctx, e.ref(), f.Name, e, "FnF.FlowDeleted", "the flow was deleted")
+		_, err := s.stop(ctx, e.ref(), f.Name, e, ErrorFlowDeleted, "the flow was deleted")
 		if errors.Is(err, ErrExecutionCompleted) || errors.Is(err, ErrExecutionNotFound) {
 			return nil
 		}

@@ -14,14 +14,17 @@ type runner interface {
 // Pool is the in-process Enqueuer: it runs each enqueued execution in its
 // own goroutine, at most limit at a time, so executions blocked in a long
 // Wait or a slow Task do not keep others from starting. Executions enqueued
-// while limit runs are under way wait in an unbounded queue, taken in
-// order as runs finish, so Enqueue never blocks.
+// while limit runs are under way wait in a queue of at most maxQueued refs,
+// taken in order as runs finish, so Enqueue never blocks. An execution that
+// finds the queue full is not lost: its record stays Starting in the store
+// and the service's sweep (Options.Sweep) enqueues it later.
 type Pool struct {
-	r     runner
-	limit int
-	ctx   context.Context
-	stop  context.CancelFunc
-	wg    sync.WaitGroup
+	r         runner
+	limit     int
+	maxQueued int
+	ctx       context.Context
+	stop      context.CancelFunc
+	wg        sync.WaitGroup
 
 	mu      sync.Mutex
 	running int // goroutines started and not yet returned
@@ -30,16 +33,17 @@ type Pool struct {
 	closed  bool
 }
 
-// NewPool returns a Pool that runs enqueued executions with r, at most
-// limit (at least one) at a time.
-func NewPool(r runner, limit int) *Pool {
-	p := &Pool{r: r, limit: max(limit, 1), queued: map[Ref]bool{}}
+// newPool returns a Pool that runs enqueued executions with r, at most
+// limit (at least one) at a time, queueing at most maxQueued (at least one).
+func newPool(r runner, limit, maxQueued int) *Pool {
+	p := &Pool{r: r, limit: max(limit, 1), maxQueued: max(maxQueued, 1), queued: map[Ref]bool{}}
 	p.ctx, p.stop = context.WithCancel(context.Background())
 	return p
 }
 
 // Enqueue starts running ref, or queues it when the limit is reached and
-// it is not queued already. It returns ErrClosed after Close.
+// it is not queued already; with the queue full it drops ref, which stays
+// in the store for the sweep. It returns ErrClosed after Close.
 func (p *Pool) Enqueue(_ context.Context, ref Ref) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -54,6 +58,9 @@ func (p *Pool) Enqueue(_ context.Context, ref Ref) error {
 		p.wg.Add(1)
 		go p.work(ref)
 		return nil
+	}
+	if len(p.queue) >= p.maxQueued {
+		return nil // the record is the queue: the sweep enqueues it later
 	}
 	p.queued[ref] = true
 	p.queue = append(p.queue, ref)

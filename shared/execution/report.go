@@ -224,7 +224,7 @@ func (s *Service) reportParent(e *Execution) {
 		res.err = interp.ErrorTimeout
 	case Stopped:
 		if res.err == "" {
-			res.err = "FnF.ExecutionStopped"
+			res.err = ErrorExecutionStopped
 		}
 	}
 	s.bg.Add(1)

@@ -76,7 +76,7 @@ func (s *Service) Run(ctx context.Context, ref Ref) error {
 		if e.Status.Terminal() {
 			return false, nil
 		}
-		if e.Lease.heldBy("", now) && e.Lease.Owner != s.runnerID {
+		if e.Lease.heldBy("", now) && e.Lease.Owner != s.runnerID && !s.opts.ExclusiveStore {
 			return false, errLeaseBusy
 		}
 		e.Status = Running
@@ -98,7 +98,7 @@ func (s *Service) Run(ctx context.Context, ref Ref) error {
 	runCtx = auth.NewContext(runCtx, auth.Identity{AccountID: e.Account})
 	parsed, err := s.parse(e.FlowID, e.FlowName, e.FlowMode, e.FlowDefinition)
 	if err != nil {
-		return s.finishRun(ctx, ref, h, interp.Result{Status: interp.Failed, Error: "FnF.InvalidDefinition", Cause: err.Error()}, nil)
+		return s.finishRun(ctx, ref, h, interp.Result{Status: interp.Failed, Error: ErrorInvalidDefinition, Cause: err.Error()}, nil)
 	}
 	eng, ok := s.opts.Engine.(stepper)
 	if !ok {
@@ -114,7 +114,7 @@ func (s *Service) Run(ctx context.Context, ref Ref) error {
 	var m *interp.Machine
 	if e.Checkpoint != nil {
 		if m, err = eng.Resume(parsed, ex, *e.Checkpoint); err != nil {
-			return s.finishRun(ctx, ref, h, interp.Result{Status: interp.Failed, Error: "FnF.InvalidCheckpoint", Cause: err.Error()}, nil)
+			return s.finishRun(ctx, ref, h, interp.Result{Status: interp.Failed, Error: ErrorInvalidCheckpoint, Cause: err.Error()}, nil)
 		}
 	} else {
 		m = eng.Start(parsed, ex)
@@ -264,7 +264,8 @@ func (s *Service) heartbeat(ref Ref, h *leaseHolder, done <-chan struct{}, cance
 
 // Recover enqueues every execution left Starting or Running, in every
 // account, whose lease is free or expired (a runner that died, a lost
-// event), except those running in this process. They resume from their
+// event), or held by anyone but this service with Options.ExclusiveStore
+// (a previous process), except those running in this process. They resume from their
 // last checkpoint. It also deletes the finished executions whose retention
 // ended (Options.Retention), with their history. It returns how many it
 // enqueued.
@@ -275,7 +276,7 @@ func (s *Service) Recover(ctx context.Context) (int, error) {
 		if e.expired(s.opts.Clock.Now()) {
 			return s.expire(ctx, e)
 		}
-		if e.Status.Terminal() || (e.Lease.heldBy("", now) && e.Lease.Owner != s.runnerID) {
+		if e.Status.Terminal() || (e.Lease.heldBy("", now) && e.Lease.Owner != s.runnerID && !s.opts.ExclusiveStore) {
 			return nil
 		}
 		if deadline, waiting := waitingTask(e); waiting && (deadline.IsZero() || now.Before(deadline)) {

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"math/rand/v2"
 	"sync"
 	"time"
@@ -79,6 +80,13 @@ const (
 	// DefaultHistorySpillBytes is how many bytes of committed history
 	// events a record holds before they move to a chunk key.
 	DefaultHistorySpillBytes = 16 << 10
+	// DefaultSweepInterval is how often a service with Options.Sweep
+	// re-runs Recover.
+	DefaultSweepInterval = 10 * time.Second
+	// DefaultMaxQueued bounds the executions the in-process Pool keeps
+	// queued in memory; beyond it a started execution waits in the store
+	// (status Starting) for the sweep.
+	DefaultMaxQueued = 100_000
 	// listPage is how many items one store List call reads.
 	listPage = 500
 	// parseCacheSize bounds the parsed-definition cache.
@@ -106,6 +114,22 @@ type Options struct {
 	// Workers is the most executions the default Pool runs at a time;
 	// default DefaultWorkers (1000).
 	Workers int
+	// MaxQueued is the most executions the default Pool queues in memory
+	// while all Workers are busy; default DefaultMaxQueued. Further ones
+	// stay Starting in the store (the record is the queue) and the sweep
+	// enqueues them once the queue has room.
+	MaxQueued int
+	// ExclusiveStore says the store belongs to this process alone (the
+	// embedded bbolt file, which is locked): a lease naming another runner
+	// was left by a previous process, so Recover and Run take it over at
+	// once instead of waiting for it to expire.
+	ExclusiveStore bool
+	// Sweep, when positive, makes the service run Recover every Sweep
+	// (DefaultSweepInterval is the usual value) until Close, so expired
+	// leases, executions the Pool could not queue and due callback
+	// timeouts are picked up without a restart. Zero: no sweep (a cloud
+	// deployment has its scheduled sweep instead).
+	Sweep time.Duration
 	// SyncMargin is subtracted from the caller's deadline to bound an
 	// Express run; default 500ms.
 	SyncMargin time.Duration
@@ -175,6 +199,9 @@ func New(store Store, opts Options) *Service {
 	if opts.Workers <= 0 {
 		opts.Workers = DefaultWorkers
 	}
+	if opts.MaxQueued <= 0 {
+		opts.MaxQueued = DefaultMaxQueued
+	}
 	if opts.SyncMargin <= 0 {
 		opts.SyncMargin = DefaultSyncMargin
 	}
@@ -209,10 +236,29 @@ func New(store Store, opts Options) *Service {
 	}
 	s.base, s.shutdown = context.WithCancel(context.Background())
 	if opts.Enqueuer == nil {
-		s.pool = NewPool(s, opts.Workers)
+		s.pool = newPool(s, opts.Workers, opts.MaxQueued)
 		s.opts.Enqueuer = s.pool
 	}
+	if opts.Sweep > 0 {
+		s.bg.Add(1)
+		go s.sweep(opts.Sweep)
+	}
 	return s
+}
+
+// sweep runs Recover every interval until Close.
+func (s *Service) sweep(interval time.Duration) {
+	defer s.bg.Done()
+	for {
+		select {
+		case <-s.base.Done():
+			return
+		case <-s.opts.Clock.After(interval):
+		}
+		if _, err := s.Recover(s.base); err != nil && s.base.Err() == nil {
+			slog.Error("cloudflow: sweep", "err", err)
+		}
+	}
 }
 
 // Close stops the service: in-process runs are cancelled and abandoned

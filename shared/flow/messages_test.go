@@ -54,6 +54,11 @@ func TestParse_Messages(t *testing.T) {
 				{"States[0](A).Action", 6, 5, `Task state "A" needs an Action`},
 				{"States[0](A).Resource", 8, 5, `unknown field "Resource" in Task state "A"; a Task names its integration in Action (e.g. FC:InvokeFunction) and its arguments in Parameters`},
 			}},
+		{"variable outside its field", newFlow("  - Name: A\n    Type: Wait\n    Seconds.$: $Output.s\n    InputConstructor: {a.$: $Item}\n    End: true\n"),
+			[]want{
+				{"States[0](A).Seconds.$", 8, 16, `invalid expression "$Output.s": $Output is not available in Seconds.$`},
+				{"States[0](A).InputConstructor.a.$", 9, 29, `invalid expression "$Item": $Item is not available in InputConstructor`},
+			}},
 		{"AWS States Language", "StartAt: A\nStates:\n  A:\n    Type: Pass\n    End: true\n",
 			[]want{{"", 1, 1, "this looks like AWS States Language"}}},
 		{"States as a map", hdr + "StartAt: A\nStates:\n  A: {Type: Pass, End: true}\n",

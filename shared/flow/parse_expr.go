@@ -25,7 +25,7 @@ func (p *parser) template(path string, n *yaml.Node, vars eval.Var) *eval.Templa
 		p.add(path, n, "%v", err)
 		return nil
 	}
-	t, err := eval.CompileTemplate(v.(map[string]any), eval.Options{Vars: vars, Legacy: false})
+	t, err := eval.CompileTemplate(v.(map[string]any), eval.Options{Vars: vars, Legacy: false, Field: fieldName(path)})
 	if err != nil {
 		p.templateErrors(path, n, err)
 		return nil
@@ -102,6 +102,17 @@ func (p *parser) exprError(path string, n *yaml.Node, what, src string, err erro
 	p.addAt(path, line, col, "invalid %s %q: %s", what, src, se.Msg)
 }
 
+// fieldName returns the field a path ends in, e.g. "OutputConstructor" for
+// "States[0](A).Catch[1].OutputConstructor".
+func fieldName(path string) string {
+	name := path[strings.LastIndex(path, ".")+1:]
+	if name == "$" { // Seconds.$, Timeout.$
+		rest := strings.TrimSuffix(path, ".$")
+		name = rest[strings.LastIndex(rest, ".")+1:] + ".$"
+	}
+	return name
+}
+
 // keyNode finds the node of a dotted key path inside a constructor, falling
 // back to the constructor itself.
 func keyNode(n *yaml.Node, keyPath string) *yaml.Node {
@@ -137,6 +148,9 @@ func (p *parser) expr(path string, n *yaml.Node, opts eval.Options) *eval.Expr {
 		return nil
 	}
 	s := n.Value
+	if opts.Field == "" {
+		opts.Field = fieldName(path)
+	}
 	x, err := eval.Compile(s, opts)
 	if err != nil {
 		what := "expression"

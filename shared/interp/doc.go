@@ -15,10 +15,11 @@
 //
 // # Data
 //
-// The execution input is decoded once and the output encoded once (a small
-// built-in JSON codec with the value model of package value); states pass Go
-// values to each other and never re-encode them. The 64 KiB state-data check
-// walks a value to compute its exact compact-JSON size with an early exit,
+// The execution input is decoded once and the output encoded once (with
+// value.Decode and value.Append, the fast codec of package value); states pass
+// Go values to each other and never re-encode them. The 64 KiB state-data
+// check walks a value to compute its exact compact-JSON size with an early
+// exit (value.Size),
 // and runs only on data a state produced (constructor results, Task results,
 // Parallel and Map outputs); data passed through unchanged was checked when it
 // was produced. Constructor results are measured while they are built
@@ -29,6 +30,18 @@
 // foreach does the same for its $local against the legacy 32 KiB. The only
 // non-object state input allowed is a Map item, which a Pass may also pass
 // through as its output unchanged.
+//
+// # States
+//
+// Each state type has its file (choice.go, wait.go, task.go, parallel.go,
+// map.go, fail.go, …); the steps every state shares (constructors, data
+// checks, transitions) live in state.go. Two types need no file of their own:
+// a Pass state's work is nothing, its raw result is its input, so without an
+// OutputConstructor the output is the input (reference 3.3); a Succeed state
+// behaves like a Pass that ends the current scope: the whole execution at top
+// level, only the branch inside a Parallel and only the iteration inside a
+// Map (reference 3.7), since attempt in state.go sets its next state to
+// flow.NoState.
 //
 // # Time
 //

@@ -10,7 +10,7 @@ import (
 // Error names the engine raises (reference 6.4). Retry and Catch rules match
 // them by name; ErrorAll matches every name.
 const (
-	ErrorAll                = "FnF.ALL"                // wildcard in Errors lists; never raised
+	ErrorAll                = flow.ErrorAll            // wildcard in Errors lists; never raised
 	ErrorTimeout            = flow.ErrorTimeout        // a Task exceeded its Timeout, or the flow its Timeout
 	ErrorTaskTimeout        = flow.ErrorTaskTimeout    // a legacy task exceeded its timeoutSeconds (decision 63)
 	ErrorExpression         = "FnF.ExpressionError"    // an expression could not be evaluated

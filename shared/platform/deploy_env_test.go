@@ -9,34 +9,43 @@ import (
 	"github.com/cloudflow-oss/cloudflow/shared/app"
 )
 
-// sampleKeys stands in for the secret CLOUDFLOW_ACCESS_KEYS reference when a deployed environment is
-// fed to app.ConfigFromEnv.
-const sampleKeys = "AKID1:s3cret@1234567890"
+// sampleAWSSecret and sampleKMSSecret stand in for the deployer's secret ARNs when a deployed
+// environment is fed to app.ConfigFromEnv.
+const (
+	sampleAWSSecret = "arn:aws:secretsmanager:us-east-1:123456789012:secret:cloudflow/access-keys-AbCdEf"
+	sampleKMSSecret = "acs:kms:cn-hangzhou:1234567890:secret/cloudflow-access-keys"
+)
 
 // checkSAMEnvironment holds template.yaml's function environment to the cloud wiring: the DynamoDB
 // store on the template's table, the Lambda runner invoking StartExecutionFunction (which may
-// invoke itself and receives the sweep), and access keys from a NoEcho parameter; the environment
+// invoke itself and receives the sweep), and access keys from a Secrets Manager secret named by a
+// parameter, never in the template or the environment; the environment
 // a function would see must pass app.ConfigFromEnv as a DynamoDB store with the lambda runner.
 func checkSAMEnvironment(t *testing.T, doc map[string]any) {
 	t.Helper()
 	vars, _ := dig(doc, "Globals", "Function", "Environment", "Variables").(map[string]any)
 	// The YAML decoder drops the short tags (!Ref, !Sub) and keeps their argument.
 	for key, want := range map[string]any{
-		"STORE":                 "dynamodb",
-		"TABLE_NAME":            "ExecutionsTable",
-		"RUNNER":                "lambda",
-		"RUNNER_FUNCTION":       "${AWS::StackName}-start-execution",
-		"CLOUDFLOW_ACCESS_KEYS": "AccessKeys",
+		"STORE":                        "dynamodb",
+		"TABLE_NAME":                   "ExecutionsTable",
+		"RUNNER":                       "lambda",
+		"RUNNER_FUNCTION":              "${AWS::StackName}-start-execution",
+		"CLOUDFLOW_ACCESS_KEYS_SECRET": "AccessKeysSecretArn",
 	} {
 		if got := vars[key]; got != want {
 			t.Errorf("Globals environment %s = %v, want %v", key, got, want)
 		}
 	}
-	if _, ok := vars["DATA_DIR"]; ok {
-		t.Errorf("Globals environment sets DATA_DIR, unused with the DynamoDB store")
+	for _, key := range []string{"DATA_DIR", "CLOUDFLOW_ACCESS_KEYS"} {
+		if _, ok := vars[key]; ok {
+			t.Errorf("Globals environment sets %s", key)
+		}
 	}
-	if p := dig(doc, "Parameters", "AccessKeys"); dig(p, "NoEcho") != true || dig(p, "Type") != "String" || dig(p, "Default") != nil {
-		t.Errorf("Parameters.AccessKeys = %v, want a NoEcho String with no default", p)
+	if p := dig(doc, "Parameters", "AccessKeysSecretArn"); dig(p, "Type") != "String" || dig(p, "Default") != nil {
+		t.Errorf("Parameters.AccessKeysSecretArn = %v, want a String with no default", p)
+	}
+	if pat, _ := dig(doc, "Parameters", "AccessKeysSecretArn", "AllowedPattern").(string); !regexp.MustCompile(pat).MatchString(sampleAWSSecret) || regexp.MustCompile(pat).MatchString("AKID:secret") {
+		t.Errorf("Parameters.AccessKeysSecretArn AllowedPattern %q must accept a secret ARN and refuse a key list", pat)
 	}
 	runner := dig(doc, "Resources", "StartExecutionFunction", "Properties")
 	if got := dig(runner, "FunctionName"); got != vars["RUNNER_FUNCTION"] {
@@ -53,7 +62,7 @@ func checkSAMEnvironment(t *testing.T, doc map[string]any) {
 	for k, v := range vars {
 		env[k], _ = v.(string)
 	}
-	env["CLOUDFLOW_ACCESS_KEYS"] = sampleKeys
+	env["CLOUDFLOW_ACCESS_KEYS_SECRET"] = sampleAWSSecret
 	cfg, err := app.ConfigFromEnv(mapEnv(env))
 	if err != nil {
 		t.Fatalf("ConfigFromEnv(template environment) = %v", err)
@@ -81,13 +90,13 @@ func checkFCEnvironment(t *testing.T, doc map[string]any) {
 		}
 		return s
 	}
-	if got := resolve("${vars.accessKeys}"); !strings.HasPrefix(got, "${env(") {
-		t.Errorf("vars.accessKeys = %q, want a ${env(...)} reference, never a committed secret", got)
+	if got := resolve("${vars.accessKeysSecret}"); !strings.HasPrefix(got, "${env(") {
+		t.Errorf("vars.accessKeysSecret = %q, want a ${env(...)} reference to the deployer's KMS secret ARN", got)
 	}
 	resources, _ := doc["resources"].(map[string]any)
 	runnerName := ""
 	for _, r := range resources {
-		if dig(r, "props", "code") == "./dist/startexecution" {
+		if dig(r, "props", "environmentVariables", "CLOUDFLOW_OPERATIONS") == "StartExecution" {
 			runnerName, _ = dig(r, "props", "functionName").(string)
 			sweeps := false
 			for _, tr := range toMaps(dig(r, "props", "triggers")) {
@@ -119,15 +128,18 @@ func checkFCEnvironment(t *testing.T, doc map[string]any) {
 				t.Errorf("%s: %s = %q, want %q", name, key, env[key], want)
 			}
 		}
-		if raw["CLOUDFLOW_ACCESS_KEYS"] != "${vars.accessKeys}" {
-			t.Errorf("%s: CLOUDFLOW_ACCESS_KEYS = %v, want ${vars.accessKeys}", name, raw["CLOUDFLOW_ACCESS_KEYS"])
+		if raw["CLOUDFLOW_ACCESS_KEYS_SECRET"] != "${vars.accessKeysSecret}" {
+			t.Errorf("%s: CLOUDFLOW_ACCESS_KEYS_SECRET = %v, want ${vars.accessKeysSecret}", name, raw["CLOUDFLOW_ACCESS_KEYS_SECRET"])
+		}
+		if _, ok := raw["CLOUDFLOW_ACCESS_KEYS"]; ok {
+			t.Errorf("%s: sets CLOUDFLOW_ACCESS_KEYS in the environment; keys belong in the KMS secret", name)
 		}
 		// What Function Compute adds: the runtime's identity and the role's credentials.
 		full := maps.Clone(env)
 		maps.Copy(full, map[string]string{
 			"FC_FUNCTION_NAME": "f", "FC_ACCOUNT_ID": "1234567890", "FC_REGION": "cn-hangzhou",
 			"ALIBABA_CLOUD_ACCESS_KEY_ID": "STS.id", "ALIBABA_CLOUD_ACCESS_KEY_SECRET": "secret", "ALIBABA_CLOUD_SECURITY_TOKEN": "token",
-			"CLOUDFLOW_ACCESS_KEYS": sampleKeys,
+			"CLOUDFLOW_ACCESS_KEYS_SECRET": sampleKMSSecret,
 		})
 		cfg, err := app.ConfigFromEnv(mapEnv(full))
 		if err != nil {

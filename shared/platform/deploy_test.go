@@ -15,11 +15,16 @@ import (
 )
 
 // The SAM and Serverless Devs CLIs do not run in CI, so these tests hold template.yaml, s.yaml and
-// the Makefile to the conventions of platforms.md sections 6 and 7, and to functions/.
+// the Makefile to the conventions of platforms.md sections 6 and 7, and to functions/. (cfn-lint
+// and the fc3 props schema check run in .ci/run.)
 
 var repoRoot = filepath.Join("..", "..")
 
-// functionOps lists the functions/<op> folders, except the all-in-one local server.
+// allInOne names the functions/ folders that serve every operation rather than one: the local
+// development server and the deployed SDK endpoint.
+var allInOne = map[string]bool{"local": true, "api": true}
+
+// functionOps lists the functions/<op> folders that serve one operation.
 func functionOps(t *testing.T) []string {
 	t.Helper()
 	entries, err := os.ReadDir(functionsDir)
@@ -28,7 +33,7 @@ func functionOps(t *testing.T) []string {
 	}
 	var ops []string
 	for _, e := range entries {
-		if e.IsDir() && e.Name() != "local" {
+		if e.IsDir() && !allInOne[e.Name()] {
 			ops = append(ops, e.Name())
 		}
 	}
@@ -64,113 +69,156 @@ func dig(v any, keys ...string) any {
 	return v
 }
 
-// makeRecipes maps each Makefile target to its recipe lines.
-func makeRecipes(t *testing.T) map[string][]string {
+// makefile holds the Makefile's rules (target → recipe lines) and simple variables.
+type makefile struct {
+	recipes map[string][]string
+	vars    map[string]string
+}
+
+// readMakefile parses the Makefile's rules and its := / ?= variables.
+func readMakefile(t *testing.T) makefile {
 	t.Helper()
 	data, err := os.ReadFile(filepath.Join(repoRoot, "Makefile"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	targets := map[string][]string{}
+	mk := makefile{recipes: map[string][]string{}, vars: map[string]string{}}
 	var cur string
-	rule := regexp.MustCompile(`^([A-Za-z0-9_.-]+):`)
+	rule := regexp.MustCompile(`^([A-Za-z0-9_.%/$()-]+):`)
+	assign := regexp.MustCompile(`^([A-Z_]+)\s*[:?]?=\s*(.*)$`)
 	for _, line := range strings.Split(string(data), "\n") {
 		switch {
 		case strings.HasPrefix(line, "\t") && cur != "":
-			targets[cur] = append(targets[cur], strings.TrimSpace(line))
-		case rule.MatchString(line) && !strings.Contains(line, ":="):
+			mk.recipes[cur] = append(mk.recipes[cur], strings.TrimSpace(line))
+		case assign.MatchString(line):
+			m := assign.FindStringSubmatch(line)
+			mk.vars[m[1]] = strings.TrimSpace(strings.SplitN(m[2], "#", 2)[0])
+			cur = ""
+		case rule.MatchString(line):
 			cur = rule.FindStringSubmatch(line)[1]
-			if _, dup := targets[cur]; dup {
+			if _, dup := mk.recipes[cur]; dup {
 				t.Errorf("Makefile defines %s twice", cur)
 			}
-			targets[cur] = nil
+			mk.recipes[cur] = nil
 		default:
 			cur = ""
 		}
 	}
-	return targets
+	return mk
 }
 
-// builtPackage returns the ./functions/<op> a one-line go build recipe builds, and its -o path.
-func builtPackage(recipe []string) (op, out string) {
+// checkBootstrapRule checks that the pattern rule target builds ./functions/api once, static and
+// stripped, with the build tags in variable tagsVar, which must leave out drop.
+func checkBootstrapRule(t *testing.T, mk makefile, target, tagsVar, drop string) {
+	t.Helper()
+	recipe := mk.recipes[target]
 	if len(recipe) != 1 {
-		return "", ""
+		t.Fatalf("Makefile %s = %q, want one go build line", target, recipe)
 	}
-	m := regexp.MustCompile(`-o (\S+) \./functions/([a-z]+)$`).FindStringSubmatch(recipe[0])
-	if m == nil {
-		return "", ""
+	for _, want := range []string{"GOOS=linux", "GOARCH=$*", "CGO_ENABLED=0", "-tags $(" + tagsVar + ")", "-trimpath", `-ldflags "$(LDFLAGS)"`, "-o $@ ./functions/api"} {
+		if !strings.Contains(recipe[0], want) {
+			t.Errorf("Makefile %s recipe %q lacks %s", target, recipe[0], want)
+		}
 	}
-	return m[2], m[1]
+	if tags := strings.Split(mk.vars[tagsVar], ","); !slices.Contains(tags, drop) || !slices.Contains(tags, "lambda.norpc") {
+		t.Errorf("Makefile %s = %q, want lambda.norpc and %s", tagsVar, mk.vars[tagsVar], drop)
+	}
+	if mk.vars["LDFLAGS"] != "-s -w" {
+		t.Errorf("Makefile LDFLAGS = %q, want -s -w (stripped)", mk.vars["LDFLAGS"])
+	}
 }
+
+// actionOf returns the Action functions/<op> serves, from its main.go.
+func opAction(t *testing.T, op string) string {
+	t.Helper()
+	src, err := os.ReadFile(filepath.Join(functionsDir, op, "main.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`Operations: \[\]string\{"([A-Za-z]+)"\}`).FindSubmatch(src)
+	if m == nil {
+		t.Fatalf("functions/%s/main.go names no single operation", op)
+	}
+	return string(m[1])
+}
+
+// wakers are the operations that start or wake a Standard execution, so their functions (and the
+// all-operations one) may invoke the runner; no other function may.
+var wakers = []string{"StartExecution", "StopExecution", "ReportTaskSucceeded", "ReportTaskFailed"}
+
+// readOnly are the operations whose functions get read access to the table only.
+var readOnly = []string{"DescribeFlow", "ListFlows", "DescribeExecution", "ListExecutions", "GetExecutionHistory",
+	"ListFlowVersions", "DescribeFlowAlias", "ListFlowAliases"}
 
 func TestTemplate_Structure(t *testing.T) {
 	doc := loadYAML(t, "template.yaml")
-	recipes := makeRecipes(t)
+	mk := readMakefile(t)
 	if got := doc["Transform"]; got != "AWS::Serverless-2016-10-31" {
 		t.Errorf("Transform = %v, want AWS::Serverless-2016-10-31", got)
 	}
 	g := dig(doc, "Globals", "Function")
-	for key, want := range map[string]any{"Runtime": "provided.al2023", "Handler": "bootstrap"} {
+	for key, want := range map[string]any{"Runtime": "provided.al2023", "Handler": "bootstrap", "CodeUri": "."} {
 		if got := dig(g, key); got != want {
 			t.Errorf("Globals.Function.%s = %v, want %v", key, got, want)
 		}
 	}
-	if got := dig(g, "Architectures"); !slices.Equal(toStrings(got), []string{"arm64"}) {
-		t.Errorf("Architectures = %v, want [arm64] (Makefile GOARCH)", got)
+	if got := dig(g, "Architectures"); !slices.Equal(toStrings(got), []string{mk.vars["GOARCH"]}) {
+		t.Errorf("Architectures = %v, want [%s] (Makefile GOARCH)", got, mk.vars["GOARCH"])
 	}
 	if got := dig(g, "LoggingConfig", "LogFormat"); got != "JSON" {
 		t.Errorf("LoggingConfig.LogFormat = %v, want JSON", got)
 	}
+	if got := dig(g, "FunctionUrlConfig", "AuthType"); got != "NONE" {
+		t.Errorf("Globals FunctionUrlConfig.AuthType = %v, want NONE (the SDK calls path / on a function URL; signatures are checked)", got)
+	}
 	checkSAMEnvironment(t, doc)
 
+	// One bootstrap for every function: the pattern rule copies it.
+	checkBootstrapRule(t, mk, "dist/lambda-%/bootstrap", "LAMBDA_TAGS", "noalibaba")
+	if mk.vars["LAMBDA_BOOTSTRAP"] != "dist/lambda-$(GOARCH)/bootstrap" {
+		t.Errorf("Makefile LAMBDA_BOOTSTRAP = %q, want dist/lambda-$(GOARCH)/bootstrap", mk.vars["LAMBDA_BOOTSTRAP"])
+	}
+	if got := mk.recipes["build-%Function"]; !slices.Contains(got, "cp $(LAMBDA_BOOTSTRAP) $(ARTIFACTS_DIR)/bootstrap") {
+		t.Errorf("Makefile build-%%Function = %q, want it to copy $(LAMBDA_BOOTSTRAP) to $(ARTIFACTS_DIR)/bootstrap", got)
+	}
+
 	resources, _ := doc["Resources"].(map[string]any)
-	fnByOp := map[string][]string{}
+	byAction := map[string][]string{}
+	var all []string
 	for id, r := range resources {
 		if dig(r, "Type") != "AWS::Serverless::Function" {
 			continue
 		}
+		if !strings.HasSuffix(id, "Function") {
+			t.Errorf("%s: logical id must end in Function (Makefile rule build-%%Function)", id)
+		}
 		if got := dig(r, "Metadata", "BuildMethod"); got != "makefile" {
 			t.Errorf("%s: BuildMethod = %v, want makefile", id, got)
 		}
-		if got := dig(r, "Properties", "CodeUri"); got != "." {
-			t.Errorf("%s: CodeUri = %v, want . (one root go.mod)", id, got)
+		action, _ := dig(r, "Properties", "Environment", "Variables", "CLOUDFLOW_OPERATIONS").(string)
+		if action == "" {
+			all = append(all, id)
+		} else {
+			byAction[action] = append(byAction[action], id)
 		}
-		if got := dig(r, "Properties", "FunctionUrlConfig", "AuthType"); got == nil {
-			t.Errorf("%s: no FunctionUrlConfig (the SDK calls path / on the function's own URL)", id)
-		}
-		if dig(r, "Properties", "Policies") == nil {
-			t.Errorf("%s: no Policies for the executions table", id)
-		}
-		recipe, ok := recipes["build-"+id]
-		if !ok {
-			t.Errorf("%s: Makefile has no target build-%s", id, id)
-			continue
-		}
-		op, out := builtPackage(recipe)
-		if op == "" || out != "$(ARTIFACTS_DIR)/bootstrap" {
-			t.Errorf("build-%s recipe %q: want one go build -o $(ARTIFACTS_DIR)/bootstrap ./functions/<op>", id, recipe)
-			continue
-		}
-		for _, want := range []string{"GOOS=linux", "GOARCH=$(GOARCH)", "CGO_ENABLED=0", "$(BUILD_FLAGS)"} {
-			if !strings.Contains(recipe[0], want) {
-				t.Errorf("build-%s recipe lacks %s", id, want)
-			}
-		}
-		fnByOp[op] = append(fnByOp[op], id)
+		checkPolicies(t, id, action, toMaps(dig(r, "Properties", "Policies")))
+	}
+	if !slices.Equal(all, []string{"ApiFunction"}) {
+		t.Errorf("functions serving every operation = %v, want [ApiFunction]", all)
+	}
+	if got := dig(doc, "Outputs", "SdkEndpoint", "Value"); got != "ApiFunctionUrl.FunctionUrl" {
+		t.Errorf("Outputs.SdkEndpoint = %v, want !GetAtt ApiFunctionUrl.FunctionUrl", got)
 	}
 	ops := functionOps(t)
 	for _, op := range ops {
-		if got := fnByOp[op]; len(got) != 1 {
-			t.Errorf("functions/%s has SAM functions %v, want exactly one", op, got)
+		a := opAction(t, op)
+		if got := byAction[a]; len(got) != 1 {
+			t.Errorf("functions/%s (%s) has SAM functions %v, want exactly one", op, a, got)
 		}
+		delete(byAction, a)
 	}
-	for op, ids := range fnByOp {
-		if !slices.Contains(ops, op) {
-			t.Errorf("SAM functions %v build functions/%s, which does not exist", ids, op)
-		}
-	}
-	if got := sortedBuildTargets(recipes, "build-"); len(got) != len(fnByOp) {
-		t.Errorf("Makefile build- targets %v, want one per SAM function (%d)", got, len(fnByOp))
+	for a, ids := range byAction {
+		t.Errorf("SAM functions %v serve %s, which no functions/<op> serves", ids, a)
 	}
 	if s, _ := dig(resources, "StartExecutionFunction", "Properties", "Events", "Sweep", "Properties", "Input").(string); s != `{"op":"sweep"}` {
 		t.Errorf("StartExecutionFunction sweep input = %q, want {\"op\":\"sweep\"}", s)
@@ -179,6 +227,10 @@ func TestTemplate_Structure(t *testing.T) {
 	table := dig(resources, "ExecutionsTable")
 	if dig(table, "Type") != "AWS::DynamoDB::Table" || dig(table, "Properties", "BillingMode") != "PAY_PER_REQUEST" {
 		t.Errorf("ExecutionsTable = %v, want a PAY_PER_REQUEST AWS::DynamoDB::Table", table)
+	}
+	if dig(table, "DeletionPolicy") != "Retain" || dig(table, "UpdateReplacePolicy") != "Retain" || dig(table, "Properties", "DeletionProtectionEnabled") != true {
+		t.Errorf("ExecutionsTable DeletionPolicy %v UpdateReplacePolicy %v DeletionProtectionEnabled %v, want Retain, Retain, true",
+			dig(table, "DeletionPolicy"), dig(table, "UpdateReplacePolicy"), dig(table, "Properties", "DeletionProtectionEnabled"))
 	}
 	keys := map[string]string{}
 	for _, k := range toMaps(dig(table, "Properties", "KeySchema")) {
@@ -193,32 +245,74 @@ func TestTemplate_Structure(t *testing.T) {
 	}
 }
 
+// checkPolicies holds a function's policies to least privilege: the table (read-only for the
+// read operations), the runner invoke for the functions that start or wake executions, and the
+// access-keys secret, nothing else.
+func checkPolicies(t *testing.T, id, action string, policies []map[string]any) {
+	t.Helper()
+	var got []string
+	for _, p := range policies {
+		for name, arg := range p {
+			got = append(got, name)
+			switch name {
+			case "DynamoDBCrudPolicy", "DynamoDBReadPolicy":
+				if dig(arg, "TableName") != "ExecutionsTable" {
+					t.Errorf("%s: %s on %v, want ExecutionsTable", id, name, arg)
+				}
+			case "LambdaInvokePolicy":
+				if dig(arg, "FunctionName") != "${AWS::StackName}-start-execution" {
+					t.Errorf("%s: LambdaInvokePolicy on %v, want the runner", id, arg)
+				}
+			case "AWSSecretsManagerGetSecretValuePolicy":
+				if dig(arg, "SecretArn") != "AccessKeysSecretArn" {
+					t.Errorf("%s: secret policy on %v, want AccessKeysSecretArn", id, arg)
+				}
+			}
+		}
+	}
+	want := []string{"DynamoDBCrudPolicy"}
+	if slices.Contains(readOnly, action) {
+		want = []string{"DynamoDBReadPolicy"}
+	}
+	if action == "" || slices.Contains(wakers, action) {
+		want = append(want, "LambdaInvokePolicy")
+	}
+	want = append(want, "AWSSecretsManagerGetSecretValuePolicy")
+	slices.Sort(got)
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		t.Errorf("%s: policies %v, want %v", id, got, want)
+	}
+}
+
 func TestSYAML_Structure(t *testing.T) {
 	doc := loadYAML(t, "s.yaml")
-	recipes := makeRecipes(t)
+	mk := readMakefile(t)
 	if doc["edition"] != "3.0.0" {
 		t.Errorf("edition = %v, want 3.0.0", doc["edition"])
 	}
+	checkBootstrapRule(t, mk, "dist/fc-%/bootstrap", "FC_TAGS", "noaws")
+	if mk.vars["FC_BOOTSTRAP"] != "dist/fc-$(FC_GOARCH)/bootstrap" {
+		t.Errorf("Makefile FC_BOOTSTRAP = %q, want dist/fc-$(FC_GOARCH)/bootstrap", mk.vars["FC_BOOTSTRAP"])
+	}
+	if got := dig(doc, "vars", "code"); got != "./dist/fc-"+mk.vars["FC_GOARCH"] {
+		t.Errorf("vars.code = %v, want ./dist/fc-%s (the folder of FC_BOOTSTRAP)", got, mk.vars["FC_GOARCH"])
+	}
 	resources, _ := doc["resources"].(map[string]any)
-	byOp := map[string][]string{}
+	byAction := map[string][]string{}
 	for name, r := range resources {
 		if dig(r, "component") != "fc3" {
 			t.Errorf("%s: component = %v, want fc3", name, dig(r, "component"))
 			continue
 		}
 		p := dig(r, "props")
-		code, _ := dig(p, "code").(string)
-		op, ok := strings.CutPrefix(code, "./dist/")
-		if !ok {
-			t.Errorf("%s: code = %q, want ./dist/<op>", name, code)
-			continue
+		a, _ := dig(p, "environmentVariables", "CLOUDFLOW_OPERATIONS").(string)
+		byAction[a] = append(byAction[a], name)
+		if got := dig(p, "code"); got != "${vars.code}" {
+			t.Errorf("%s: code = %v, want ${vars.code} (the one FC bootstrap)", name, got)
 		}
-		byOp[op] = append(byOp[op], name)
 		if got := dig(p, "runtime"); got != "custom.debian12" {
 			t.Errorf("%s: runtime = %v, want custom.debian12", name, got)
-		}
-		if got := dig(p, "handler"); got != "bootstrap" {
-			t.Errorf("%s: handler = %v, want bootstrap", name, got)
 		}
 		if got := toStrings(dig(p, "customRuntimeConfig", "command")); !slices.Equal(got, []string{"./bootstrap"}) {
 			t.Errorf("%s: customRuntimeConfig.command = %v, want [./bootstrap]", name, got)
@@ -248,46 +342,28 @@ func TestSYAML_Structure(t *testing.T) {
 		if httpTriggers != 1 {
 			t.Errorf("%s: %d http triggers, want 1", name, httpTriggers)
 		}
-		hooks := toMaps(dig(r, "actions", "pre-deploy"))
-		if len(hooks) != 1 || hooks[0]["run"] != "make fc-build-"+op {
-			t.Errorf("%s: pre-deploy = %v, want run: make fc-build-%s", name, hooks, op)
-			continue
-		}
-		rop, out := builtPackage(recipes["fc-build-"+op])
-		if rop != op || out != "dist/"+op+"/bootstrap" || !strings.Contains(recipes["fc-build-"+op][0], "CGO_ENABLED=0") {
-			t.Errorf("Makefile fc-build-%s = %q, want CGO_ENABLED=0 go build -o dist/%s/bootstrap ./functions/%s", op, recipes["fc-build-"+op], op, op)
+		if hooks := toMaps(dig(r, "actions", "pre-deploy")); len(hooks) != 1 || hooks[0]["run"] != "make fc-build" {
+			t.Errorf("%s: pre-deploy = %v, want run: make fc-build", name, hooks)
 		}
 	}
-	ops := functionOps(t)
-	for _, op := range ops {
-		if got := byOp[op]; len(got) != 1 {
-			t.Errorf("functions/%s has s.yaml resources %v, want exactly one", op, got)
+	if got := byAction[""]; len(got) != 1 {
+		t.Errorf("s.yaml functions serving every operation = %v, want exactly one (the SDK endpoint)", got)
+	}
+	delete(byAction, "")
+	for _, op := range functionOps(t) {
+		a := opAction(t, op)
+		if got := byAction[a]; len(got) != 1 {
+			t.Errorf("functions/%s (%s) has s.yaml resources %v, want exactly one", op, a, got)
 		}
+		delete(byAction, a)
 	}
-	for op, names := range byOp {
-		if !slices.Contains(ops, op) {
-			t.Errorf("s.yaml resources %v deploy functions/%s, which does not exist", names, op)
-		}
+	for a, names := range byAction {
+		t.Errorf("s.yaml resources %v serve %s, which no functions/<op> serves", names, a)
 	}
-	if all := sortedBuildTargets(recipes, "fc-build-"); len(all) != len(byOp) {
-		t.Errorf("Makefile fc-build- targets %v, want one per s.yaml resource (%d)", all, len(byOp))
-	}
-	if _, ok := recipes["fc-build"]; !ok {
+	if _, ok := mk.recipes["fc-build"]; !ok {
 		t.Errorf("Makefile has no fc-build target")
 	}
 	checkFCEnvironment(t, doc)
-}
-
-// sortedBuildTargets lists the Makefile targets with prefix, sorted.
-func sortedBuildTargets(recipes map[string][]string, prefix string) []string {
-	var out []string
-	for k := range recipes {
-		if strings.HasPrefix(k, prefix) {
-			out = append(out, k)
-		}
-	}
-	slices.Sort(out)
-	return out
 }
 
 func toStrings(v any) []string {

@@ -20,19 +20,52 @@ var (
 	functionsDir = filepath.Join("..", "..", "functions")
 )
 
-// seedFlows are the flows and execution every sample in events/ may reference: "orders"
-// (Standard; its Wait keeps exec1 running for the whole test) with versions 1 and 2 and alias
-// "live" routing to version 1, and "orders-express" (Express).
-const (
-	ordersFDL = "Type: StateMachine\nSpecVersion: v1\nName: orders\nStartAt: Accept\nStates:\n" +
-		"  - Name: Accept\n    Type: Pass\n    Next: Hold\n" +
-		"  - Name: Hold\n    Type: Wait\n    Seconds: 300\n    End: true\n"
-	ordersExpressFDL = "Type: StateMachine\nSpecVersion: v1\nName: orders-express\nStartAt: Quote\nStates:\n" +
-		"  - Name: Quote\n    Type: Pass\n    OutputConstructor:\n      orderId.$: $Input.orderId\n      total.$: $Input.amount\n    End: true\n"
-)
+// samplesSession is the local session that creates what every per-operation sample in
+// events/ names: "orders" (Standard; its Wait keeps exec1 running for the whole test) with
+// versions 1 and 2 and alias "live" routing to version 1, and "orders-express" (Express).
+var samplesSession = filepath.Join(eventsDir, "local", "samples.json")
 
-// newSeededService starts a real App on a MemStore with the seed flows and execution exec1.
+// ordersFDL is the definition the samples session gives the flow "orders".
+func ordersFDL(t *testing.T) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(eventsDir, "local", "flows", "orders.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// readSession reads a session file with its definition files resolved.
+func readSession(t *testing.T, path string) []byte {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if data, err = ResolveSession(data, filepath.Dir(path)); err != nil {
+		t.Fatalf("ResolveSession(%s): %v", path, err)
+	}
+	return data
+}
+
+// newSeededService starts a real App on a MemStore and replays events/local/samples.json.
 func newSeededService(t *testing.T) Service {
+	t.Helper()
+	svc := newService(t)
+	err := RunSession(context.Background(), svc, readSession(t, samplesSession), func(r Response) error {
+		if r.StatusCode != http.StatusOK {
+			t.Fatalf("seed %s: HTTP %d %s", r.Action, r.StatusCode, r.Body)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("seed: %v", err)
+	}
+	return svc
+}
+
+// newService starts a real App on a MemStore.
+func newService(t *testing.T) Service {
 	t.Helper()
 	a, err := app.New(app.Config{Store: app.StoreMemory, Workers: 2})
 	if err != nil {
@@ -43,28 +76,7 @@ func newSeededService(t *testing.T) Service {
 			t.Errorf("App.Close: %v", err)
 		}
 	})
-	svc := Service{API: a.Handler, OnEvent: a.OnEvent}
-	seed, err := json.Marshal([]map[string]any{
-		{"Action": "CreateFlow", "Parameters": map[string]string{"Name": "orders", "Type": "FDL", "Description": "Order pipeline", "ExecutionMode": "Standard", "Definition": ordersFDL}},
-		{"Action": "CreateFlow", "Parameters": map[string]string{"Name": "orders-express", "Type": "FDL", "Description": "Quotes", "ExecutionMode": "Express", "Definition": ordersExpressFDL}},
-		{"Action": "StartExecution", "Parameters": map[string]any{"FlowName": "orders", "ExecutionName": "exec1", "Input": map[string]string{"orderId": "1001"}}},
-		{"Action": "PublishFlowVersion", "Parameters": map[string]string{"FlowName": "orders", "Description": "First release"}},
-		{"Action": "PublishFlowVersion", "Parameters": map[string]string{"FlowName": "orders", "Description": "Second release"}},
-		{"Action": "CreateFlowAlias", "Parameters": map[string]string{"FlowName": "orders", "Name": "live", "Description": "Live traffic", "RoutingConfigurations": `[{"Version":"1","Weight":100}]`}},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	err = RunSession(context.Background(), svc, seed, func(r Response) error {
-		if r.StatusCode != http.StatusOK {
-			t.Fatalf("seed %s: HTTP %d %s", r.Action, r.StatusCode, r.Body)
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatalf("seed: %v", err)
-	}
-	return svc
+	return Service{API: a.Handler, OnEvent: a.OnEvent}
 }
 
 // call sends one more request to svc and returns the status and decoded body.
@@ -83,6 +95,9 @@ func call(t *testing.T, svc Service, action string, params map[string]string) (i
 	return status, body
 }
 
+// kindDefinition marks the definition files that sessions name in their Files.
+const kindDefinition EventKind = "definition"
+
 // wantKindFor is the kind a sample must have, from its place in events/; "" is unrecognised.
 func wantKindFor(rel string) EventKind {
 	dir, name := filepath.Split(rel)
@@ -96,6 +111,8 @@ func wantKindFor(rel string) EventKind {
 		return KindFCHTTP
 	case dir == "local" && filepath.Ext(name) == ".json":
 		return KindSession
+	case dir == filepath.Join("local", "flows") && filepath.Ext(name) == ".yaml":
+		return kindDefinition
 	case dir == "runner" && filepath.Ext(name) == ".json":
 		return KindAsync
 	}
@@ -169,7 +186,7 @@ var opChecks = map[string]check{
 	"describeflow": func(t *testing.T, _ Service, b map[string]any) {
 		field(t, b, "Name", "orders")
 		field(t, b, "ExecutionMode", "Standard")
-		field(t, b, "Definition", ordersFDL)
+		field(t, b, "Definition", ordersFDL(t))
 	},
 	"updateflow": func(t *testing.T, _ Service, b map[string]any) {
 		field(t, b, "Name", "orders")
@@ -248,7 +265,7 @@ var opChecks = map[string]check{
 		field(t, b, "Version", "3") // the seed published 1 and 2
 		field(t, b, "Description", "Third release")
 		st, d := call(t, svc, "DescribeFlow", map[string]string{"Name": "orders", "FlowVersion": "3"})
-		if st != http.StatusOK || d["Definition"] != ordersFDL {
+		if st != http.StatusOK || d["Definition"] != ordersFDL(t) {
 			t.Errorf("DescribeFlow orders version 3 = %d %v, want 200 with the orders definition", st, d)
 		}
 	},
@@ -306,6 +323,18 @@ var opChecks = map[string]check{
 
 // sessionChecks holds, for each session file under events/local, what its steps must answer.
 var sessionChecks = map[string]func(t *testing.T, steps []map[string]any){
+	// samples.json is the seed of every per-operation sample; it runs on a fresh store.
+	"samples.json": func(t *testing.T, steps []map[string]any) {
+		if len(steps) != 6 {
+			t.Fatalf("samples answered %d steps, want 6", len(steps))
+		}
+		field(t, steps[0], "Name", "orders")
+		field(t, steps[1], "ExecutionMode", "Express")
+		field(t, steps[2], "Name", "exec1")
+		field(t, steps[3], "Version", "1")
+		field(t, steps[4], "Version", "2")
+		field(t, steps[5], "Name", "live")
+	},
 	"quickstart.json": func(t *testing.T, steps []map[string]any) {
 		if len(steps) != 5 {
 			t.Fatalf("quickstart answered %d steps, want 5", len(steps))
@@ -342,13 +371,22 @@ func TestEvents_Replay(t *testing.T) {
 				t.Fatal(err)
 			}
 			want := wantKindFor(rel)
+			if want == kindDefinition {
+				return // read through the sessions that name it
+			}
 			if want == "" {
 				t.Fatalf("%s: unrecognised sample (want <op>/lambda-http-v2.json, <op>/lambda-rest-v1.json, <op>/fc-http.txt, local/*.json or runner/*.json)", rel)
 			}
 			if got, err := DetectKind(data); got != want || err != nil {
 				t.Fatalf("DetectKind(%s) = %q, %v; want %q", rel, got, err, want)
 			}
-			svc := newSeededService(t)
+			svc := newService(t)
+			if path != samplesSession {
+				svc = newSeededService(t)
+			}
+			if data, err = ResolveSession(data, filepath.Dir(path)); err != nil {
+				t.Fatal(err)
+			}
 			kind, rs, err := ReplayFile(context.Background(), svc, data, FCOptions{})
 			if err != nil {
 				t.Fatalf("ReplayFile(%s) error: %v", rel, err)
@@ -419,19 +457,7 @@ func actionOf(t *testing.T, data []byte) string {
 }
 
 func TestEvents_EveryFunctionHasSamples(t *testing.T) {
-	entries, err := os.ReadDir(functionsDir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var ops []string
-	for _, e := range entries {
-		if e.IsDir() && e.Name() != "local" {
-			ops = append(ops, e.Name())
-		}
-	}
-	if len(ops) == 0 {
-		t.Fatal("no functions/<op> folders found")
-	}
+	ops := functionOps(t)
 	for _, op := range ops {
 		for _, name := range []string{"lambda-http-v2.json", "lambda-rest-v1.json", "fc-http.txt"} {
 			if _, err := os.Stat(filepath.Join(eventsDir, op, name)); err != nil {

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 
@@ -19,7 +20,8 @@ import (
 type Program struct {
 	// Name is the binary's name for flag messages, e.g. "startexecution".
 	Name string
-	// Operations are the CloudFlow Actions the binary serves; empty serves every operation.
+	// Operations are the CloudFlow Actions the binary serves; empty serves every operation, or
+	// those CLOUDFLOW_OPERATIONS lists.
 	Operations []string
 	// DevServer adds the -addr and -data flags of functions/local, the all-in-one local server.
 	DevServer bool
@@ -94,7 +96,9 @@ func Main(ctx context.Context, p Program, env Env) int {
 		_, _ = fmt.Fprintf(env.Stderr, "%s: configuration: %v\n", p.Name, err)
 		return 1
 	}
-	cfg.Operations = p.Operations
+	if len(p.Operations) > 0 {
+		cfg.Operations = p.Operations
+	}
 	host := Detect(env.Getenv)
 	// Throttling defaults to on in the cloud runtimes and off on the local endpoint and in
 	// -event replays (CLOUDFLOW_THROTTLE overrides either way).
@@ -147,7 +151,7 @@ func Main(ctx context.Context, p Program, env Env) int {
 	opts.OnSIGTERM = func() { _ = a.Close() }
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	logger.Info("start", "host", string(host), "operations", p.Operations, "store", cfg.Store, "runner", cfg.Runner)
+	logger.Info("start", "host", string(host), "operations", cfg.Operations, "store", cfg.Store, "runner", cfg.Runner)
 	if err := Serve(ctx, host, Service{API: a.Handler, OnEvent: a.OnEvent}, opts); err != nil {
 		logger.Error("serve", "err", err)
 		return 1
@@ -203,6 +207,9 @@ func DefaultRunner(host Host, cfg app.Config, replay bool) string {
 func replayMain(ctx context.Context, cfg app.Config, path string, env Env) (err error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
+		return err
+	}
+	if data, err = ResolveSession(data, filepath.Dir(path)); err != nil {
 		return err
 	}
 	a, err := app.New(cfg)

@@ -10,6 +10,8 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -89,6 +91,53 @@ type SessionStep struct {
 	// Parameters are the operation's parameters. A JSON string is sent as is; any other JSON
 	// value (an Input object, a number) is sent as its JSON text.
 	Parameters map[string]json.RawMessage `json:"Parameters,omitempty"`
+	// Files are parameters read from files: parameter name → path relative to the session
+	// file's folder, e.g. {"Definition": "flows/orders.yaml"}, so a session names definition
+	// files instead of escaping YAML into JSON strings. ResolveSession reads them; a step that
+	// still has Files when it is sent is an error.
+	Files map[string]string `json:"Files,omitempty"`
+}
+
+// ResolveSession returns the session data with every step's Files read from dir into its
+// Parameters (a parameter given both ways is an error). Data that is not a session is
+// returned unchanged.
+func ResolveSession(data []byte, dir string) ([]byte, error) {
+	if kind, err := DetectKind(data); err != nil || kind != KindSession {
+		return data, nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	var steps []SessionStep
+	if err := dec.Decode(&steps); err != nil {
+		return nil, fmt.Errorf("decode session: %w", err)
+	}
+	changed := false
+	for i := range steps {
+		st := &steps[i]
+		for name, rel := range st.Files {
+			if _, dup := st.Parameters[name]; dup {
+				return nil, fmt.Errorf("session step %d (%s): %s is both a parameter and a file", i+1, st.Action, name)
+			}
+			b, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(rel)))
+			if err != nil {
+				return nil, fmt.Errorf("session step %d (%s): %s: %w", i+1, st.Action, name, err)
+			}
+			raw, err := json.Marshal(string(b))
+			if err != nil {
+				return nil, err
+			}
+			if st.Parameters == nil {
+				st.Parameters = map[string]json.RawMessage{}
+			}
+			st.Parameters[name] = raw
+			changed = true
+		}
+		st.Files = nil
+	}
+	if !changed {
+		return data, nil
+	}
+	return json.Marshal(steps)
 }
 
 // Response is one HTTP response produced while replaying a file.
@@ -242,6 +291,9 @@ func RunSession(ctx context.Context, svc Service, data []byte, each func(Respons
 func (st SessionStep) request(ctx context.Context) (*http.Request, error) {
 	if st.Action == "" {
 		return nil, fmt.Errorf("missing Action")
+	}
+	if len(st.Files) > 0 {
+		return nil, fmt.Errorf("%s: Files are read relative to the session file; replay it with -event (or ResolveSession first)", st.Action)
 	}
 	params := url.Values{}
 	for k, raw := range st.Parameters {
