@@ -52,6 +52,23 @@ func waitDone(t *testing.T, a *App, flowName, name string) map[string]any {
 	}
 }
 
+// reportSucceeded reports a waiting task, retrying while it is still
+// persisting its submission (409 TaskInvalidState).
+func reportSucceeded(t *testing.T, a *App, token, output string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		code, body := call(t, a.Handler, "ReportTaskSucceeded", map[string]string{"TaskToken": token, "Output": output})
+		if code == 200 {
+			return
+		}
+		if code != 409 || time.Now().After(deadline) {
+			t.Fatalf("ReportTaskSucceeded = %d %v, want 200", code, body)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 const legacyCallbackFlow = `version: v1beta1
 type: flow
 steps:
@@ -90,17 +107,7 @@ func TestApp_Legacy_CallbackToken(t *testing.T) {
 	if tok == "" {
 		t.Fatal("the function event has no taskToken")
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		code, body := call(t, a.Handler, "ReportTaskSucceeded", map[string]string{"TaskToken": tok, "Output": `{"approved":true}`})
-		if code == 200 {
-			break
-		}
-		if code != 409 || time.Now().After(deadline) {
-			t.Fatalf("ReportTaskSucceeded = %d %v, want 200", code, body)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	reportSucceeded(t, a, tok, `{"approved":true}`)
 	d := waitDone(t, a, "approval", "e1")
 	if d["Status"] != "Succeeded" {
 		t.Logf("history: %v", history(t, a, "approval", "e1", 100))

@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/rand"
 	"embed"
-	"errors"
 	"html/template"
 	"io"
 	"io/fs"
@@ -264,9 +263,4 @@ func (c *Console) failErr(w http.ResponseWriter, rq *request, err error) {
 // apiMessage is how an API error reads on a page.
 func apiMessage(e *api.Error) string {
 	return e.Code + ": " + e.Message
-}
-
-// isNotFound reports whether err is a missing flow or execution.
-func isNotFound(err error) bool {
-	return errors.Is(err, execution.ErrFlowNotFound) || errors.Is(err, execution.ErrExecutionNotFound)
 }

@@ -104,17 +104,12 @@ func (c *Console) renderFlow(w http.ResponseWriter, rq *request, status int, bod
 		Crumbs: []crumb{{"Flows", Prefix}, {name, ""}}})
 }
 
-// flowBody reads everything the flow page shows.
-func (c *Console) flowBody(rq *request, name string) (*flowBody, error) {
-	f, err := c.svc.DescribeFlow(rq.ctx, name)
-	if err != nil {
-		return nil, err
-	}
-	b := &flowBody{Flow: f, Mode: string(mode(f.ExecutionMode)), StartInput: "{}"}
-	parsed, err := flow.Parse([]byte(f.Definition), flow.ParseOptions{Name: f.Name, Mode: f.ExecutionMode})
+// listing splits a definition into numbered lines and places the located
+// issues of its parse error on their lines; the others are returned apart.
+func listing(def string, parseErr error) (lines []defLine, unlocated []string) {
 	byLine := map[int][]string{}
 	var issues flow.Issues
-	if errors.As(err, &issues) {
+	if errors.As(parseErr, &issues) {
 		for _, is := range issues {
 			msg := is.Msg
 			if is.Path != "" {
@@ -123,15 +118,27 @@ func (c *Console) flowBody(rq *request, name string) (*flowBody, error) {
 			if is.Line > 0 {
 				byLine[is.Line] = append(byLine[is.Line], msg)
 			} else {
-				b.Issues = append(b.Issues, msg)
+				unlocated = append(unlocated, msg)
 			}
 		}
-	} else if err != nil {
-		b.Issues = append(b.Issues, err.Error())
+	} else if parseErr != nil {
+		unlocated = append(unlocated, parseErr.Error())
 	}
-	for i, l := range strings.Split(strings.TrimRight(f.Definition, "\n"), "\n") {
-		b.Lines = append(b.Lines, defLine{N: i + 1, Text: l, Issues: byLine[i+1]})
+	for i, l := range strings.Split(strings.TrimRight(def, "\n"), "\n") {
+		lines = append(lines, defLine{N: i + 1, Text: l, Issues: byLine[i+1]})
 	}
+	return lines, unlocated
+}
+
+// flowBody reads everything the flow page shows.
+func (c *Console) flowBody(rq *request, name string) (*flowBody, error) {
+	f, err := c.svc.DescribeFlow(rq.ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	b := &flowBody{Flow: f, Mode: string(mode(f.ExecutionMode)), StartInput: "{}"}
+	parsed, err := flow.Parse([]byte(f.Definition), flow.ParseOptions{Name: f.Name, Mode: f.ExecutionMode})
+	b.Lines, b.Issues = listing(f.Definition, err)
 	if parsed != nil {
 		b.Graph = template.HTML(graph.New(parsed).SVG(graph.Options{})) // #nosec: rendered by package graph, which escapes every text
 	}

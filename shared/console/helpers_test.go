@@ -114,10 +114,9 @@ func createFlow(t testing.TB, c *openapi.Client, name, def, mode string) {
 // browser is a plain HTTP client with a cookie jar that does not follow
 // redirects, standing in for a browser in the handler tests.
 type browser struct {
-	t      testing.TB
-	c      *http.Client
-	base   string
-	origin string
+	t    testing.TB
+	c    *http.Client
+	base string
 }
 
 func newBrowser(t testing.TB, s *server) *browser {
