@@ -104,18 +104,25 @@ func NewHandler(svc *execution.Service, opts Options) *Handler {
 
 // ServeHTTP answers one API request.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
 	reqID := r.URL.Query().Get("RequestId")
 	if reqID == "" {
 		reqID = h.opts.NewRequestID()
 	}
+	var acc access
+	status, code := http.StatusOK, ""
 	defer func() {
 		if v := recover(); v != nil {
 			h.opts.Logger.Error("cloudflow: panic serving request", "requestId", reqID, "panic", v)
-			h.writeError(w, r, reqID, NewError(CodeInternalServerError))
+			e := NewError(CodeInternalServerError)
+			h.writeError(w, r, reqID, e)
+			status, code = e.Status, e.Code
 		}
+		h.logAccess(r, reqID, &acc, status, code, time.Since(start))
 	}()
-	resp, reqID, apiErr := h.serve(w, r, reqID)
+	resp, reqID, apiErr := h.serve(w, r, reqID, &acc)
 	if apiErr != nil {
+		status, code = apiErr.Status, apiErr.Code
 		h.writeError(w, r, reqID, apiErr)
 		return
 	}
@@ -123,7 +130,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, reqID, http.StatusOK, resp)
 }
 
-func (h *Handler) serve(w http.ResponseWriter, r *http.Request, reqID string) (response, string, *Error) {
+func (h *Handler) serve(w http.ResponseWriter, r *http.Request, reqID string, acc *access) (response, string, *Error) {
 	if r.Method != http.MethodGet && r.Method != http.MethodPost {
 		w.Header().Set("Allow", allowedMethods)
 		return nil, reqID, NewError(CodeMethodNotAllowed, strconv.Quote(truncate(r.Method)))
@@ -161,6 +168,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, reqID string) (r
 		reqID = id
 	}
 	action := firstNonEmpty(values.Get("Action"), r.Header.Get("x-acs-action"))
+	acc.set(action, values)
 	op, apiErr := h.route(action, firstNonEmpty(values.Get("Version"), r.Header.Get("x-acs-version")))
 	if apiErr != nil {
 		return nil, reqID, apiErr
@@ -171,6 +179,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, reqID string) (r
 			return nil, reqID, h.errorFor(reqID, err)
 		}
 	}
+	acc.account = id.AccountID
 	if h.opts.Allow != nil && !h.opts.Allow(id.AccountID, action) {
 		return nil, reqID, NewError(CodeResourceThrottled)
 	}

@@ -80,6 +80,12 @@ func newApp(cfg Config, sopts execution.Options, hopts api.Options) (*App, error
 			return nil, fmt.Errorf("operation %q is not implemented", op)
 		}
 	}
+	if sopts.Logger == nil {
+		sopts.Logger = cfg.Logger
+	}
+	if hopts.Logger == nil {
+		hopts.Logger = cfg.Logger
+	}
 	if sopts.Retention == 0 {
 		sopts.Retention = cfg.Retention
 	}

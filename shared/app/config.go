@@ -141,6 +141,10 @@ type Config struct {
 	KMSEndpoint string
 	// Throttle is ThrottleAuto (default), ThrottleOn or ThrottleOff.
 	Throttle string
+	// LogLevel is the least level logged (LOG_LEVEL); default INFO.
+	LogLevel slog.Level
+	// LogFormat is LogJSON (default) or LogText (LOG_FORMAT).
+	LogFormat string
 	// Server bounds the connections of the HTTP hosts (platform.Serve);
 	// zero fields take the documented defaults.
 	Server ServerLimits

@@ -1,8 +1,12 @@
 package app
 
 import (
+	"errors"
 	"fmt"
+	"io"
+	"log/slog"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -16,7 +20,53 @@ const (
 	EnvMaxHeaderBytes    = "CLOUDFLOW_MAX_HEADER_BYTES"
 	EnvMaxConns          = "CLOUDFLOW_MAX_CONNS"
 	EnvMaxSyncRuns       = "CLOUDFLOW_MAX_SYNC_RUNS"
+	// EnvLogLevel and EnvLogFormat set the logs' level and format.
+	EnvLogLevel  = "LOG_LEVEL"
+	EnvLogFormat = "LOG_FORMAT"
 )
+
+// Log formats accepted in Config.LogFormat.
+const (
+	LogJSON = "json" // one JSON object per line (the default)
+	LogText = "text" // slog's key=value text, for a terminal
+)
+
+// loadLogLevel parses LOG_LEVEL: debug, info, warn or error.
+func loadLogLevel(c *Config, v string) error {
+	switch strings.ToLower(v) {
+	case "debug":
+		c.LogLevel = slog.LevelDebug
+	case "info":
+		c.LogLevel = slog.LevelInfo
+	case "warn", "warning":
+		c.LogLevel = slog.LevelWarn
+	case "error":
+		c.LogLevel = slog.LevelError
+	default:
+		return errors.New("want debug, info, warn or error")
+	}
+	return nil
+}
+
+// loadLogFormat parses LOG_FORMAT: json or text.
+func loadLogFormat(c *Config, v string) error {
+	switch f := strings.ToLower(v); f {
+	case LogJSON, LogText:
+		c.LogFormat = f
+		return nil
+	}
+	return errors.New("want json or text")
+}
+
+// NewLogger returns the process logger for c: LogFormat (JSON unless text)
+// at LogLevel, written to w.
+func (c Config) NewLogger(w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: c.LogLevel}
+	if c.LogFormat == LogText {
+		return slog.New(slog.NewTextHandler(w, opts))
+	}
+	return slog.New(slog.NewJSONHandler(w, opts))
+}
 
 // Defaults of ServerLimits and Config.MaxSyncRuns.
 const (

@@ -261,6 +261,8 @@ var vars = []Var{
 	{Name: EnvMaxSyncRuns, Meaning: "Most `StartSyncExecution` runs one account has in flight, on every host; more get 429 `ResourceThrottled`.",
 		Default: "`64`", Bounds: "1 to 100000",
 		load: loadInt(1, maxMaxSyncRuns, func(c *Config) *int { return &c.MaxSyncRuns })},
+	{Name: EnvLogLevel, Meaning: "Least level logged.", Default: "`info`", Bounds: "`debug`, `info`, `warn` or `error`", load: loadLogLevel},
+	{Name: EnvLogFormat, Meaning: "Log format: one JSON object per line, or slog's `key=value` text for a terminal.", Default: "`json`", Bounds: "`json` or `text`", load: loadLogFormat},
 	{Name: EnvLambdaRuntimeAPI, Meaning: "Set by AWS Lambda; selects the Lambda adapter."},
 	{Name: EnvFCFunctionName, Meaning: "Set by Function Compute; selects the FC custom-runtime adapter (as does `FC_CUSTOM_LISTEN_PORT`)."},
 }

@@ -222,6 +222,9 @@ func laneOf(l *timeline.Lane, id, label string, sc scale, tokens map[int64]strin
 			v.Segments = append(v.Segments, seg)
 			if t := a.Task; t != nil {
 				v.Parameters, v.TaskOutput, v.TaskResult = pretty(t.Parameters), pretty(t.Output), t.Result
+				if t.Parameters == "null" {
+					v.Parameters = "" // a Task without Parameters
+				}
 				v.Waiting = t.Waiting()
 				if tok, ok := tokens[t.ScheduledID]; ok && v.Waiting {
 					v.Token = tok

@@ -113,6 +113,7 @@ func (s *Service) StartExecution(ctx context.Context, in StartInput) (*Execution
 		return old, nil
 	}
 	e.version = it.Version
+	s.logStart(ctx, e)
 	if err := s.opts.Enqueuer.Enqueue(ctx, e.ref()); err != nil {
 		// The record stays Starting; Recover (sweep) enqueues it again.
 		return e, nil //nolint:nilerr // the execution exists and will be recovered
@@ -208,6 +209,7 @@ func (s *Service) StartSync(ctx context.Context, in StartInput) (*Execution, err
 	if dl, ok := ctx.Deadline(); ok {
 		limit = min(limit, dl.Sub(s.opts.Clock.Now())-s.opts.SyncMargin)
 	}
+	s.logStart(ctx, e)
 	var res interp.Result
 	if limit <= 0 {
 		res = interp.Result{Status: interp.TimedOut, Error: interp.ErrorTimeout, Cause: "the invocation deadline leaves no time to run the execution"}
@@ -219,6 +221,7 @@ func (s *Service) StartSync(ctx context.Context, in StartInput) (*Execution, err
 		cancel()
 	}
 	finish(e, res, s.now())
+	s.logEnd(ctx, e)
 	return e, nil
 }
 

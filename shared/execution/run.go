@@ -113,6 +113,7 @@ func (s *Service) Run(ctx context.Context, ref Ref) error {
 	ex := s.interpExecution(e, buf)
 	var m *interp.Machine
 	if e.Checkpoint != nil {
+		s.logResume(ctx, e)
 		if m, err = eng.Resume(parsed, ex, *e.Checkpoint); err != nil {
 			return s.finishRun(ctx, ref, h, interp.Result{Status: interp.Failed, Error: ErrorInvalidCheckpoint, Cause: err.Error()}, nil)
 		}
@@ -161,6 +162,7 @@ func (s *Service) Run(ctx context.Context, ref Ref) error {
 			return s.commitEvents(runCtx, ref, e, evs)
 		})
 		if err == nil && waiting {
+			s.logPark(ctx, h.cur, deadline)
 			if !deadline.IsZero() {
 				s.wakeAt(ref, deadline)
 			}
@@ -224,6 +226,7 @@ func (s *Service) finishRun(ctx context.Context, ref Ref, h *leaseHolder, res in
 		return nil
 	}
 	if err == nil {
+		s.logEnd(ctx, h.cur)
 		s.reportParent(h.cur)
 	}
 	return err

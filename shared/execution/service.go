@@ -161,6 +161,9 @@ type Options struct {
 	// TokenRand is the source of the random part of task tokens; nil means
 	// crypto/rand.
 	TokenRand io.Reader
+	// Logger receives the lifecycle lines of executions (started, parked,
+	// resumed, ended; see logs.go); nil means slog.Default().
+	Logger *slog.Logger
 }
 
 // Service implements the flow and execution use cases. It is safe for

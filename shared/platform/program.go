@@ -110,7 +110,9 @@ func Main(ctx context.Context, p Program, env Env) int {
 	if *event != "" {
 		// A replay prints JSON on stdout, so logs go to stderr, and it gets a fresh, temporary
 		// store unless a data directory was asked for explicitly.
-		logger := slog.New(slog.NewJSONHandler(env.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+		quiet := cfg
+		quiet.LogLevel = max(cfg.LogLevel, slog.LevelWarn)
+		logger := quiet.NewLogger(env.Stderr)
 		slog.SetDefault(logger)
 		if cfg.Store == app.StoreBolt && !cfg.IsSet(app.EnvDataDir) {
 			tmp, err := os.MkdirTemp("", "cloudflow-replay-*")
@@ -128,7 +130,7 @@ func Main(ctx context.Context, p Program, env Env) int {
 		return 0
 	}
 
-	logger := slog.New(slog.NewJSONHandler(env.Stdout, nil))
+	logger := cfg.NewLogger(env.Stdout)
 	slog.SetDefault(logger)
 	cfg.Logger = logger
 	opts := Options{Addr: addr, FCPort: cfg.FCPort, Logger: logger, Limits: cfg.Server}

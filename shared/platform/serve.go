@@ -2,6 +2,7 @@ package platform
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-lambda-go/lambdacontext"
 
 	"github.com/cloudflow-oss/cloudflow/shared/app"
 )
@@ -67,7 +69,7 @@ func Serve(ctx context.Context, host Host, svc Service, opts Options) error {
 		if opts.OnSIGTERM != nil {
 			lopts = append(lopts, lambda.WithEnableSIGTERM(opts.OnSIGTERM))
 		}
-		lambda.StartWithOptions(LambdaHandler(svc.API, svc.OnEvent), lopts...)
+		lambda.StartWithOptions(logFailures(LambdaHandler(svc.API, svc.OnEvent), logger), lopts...)
 		return nil // not reached: the runtime loop never returns
 	case FC:
 		port := opts.FCPort
@@ -89,6 +91,22 @@ func Serve(ctx context.Context, host Host, svc Service, opts Options) error {
 		return serveHTTP(ctx, addr, svc.API, opts.Limits, logger, opts.Ready)
 	default:
 		return fmt.Errorf("serve: unknown host %q", host)
+	}
+}
+
+// logFailures logs an invocation's error at ERROR with its cause before the Lambda runtime
+// reports it (the runtime itself only names the error's Go type).
+func logFailures(h func(context.Context, json.RawMessage) (any, error), logger *slog.Logger) func(context.Context, json.RawMessage) (any, error) {
+	return func(ctx context.Context, raw json.RawMessage) (any, error) {
+		out, err := h(ctx, raw)
+		if err != nil {
+			attrs := []any{"err", err.Error()}
+			if lc, ok := lambdacontext.FromContext(ctx); ok {
+				attrs = append(attrs, "requestId", lc.AwsRequestID)
+			}
+			logger.ErrorContext(ctx, "invocation failed", attrs...)
+		}
+		return out, err
 	}
 }
 
