@@ -70,10 +70,10 @@ func nextToken(t *testing.T, tokens chan string) string {
 
 // start starts an execution and returns the token of its waiting task once
 // the execution is parked: TaskSubmitted recorded and no runner holding the
-// lease. (The runner gets the token before that; a report in between is
-// refused with ErrTaskInvalidState before TaskSubmitted is stored, and,
-// after it while the lease is still held, is recorded but does not wake the
-// execution: a lost wake-up the sweep repairs, reported separately.)
+// lease. (The runner gets the token before TaskSubmitted is stored, and a
+// report before that is refused with ErrTaskInvalidState.) A report right
+// after parking, while the parking run has not yet returned, must still wake
+// the execution: these tests caught that wake-up being lost under -race.
 func start(t *testing.T, svc *execution.Service, tokens chan string, in execution.StartInput) string {
 	t.Helper()
 	ctx := context.Background()
