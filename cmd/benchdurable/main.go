@@ -64,8 +64,8 @@ func disk(args []string) error {
 	if err != nil {
 		return err
 	}
-	defer os.Remove(f.Name())
-	defer f.Close()
+	defer func() { _ = os.Remove(f.Name()) }()
+	defer func() { _ = f.Close() }()
 	buf := make([]byte, 4096)
 	n := 0
 	start := time.Now()
@@ -103,7 +103,7 @@ func (c *client) call(action string, params map[string]string) (map[string]any, 
 	if err != nil {
 		return nil, err
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	body, err := io.ReadAll(resp.Body)
 	if err != nil {
 		return nil, err

@@ -144,6 +144,12 @@ func (e *apiError) Error() string {
 	if i := strings.Index(msg, "\n"); i >= 0 {
 		msg = msg[:i]
 	}
+	if rest, ok := strings.CutPrefix(msg, fmt.Sprintf("code: %d, ", e.Status)); ok {
+		msg = rest
+	}
+	if i := strings.Index(msg, " request id: "); i >= 0 {
+		msg = msg[:i]
+	}
 	return fmt.Sprintf("%s: %s (HTTP %d): %s", e.Action, e.Code, e.Status, strings.TrimSpace(msg))
 }
 

@@ -64,6 +64,9 @@ func printTimeline(w io.Writer, tl *timeline.Timeline) {
 				off = "+" + short(s.Start.Sub(tl.Start))
 			}
 			dur := "running"
+			if tl.Status != "" {
+				dur = "-" // the execution ended while the step ran
+			}
 			if !s.End.IsZero() {
 				dur = short(s.End.Sub(s.Start))
 			}

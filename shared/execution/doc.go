@@ -76,6 +76,19 @@
 // in-process runs are abandoned and their leases released; Recover (start-up
 // and sweep) enqueues every unfinished execution whose lease is free or
 // expired, and Run resumes it from its checkpoint with interp.Engine.Resume.
+// With Options.ExclusiveStore (the locked bbolt file) every lease not held
+// by this service was left by a dead process, so Recover and Run take it
+// over at once: a restart never waits for LeaseDuration. Options.Sweep runs
+// Recover periodically in-process (locally every DefaultSweepInterval); in
+// the clouds the scheduled sweep event does. The default Pool queues at
+// most Options.MaxQueued refs in memory; beyond that a started execution
+// waits in the store, Starting, for the sweep (the record is the queue).
+//
+// Writes per execution today: the create (PutIfAbsent), the lease (Starting
+// to Running), one per persisted step, the finish; on bbolt concurrent
+// writers share commits (kv group commit), so syncs per execution fall with
+// load. Every optimistic write loop is a kv.Retry (jittered backoff, one
+// cap, kv.MaxAttempts); giving up is ResourceError(ErrConflict).
 // Parallel and Map states, and a Wait interrupted midway, restart from the
 // state's beginning (the checkpoint records only the top-level position).
 //

@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 
 	"go.yaml.in/yaml/v3"
 
@@ -193,14 +192,7 @@ func (p *parser) value(path string, n *yaml.Node) (any, bool) {
 		p.add(n, path, "%v", err)
 		return nil, false
 	}
-	at := path
-	switch {
-	case strings.HasPrefix(ye.Path, "["):
-		at += ye.Path
-	case ye.Path != "":
-		at = join(path, ye.Path)
-	}
-	p.add(ye.Node, at, "%s", ye.Msg)
+	p.add(ye.Node, ye.Under(path), "%s", ye.Msg)
 	return nil, false
 }
 

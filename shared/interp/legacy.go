@@ -69,7 +69,7 @@ func (r *run) legacyAttempt(ctx context.Context, fr *frame, st *flow.State) (any
 	parentLocal, _ := fr.input.(map[string]any)
 	env.Input, env.Local, env.Output, env.Item, env.Global = fr.scopeIn, parentLocal, nil, nil, emptyGlobal
 	fr.ctx.Current = eval.CurrentContext{Name: st.Name, RetryCount: fr.retries, EventID: fr.entered}
-	if st.Type == flow.Task && st.TaskMode != flow.RequestComplete && fr.top {
+	if st.Type == flow.Task && st.TaskMode != flow.RequestComplete {
 		// $context.task.token of the inputMappings is this attempt's token.
 		var call TaskCall
 		if f := r.issueToken(fr, st, &call); f != nil {

@@ -16,6 +16,18 @@ type YAMLError struct {
 	Msg  string
 }
 
+// Under returns Path as seen from a parent whose own path is prefix: "prefix.a.b[2]",
+// "prefix[0]", or prefix itself when Path is empty.
+func (e *YAMLError) Under(prefix string) string {
+	switch {
+	case e.Path == "":
+		return prefix
+	case prefix == "" || strings.HasPrefix(e.Path, "["):
+		return prefix + e.Path
+	}
+	return prefix + "." + e.Path
+}
+
 func (e *YAMLError) Error() string {
 	if e.Path == "" {
 		return e.Msg

@@ -82,3 +82,17 @@ func TestFromYAML_Errors(t *testing.T) {
 		})
 	}
 }
+
+func TestYAMLError_Under(t *testing.T) {
+	tests := []struct{ path, prefix, want string }{
+		{"", "States.A", "States.A"},
+		{"a.b[2]", "States.A.Return", "States.A.Return.a.b[2]"},
+		{"[1].x", "Input", "Input[1].x"},
+		{"a", "", "a"},
+	}
+	for _, tc := range tests {
+		if got := (&YAMLError{Path: tc.path}).Under(tc.prefix); got != tc.want {
+			t.Errorf("YAMLError{Path: %q}.Under(%q) = %q, want %q", tc.path, tc.prefix, got, tc.want)
+		}
+	}
+}
