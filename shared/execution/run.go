@@ -60,15 +60,24 @@ func (s *Service) Run(ctx context.Context, ref Ref) error {
 	defer stopOuter()
 	s.mu.Lock()
 	if _, busy := s.running[key]; busy {
+		// Already running in this process. The run may be about to end
+		// (a task just parked) without seeing what this request was for
+		// (a report), so it enqueues the execution again when it ends.
+		s.rerun[key] = true
 		s.mu.Unlock()
-		return nil // already running in this process
+		return nil
 	}
 	s.running[key] = func() { cancel(errStopRequested) }
 	s.mu.Unlock()
 	defer func() {
 		s.mu.Lock()
 		delete(s.running, key)
+		again := s.rerun[key]
+		delete(s.rerun, key)
 		s.mu.Unlock()
+		if again && s.base.Err() == nil {
+			_ = s.opts.Enqueuer.Enqueue(s.base, ref) // on failure the sweep recovers it
+		}
 	}()
 
 	now := s.now()

@@ -180,6 +180,7 @@ type Service struct {
 
 	mu       sync.Mutex
 	running  map[string]context.CancelFunc // in-process runs by execution key
+	rerun    map[string]bool               // runs asked for while running: enqueue again at the end
 	watchers map[string]chan struct{}      // closed when the execution changes
 	parsed   map[string]*flow.Flow         // parse cache
 }
@@ -233,6 +234,7 @@ func New(store Store, opts Options) *Service {
 		store:    store,
 		opts:     opts,
 		running:  map[string]context.CancelFunc{},
+		rerun:    map[string]bool{},
 		watchers: map[string]chan struct{}{},
 		parsed:   map[string]*flow.Flow{},
 		runnerID: opts.RunnerID,
