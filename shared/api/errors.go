@@ -36,6 +36,9 @@ const (
 	CodeExecutionAlreadyCompleted = "ExecutionAlreadyCompleted"
 	CodeTaskAlreadyCompleted      = "TaskAlreadyCompleted"
 	CodeTaskInvalidState          = "TaskInvalidState"
+	CodeScheduleNotExists         = "ScheduleNotExists"
+	CodeScheduleAlreadyExists     = "ScheduleAlreadyExists"
+	CodeMapRunNotExists           = "MapRunNotExists"
 	// CodeMethodNotAllowed answers an HTTP method other than GET and POST
 	// (a project addition; the cloud answers at its gateway).
 	CodeMethodNotAllowed = "MethodNotAllowed"
@@ -73,6 +76,9 @@ var codes = map[string]codeInfo{
 	CodeExecutionAlreadyCompleted: {http.StatusBadRequest, "Execution '%s' for flow '%s' has already completed."},
 	CodeTaskAlreadyCompleted:      {http.StatusBadRequest, "Task %s has already completed."},
 	CodeTaskInvalidState:          {http.StatusConflict, "Task is in an invalid state, please retry."},
+	CodeScheduleNotExists:         {http.StatusNotFound, "Schedule %s does not exist."},
+	CodeScheduleAlreadyExists:     {http.StatusConflict, "Schedule %s already exists."},
+	CodeMapRunNotExists:           {http.StatusNotFound, "MapRun %s does not exist."},
 	CodeMethodNotAllowed:          {http.StatusMethodNotAllowed, "The HTTP method %s is not allowed: use GET or POST."},
 	CodeServiceUnavailable:        {http.StatusServiceUnavailable, "The server is at its connection limit. Please try again later."},
 }
@@ -225,6 +231,12 @@ func resourceError(e *execution.ResourceError) *Error {
 		return NewError(CodeExecutionAlreadyCompleted, e.Execution, e.Flow)
 	case errors.Is(e.Err, execution.ErrConflict):
 		return NewError(CodeConcurrentUpdateError)
+	case errors.Is(e.Err, execution.ErrScheduleNotFound):
+		return NewError(CodeScheduleNotExists, e.Schedule)
+	case errors.Is(e.Err, execution.ErrScheduleExists):
+		return NewError(CodeScheduleAlreadyExists, e.Schedule)
+	case errors.Is(e.Err, execution.ErrMapRunNotFound):
+		return NewError(CodeMapRunNotExists, e.MapRun)
 	default:
 		return NewError(CodeInternalServerError)
 	}

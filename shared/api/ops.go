@@ -35,6 +35,11 @@ var operations = map[string]opFunc{
 	"ReportTaskSucceeded": reportTaskSucceeded,
 	"ReportTaskFailed":    reportTaskFailed,
 	"DescribeRegions":     describeRegions,
+	"CreateSchedule":      createSchedule,
+	"UpdateSchedule":      updateSchedule,
+	"DeleteSchedule":      deleteSchedule,
+	"DescribeSchedule":    describeSchedule,
+	"ListSchedules":       listSchedules,
 }
 
 // Actions returns the names of every implemented Action.

@@ -32,6 +32,8 @@ func TestWire_JSONRoundTrip(t *testing.T) {
 		{"alias", `{"RequestId":"R","Alias":{"Name":"live","Description":"","RoutingConfigurations":[{"Version":"1","Weight":0}],"CreatedTime":"s","LastModifiedTime":"t"}}`, &api.AliasResponse{}},
 		{"list aliases", `{"RequestId":"R","Aliases":[{"Name":"a","Description":"x","RoutingConfigurations":[{"Version":"1","Weight":1}],"CreatedTime":"s","LastModifiedTime":"t"}],"NextToken":"b"}`, &api.ListFlowAliasesResponse{}},
 		{"regions", `{"RequestId":"R","Regions":{"Region":[{"RegionId":"cn-hangzhou","RegionEndpoint":"127.0.0.1:8080","LocalName":"cn-hangzhou"}]}}`, &api.RegionsResponse{}},
+		{"schedule", `{"RequestId":"R","ScheduleName":"nightly","ScheduleId":"u","FlowName":"f","CronExpression":"0 0 2 * * *","Payload":"{}","Enable":true,"Description":"","CreatedTime":"s","LastModifiedTime":"t"}`, &api.ScheduleResponse{}},
+		{"list schedules", `{"RequestId":"R","Schedules":[{"ScheduleName":"a","ScheduleId":"u","FlowName":"f","CronExpression":"@every 1m","Payload":"","Enable":false,"Description":"d","CreatedTime":"s","LastModifiedTime":"t"}],"NextToken":"b"}`, &api.ListSchedulesResponse{}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

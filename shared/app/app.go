@@ -38,6 +38,10 @@ type App struct {
 	service *execution.Service
 	margin  time.Duration
 	logger  *slog.Logger
+	now     func() time.Time // Config.Now
+
+	stopSchedules context.CancelFunc // ends the local scheduler; nil in the cloud
+	schedulesDone chan struct{}      // closed when the local scheduler has returned
 }
 
 // OpenWarning is the start-up warning New logs (at WARN) when no access keys
@@ -145,7 +149,7 @@ func newApp(cfg Config, sopts execution.Options, hopts api.Options) (*App, error
 	}
 	cfg.Logger.Info("cloudflow: API throttling", "on", cfg.Throttled(), "rates", cfg.Limits.String())
 	apiHandler := api.NewHandler(svc, hopts)
-	a := &App{Handler: apiHandler, store: st, service: svc, margin: cfg.RunMargin, logger: cfg.Logger}
+	a := &App{Handler: apiHandler, store: st, service: svc, margin: cfg.RunMargin, logger: cfg.Logger, now: cfg.Now}
 	if cfg.ServesConsole() {
 		c, err := console.New(svc, apiHandler, console.Options{Keys: cfg.AccessKeys, Now: cfg.Now, Logger: cfg.Logger})
 		if err != nil {
@@ -164,6 +168,7 @@ func newApp(cfg Config, sopts execution.Options, hopts api.Options) (*App, error
 			_ = a.Close()
 			return nil, fmt.Errorf("recover pending executions: %w", err)
 		}
+		a.serveSchedules()
 	}
 	return a, nil
 }
@@ -199,5 +204,22 @@ func useTasks(cfg Config, children *childStarter, sopts *execution.Options) erro
 // Close stops the runner (in-flight runs are cancelled and left for
 // recovery by the next process) and closes the store.
 func (a *App) Close() error {
+	if a.stopSchedules != nil {
+		a.stopSchedules()
+		<-a.schedulesDone
+	}
 	return errors.Join(a.service.Close(), a.store.Close())
+}
+
+// serveSchedules starts the local scheduler: this process fires schedule
+// ticks (in the cloud the scheduled sweep does).
+func (a *App) serveSchedules() {
+	ctx, cancel := context.WithCancel(context.Background())
+	a.stopSchedules, a.schedulesDone = cancel, make(chan struct{})
+	go func() {
+		defer close(a.schedulesDone)
+		a.service.ServeSchedules(ctx, 0, func(err error) {
+			a.logger.Warn("cloudflow: schedule ticks", "error", err)
+		})
+	}()
 }

@@ -40,7 +40,11 @@
 //     duplicate or stale event is harmless: the lease, the checkpoint and a
 //     final status make Run a no-op.
 //   - {"op":"sweep"} enqueues every execution whose lease expired or whose
-//     run event was lost (execution.Service.Recover).
+//     run event was lost (execution.Service.Recover), and fires the schedule
+//     ticks of the last minute (execution.Service.FireSchedules).
+//
+// With RunnerLocal, New also starts the local scheduler
+// (execution.Service.ServeSchedules), which Close stops.
 //
 // # Security
 //

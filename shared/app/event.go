@@ -24,7 +24,14 @@ func (a *App) onEvent(ctx context.Context, raw []byte) error {
 		if err != nil {
 			return fmt.Errorf("sweep: %w", err)
 		}
-		a.logger.InfoContext(ctx, "cloudflow: sweep", "enqueued", n)
+		// The sweep runs once a minute: the ticks of the last minute are
+		// due (each one starts once, whoever fires it).
+		now := a.now().UTC()
+		fired, err := a.service.FireSchedules(ctx, now.Add(-execution.MissedTickWindow), now)
+		a.logger.InfoContext(ctx, "cloudflow: sweep", "enqueued", n, "scheduleTicks", fired)
+		if err != nil {
+			return fmt.Errorf("sweep: schedule ticks: %w", err)
+		}
 		return nil
 	}
 	return a.run(ctx, ev.Ref())

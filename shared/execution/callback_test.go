@@ -69,17 +69,27 @@ func nextToken(t *testing.T, tokens chan string) string {
 }
 
 // start starts an execution and returns the token of its waiting task once
-// the wait is recorded (the runner gets the token before the step that
-// submitted the task is persisted; a report before that is refused with
-// ErrTaskInvalidState).
+// the execution is parked: TaskSubmitted recorded and no runner holding the
+// lease. (The runner gets the token before TaskSubmitted is stored, and a
+// report before that is refused with ErrTaskInvalidState.) A report right
+// after parking, while the parking run has not yet returned, must still wake
+// the execution: these tests caught that wake-up being lost under -race.
 func start(t *testing.T, svc *execution.Service, tokens chan string, in execution.StartInput) string {
 	t.Helper()
-	if _, err := svc.StartExecution(context.Background(), in); err != nil {
+	ctx := context.Background()
+	if _, err := svc.StartExecution(ctx, in); err != nil {
 		t.Fatalf("StartExecution(%+v): %v", in, err)
 	}
 	tok := nextToken(t, tokens)
 	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(2 * time.Millisecond) {
-		evs, _, err := svc.GetExecutionHistory(context.Background(), execution.HistoryInput{FlowName: in.FlowName, ExecutionName: in.ExecutionName, Limit: 100})
+		e, err := svc.DescribeExecution(ctx, execution.DescribeInput{FlowName: in.FlowName, ExecutionName: in.ExecutionName})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if e.Lease.Owner != "" {
+			continue
+		}
+		evs, _, err := svc.GetExecutionHistory(ctx, execution.HistoryInput{FlowName: in.FlowName, ExecutionName: in.ExecutionName, Limit: 100})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -89,7 +99,7 @@ func start(t *testing.T, svc *execution.Service, tokens chan string, in executio
 			}
 		}
 	}
-	t.Fatalf("execution %s never recorded its submitted task", in.ExecutionName)
+	t.Fatalf("execution %s never parked on its submitted task", in.ExecutionName)
 	return ""
 }
 

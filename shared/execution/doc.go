@@ -32,6 +32,23 @@
 // then checks the other; see DeleteFlowVersion), so no alias is left routing
 // to a deleted version.
 //
+// # Schedules
+//
+// A schedule (reference 10.5, decision 59) lives under
+// "sched/<account>/<flowId>/<name>", so DeleteFlow removes it with the flow
+// and a re-created flow has none. FireSchedules scans every account's
+// schedules and starts each due tick as a Standard execution named
+// TickName(schedule, tick) with the Payload as Input: the execution's
+// PutIfAbsent is the tick's claim, so of any number of schedulers (several
+// instances on one table, a restarted process, overlapping passes) exactly
+// one starts it and the run is enqueued once. Ticks come from the
+// six-field cron parser of robfig/cron/v3 in UTC, or from "@every d"
+// counted from Schedule.ActiveSince. ServeSchedules (the local server)
+// calls it every second; the cloud sweep calls it once a minute for the
+// last minute. Missed ticks are not fired late: a pass that follows no
+// earlier one (a restart) fires only each schedule's most recent tick, and
+// only when it is younger than MissedTickWindow.
+//
 // # Standard executions
 //
 // StartExecution writes the execution with PutIfAbsent (name uniqueness is

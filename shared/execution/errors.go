@@ -62,18 +62,34 @@ var (
 	// ErrAliasExists means CreateFlowAlias named an alias that already
 	// exists; it reaches callers inside an ArgumentError.
 	ErrAliasExists = errors.New("flow alias already exists")
+	// ErrScheduleNotFound means the flow has no schedule of that name.
+	ErrScheduleNotFound = errors.New("schedule not found")
+	// ErrScheduleExists means CreateSchedule named a schedule that already
+	// exists.
+	ErrScheduleExists = errors.New("schedule already exists")
+	// ErrMapRunNotFound means the execution has no map run of that name.
+	ErrMapRunNotFound = errors.New("map run not found")
 )
 
 // ResourceError names the flow and execution a lookup or state error is
 // about. Err is one of ErrFlowNotFound, ErrFlowExists, ErrExecutionNotFound,
-// ErrExecutionExists, ErrExecutionCompleted or ErrConflict.
+// ErrExecutionExists, ErrExecutionCompleted, ErrScheduleNotFound,
+// ErrScheduleExists, ErrMapRunNotFound or ErrConflict.
 type ResourceError struct {
 	Err       error
 	Flow      string // flow name
 	Execution string // execution name; empty for flow errors
+	Schedule  string // schedule name, for schedule errors
+	MapRun    string // map run name, for map run errors
 }
 
 func (e *ResourceError) Error() string {
+	switch {
+	case e.Schedule != "":
+		return fmt.Sprintf("schedule %q of flow %q: %v", e.Schedule, e.Flow, e.Err)
+	case e.MapRun != "":
+		return fmt.Sprintf("map run %q of execution %q of flow %q: %v", e.MapRun, e.Execution, e.Flow, e.Err)
+	}
 	if e.Execution == "" {
 		return fmt.Sprintf("flow %q: %v", e.Flow, e.Err)
 	}

@@ -60,9 +60,10 @@ func (s *Service) Run(ctx context.Context, ref Ref) error {
 	defer stopOuter()
 	s.mu.Lock()
 	if _, busy := s.running[key]; busy {
-		// Already running in this process. The run may be about to end
-		// (a task just parked) without seeing what this request was for
-		// (a report), so it enqueues the execution again when it ends.
+		// Already running in this process. The run under way may have
+		// parked just before this request's cause (a report) was stored,
+		// so it enqueues the execution once more when it returns: a wake-up
+		// is never lost, and a spare run is a no-op.
 		s.rerun[key] = true
 		s.mu.Unlock()
 		return nil

@@ -180,7 +180,7 @@ type Service struct {
 
 	mu       sync.Mutex
 	running  map[string]context.CancelFunc // in-process runs by execution key
-	rerun    map[string]bool               // runs asked for while running: enqueue again at the end
+	rerun    map[string]bool               // runs asked for while one was under way (see Run)
 	watchers map[string]chan struct{}      // closed when the execution changes
 	parsed   map[string]*flow.Flow         // parse cache
 }
