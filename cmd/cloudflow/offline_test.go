@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/cloudflow-oss/cloudflow/shared/interp"
 )
 
 func TestCLI_Help(t *testing.T) {
@@ -211,5 +213,27 @@ func TestCLI_Test(t *testing.T) {
 	b, err := os.ReadFile(junit)
 	if err != nil || xml.Unmarshal(b, &doc) != nil || doc.Tests != 2 || doc.Failures != 1 {
 		t.Errorf("junit %s (%v) = %+v, want 2 tests, 1 failure", b, err, doc)
+	}
+}
+
+func TestProgress_Draw(t *testing.T) {
+	var b strings.Builder
+	p := newProgress(&b, true)
+	p.event(interp.Event{Type: interp.StepEntered, StepName: "ResizeAll"})
+	p.event(interp.Event{Type: interp.IterationEntered, StepName: "ResizeAll"})
+	p.event(interp.Event{Type: interp.IterationEntered, StepName: "ResizeAll"})
+	p.event(interp.Event{Type: interp.StepEntered, StepName: "Resize"})
+	p.event(interp.Event{Type: interp.IterationExited, StepName: "ResizeAll"})
+	p.stop()
+	out := b.String()
+	if !strings.Contains(out, "\r\033[K▸ Resize  ") || !strings.Contains(out, "(Map ResizeAll: 1 done, 2 started)") || !strings.HasSuffix(out, "\r\033[K") {
+		t.Errorf("progress output %q", out)
+	}
+	var quiet strings.Builder
+	q := newProgress(&quiet, false)
+	q.event(interp.Event{Type: interp.StepEntered, StepName: "A"})
+	q.stop()
+	if quiet.Len() != 0 {
+		t.Errorf("progress off a terminal wrote %q", quiet.String())
 	}
 }

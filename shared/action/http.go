@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"io"
 	"mime"
+	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"slices"
 	"strconv"
@@ -40,6 +42,19 @@ type HTTPOptions struct {
 	// ("127.0.0.1:8080") or a wildcard for subdomains ("*.example.com").
 	// Matching ignores case.
 	AllowHosts []string
+	// PublicOnly restricts requests to public addresses (reference 7.4,
+	// decision 64): every address dialled, after DNS resolution and on
+	// every redirect, must pass PublicAddress, be in AllowRanges, or belong
+	// to a host on AllowHosts; otherwise the task fails with
+	// HTTP.HostNotAllowed. Off on the local development server only.
+	PublicOnly bool
+	// AllowRanges are address ranges PublicOnly lets through
+	// (CLOUDFLOW_HTTP_ALLOW_RANGES).
+	AllowRanges []netip.Prefix
+	// Resolver and Dial replace the DNS resolver and the connect function
+	// of PublicOnly (tests inject them so that nothing leaves loopback).
+	Resolver Resolver
+	Dial     func(ctx context.Context, network, address string) (net.Conn, error)
 	// MaxResponseBytes bounds the response body HTTP reads; default 64 KiB
 	// (the largest state output). A larger 2xx body fails the task with
 	// FnF.InvalidData.
@@ -69,6 +84,15 @@ func NewHTTP(opts HTTPOptions) *HTTP {
 	if opts.Client != nil {
 		cp := *opts.Client
 		c = &cp
+	}
+	if opts.PublicOnly {
+		eg := newEgress(opts, func(hostPort string) bool {
+			return len(h.allow) > 0 && h.allowed(&url.URL{Host: hostPort})
+		})
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		t.Proxy = nil // a proxy would dial on the flow's behalf
+		t.DialContext = eg.DialContext
+		c.Transport = t
 	}
 	if len(h.allow) > 0 {
 		next := c.CheckRedirect
@@ -246,6 +270,9 @@ func (h *HTTP) Invoke(ctx context.Context, call interp.TaskCall) (any, error) {
 		var ie *interp.Error
 		if errors.As(err, &ie) {
 			return nil, ie
+		}
+		if errors.Is(err, errAddressRefused) {
+			return nil, failf(ErrorHTTPHostNotAllowed, "%s %s: %v (only public addresses may be called; see CLOUDFLOW_HTTP_ALLOW_RANGES)", r.method, r.url.Redacted(), unwrapURLError(err))
 		}
 		return nil, failf(ErrorHTTPRequestFailed, "%s %s: %v", r.method, r.url.Redacted(), unwrapURLError(err))
 	}

@@ -3,7 +3,6 @@ package api
 import (
 	"bytes"
 	"fmt"
-	"strconv"
 
 	"github.com/cloudflow-oss/cloudflow/shared/value"
 )
@@ -88,6 +87,3 @@ func looksLikeJSON(body []byte) bool {
 	b := bytes.TrimSpace(body)
 	return len(b) > 0 && (b[0] == '{' || b[0] == '[')
 }
-
-// quoteName quotes a parameter name for a message, shortened.
-func quoteName(s string) string { return strconv.Quote(truncate(s)) }

@@ -3,6 +3,7 @@ package app
 import (
 	"fmt"
 	"log/slog"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -127,6 +128,9 @@ type Config struct {
 	// HTTPAllowHosts restricts the hosts HTTP:Request Tasks may call (see
 	// action.HTTPOptions.AllowHosts); empty allows any host.
 	HTTPAllowHosts []string
+	// HTTPAllowRanges are address ranges HTTP:Request may reach although
+	// they are not public (CLOUDFLOW_HTTP_ALLOW_RANGES).
+	HTTPAllowRanges []netip.Prefix
 
 	// AccessKeys are the keys requests must be signed with. With none, the
 	// service accepts unsigned requests, all acting as auth.DefaultAccount,
@@ -178,6 +182,11 @@ type Config struct {
 
 	set map[string]bool // the variables ConfigFromEnv found set (IsSet)
 }
+
+// HTTPPublicOnly reports whether HTTP:Request may reach public addresses only
+// (reference 7.4, decision 64): in the cloud runtimes and on any server with
+// access keys; not on the local development server.
+func (c Config) HTTPPublicOnly() bool { return c.Cloud || c.AccessKeys.Len() > 0 }
 
 // Throttled reports whether the API rates are enforced: Throttle is on, or
 // it is auto and the process runs in a cloud runtime.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -20,6 +21,9 @@ const (
 	EnvMaxHeaderBytes    = "CLOUDFLOW_MAX_HEADER_BYTES"
 	EnvMaxConns          = "CLOUDFLOW_MAX_CONNS"
 	EnvMaxSyncRuns       = "CLOUDFLOW_MAX_SYNC_RUNS"
+	// EnvHTTPAllowRanges lists address ranges HTTP:Request may reach
+	// although they are not public.
+	EnvHTTPAllowRanges = "CLOUDFLOW_HTTP_ALLOW_RANGES"
 	// EnvLogLevel and EnvLogFormat set the logs' level and format.
 	EnvLogLevel  = "LOG_LEVEL"
 	EnvLogFormat = "LOG_FORMAT"
@@ -30,6 +34,26 @@ const (
 	LogJSON = "json" // one JSON object per line (the default)
 	LogText = "text" // slog's key=value text, for a terminal
 )
+
+// loadRanges parses CLOUDFLOW_HTTP_ALLOW_RANGES: CIDR ranges or single
+// addresses, comma-separated.
+func loadRanges(c *Config, v string) error {
+	for _, s := range strings.Split(v, ",") {
+		if s = strings.TrimSpace(s); s == "" {
+			continue
+		}
+		p, err := netip.ParsePrefix(s)
+		if err != nil {
+			a, aerr := netip.ParseAddr(s)
+			if aerr != nil {
+				return fmt.Errorf("%q is neither a CIDR range nor an address", s)
+			}
+			p = netip.PrefixFrom(a, a.BitLen())
+		}
+		c.HTTPAllowRanges = append(c.HTTPAllowRanges, p.Masked())
+	}
+	return nil
+}
 
 // loadLogLevel parses LOG_LEVEL: debug, info, warn or error.
 func loadLogLevel(c *Config, v string) error {

@@ -42,3 +42,40 @@ func TestConfigFromEnv_ServerLimits(t *testing.T) {
 		})
 	}
 }
+
+func TestConfigFromEnv_HTTPAllowRanges(t *testing.T) {
+	cfg, err := ConfigFromEnv(func(k string) string {
+		return map[string]string{EnvHTTPAllowRanges: "10.1.2.0/24, 192.168.1.5,fd00::/8"}[k]
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, p := range cfg.HTTPAllowRanges {
+		got = append(got, p.String())
+	}
+	if want := "10.1.2.0/24 192.168.1.5/32 fd00::/8"; strings.Join(got, " ") != want {
+		t.Errorf("HTTPAllowRanges = %v, want %s", got, want)
+	}
+	if _, err := ConfigFromEnv(func(k string) string { return map[string]string{EnvHTTPAllowRanges: "intranet"}[k] }); err == nil ||
+		!strings.Contains(err.Error(), EnvHTTPAllowRanges) {
+		t.Errorf("a bad range: error = %v, want one naming %s", err, EnvHTTPAllowRanges)
+	}
+	keyed, err := ConfigFromEnv(func(k string) string { return map[string]string{EnvAccessKeys: "id1:secret1"}[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		cfg  Config
+		want bool
+	}{
+		{"local development server", Config{}, false},
+		{"cloud runtime", Config{Cloud: true}, true},
+		{"server with access keys", keyed, true},
+	} {
+		if got := tc.cfg.HTTPPublicOnly(); got != tc.want {
+			t.Errorf("%s: HTTPPublicOnly() = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}

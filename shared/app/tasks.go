@@ -50,7 +50,7 @@ func (c *childStarter) StartExecution(ctx context.Context, req action.StartReque
 // starter.
 func integrations(cfg Config, starter action.Starter) map[string]interp.TaskRunner {
 	runners := map[string]interp.TaskRunner{
-		action.ActionHTTPRequest:       action.NewHTTP(action.HTTPOptions{AllowHosts: cfg.HTTPAllowHosts}),
+		action.ActionHTTPRequest:       action.NewHTTP(action.HTTPOptions{AllowHosts: cfg.HTTPAllowHosts, PublicOnly: cfg.HTTPPublicOnly(), AllowRanges: cfg.HTTPAllowRanges}),
 		action.ActionFNFStartExecution: action.NewFNF(starter, action.FNFOptions{Region: cfg.Region}),
 	}
 	addFCIntegration(cfg, runners)

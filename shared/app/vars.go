@@ -228,6 +228,9 @@ var vars = []Var{
 			}
 			return nil
 		}},
+	{Name: EnvHTTPAllowRanges, Meaning: "Address ranges `HTTP:Request` may reach although they are not public. In the clouds and on any server with access keys, only public addresses may be called: loopback, link-local (cloud metadata), private, shared (`100.64.0.0/10`), unspecified and multicast addresses are refused, checked on the address actually dialled (after DNS, on every redirect); hosts on `CLOUDFLOW_HTTP_ALLOW_HOSTS` are allowed too. The local development server allows any address.",
+		Default: "none", Bounds: "comma-separated CIDR ranges or addresses, e.g. `10.1.0.0/16,192.168.1.5`",
+		load: loadRanges},
 	{Name: EnvFCListenPort, Meaning: "Function Compute only: the custom runtime's port.", Default: "`" + DefaultFCPort + "`",
 		load: func(c *Config, v string) error { c.FCPort = v; return nil }},
 	{Name: EnvFunctionTimeout, Meaning: "Function Compute only. FC sends no deadline, so StartSyncExecution and runner invocations are bounded by this value, less a margin; keep it equal to the function's timeout.",

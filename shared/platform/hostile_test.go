@@ -290,3 +290,49 @@ func TestFCWriteTimeout(t *testing.T) {
 		})
 	}
 }
+
+// TestHostile_DocumentedErrors sends each hostile request of the first review to the real server
+// and checks its documented 4xx.
+func TestHostile_DocumentedErrors(t *testing.T) {
+	addr := startApp(t, hostileLimits)
+	base := "http://" + addr + "/?Version=2019-03-15&Action="
+	long := strings.Repeat("n", 2000)
+	deep := `{"x":` + strings.Repeat("[", 32000) + strings.Repeat("]", 32000) + `}`
+	tests := []struct {
+		name, method, target, ctype, body string
+		status                            int
+		code                              string
+	}{
+		{"over-long NextToken", "GET", base + "ListExecutions&FlowName=f&NextToken=" + long, "", "", 400, "InvalidArgument"},
+		{"over-long Qualifier", "POST", base + "StartExecution", "application/x-www-form-urlencoded", "FlowName=f&Qualifier=" + long, 400, "InvalidArgument"},
+		{"over-long ListFlows NextToken", "GET", base + "ListFlows&NextToken=" + long, "", "", 400, "InvalidArgument"},
+		{"over-long alias NextToken", "GET", base + "ListFlowAliases&FlowName=f&NextToken=" + long, "", "", 400, "InvalidArgument"},
+		{"broken JSON", "POST", base + "ListFlows", "application/json", `{"Limit": 5,`, 400, "InvalidArgument"},
+		{"array body", "POST", base + "ListFlows", "application/json", `[1]`, 400, "InvalidArgument"},
+		{"XML body", "POST", base + "ListFlows", "application/xml", `<a/>`, 415, "UnsupportedMediaType"},
+		{"deep Input", "POST", base + "StartExecution", "application/json", `{"FlowName":"f","Input":` + strconv.Quote(deep) + `}`, 400, "InvalidArgument"},
+		{"invalid UTF-8 Input", "POST", base + "StartExecution", "application/x-www-form-urlencoded", "FlowName=f&Input=%7B%22a%22%3A%22%FF%22%7D", 400, "InvalidArgument"},
+		{"TRACE", "TRACE", base + "ListFlows", "", "", 405, "MethodNotAllowed"},
+		{"body over 1 MiB", "POST", base + "ListFlows", "application/x-www-form-urlencoded", "Limit=1&x=" + strings.Repeat("x", 1<<20), 400, "EntityTooLarge"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			req, _ := http.NewRequest(tc.method, tc.target, strings.NewReader(tc.body))
+			if tc.ctype != "" {
+				req.Header.Set("Content-Type", tc.ctype)
+			}
+			res, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer func() { _ = res.Body.Close() }()
+			var body map[string]any
+			if err := json.NewDecoder(res.Body).Decode(&body); err != nil {
+				t.Fatalf("%d, body is not JSON: %v", res.StatusCode, err)
+			}
+			if res.StatusCode != tc.status || body["Code"] != tc.code {
+				t.Errorf("= %d %v, want %d %s", res.StatusCode, body, tc.status, tc.code)
+			}
+		})
+	}
+}
