@@ -3,7 +3,7 @@
 // (CloudFlow API) from a terminal or CI.
 //
 //	go install ./cmd/cloudflow
-//	cloudflow run examples/order/order.yaml -input '{"orderId":"o-1"}' -mock examples/order/mocks.yaml
+//	cloudflow run examples/order/order.yaml -mock examples/order/order.mock.yaml -input '{"orderId":"o-1","total":3,"items":[1]}'
 //
 // Run cloudflow -h for the commands, and cloudflow COMMAND -h for each one's
 // flags and environment variables.

@@ -23,13 +23,6 @@ const startTimeout = 30 * time.Second
 // detects its host at run time; it only cannot talk to the other cloud.
 var ErrNotBuilt = errors.New("not built into this binary")
 
-// notBuilt reports that what needs the SDKs a build tag left out.
-//
-//lint:ignore U1000 used by the noaws and noalibaba builds (aws_off.go, alibaba_off.go)
-func notBuilt(what, tag string) error {
-	return fmt.Errorf("%s: %w (built with -tags %s)", what, ErrNotBuilt, tag)
-}
-
 // openStore opens the store cfg.Store names.
 func openStore(ctx context.Context, cfg Config) (store, error) {
 	switch cfg.Store {

@@ -141,14 +141,12 @@ func TestFCBootstrap_CustomRuntime(t *testing.T) {
 
 	// The HTTP trigger forwards the caller's request with FC's headers added.
 	target, _ := url.Parse(base)
-	proxy := httputil.NewSingleHostReverseProxy(target)
 	n := 0
-	director := proxy.Director
-	proxy.Director = func(r *http.Request) {
-		director(r)
+	proxy := &httputil.ReverseProxy{Rewrite: func(r *httputil.ProxyRequest) {
+		r.SetURL(target)
 		n++
-		fcHeaders(r.Header, "/http-invoke", fmt.Sprintf("http-%d", n))
-	}
+		fcHeaders(r.Out.Header, "/http-invoke", fmt.Sprintf("http-%d", n))
+	}}
 	trigger := httptest.NewServer(proxy)
 	defer trigger.Close()
 	c := e2eClient(t, trigger.URL)

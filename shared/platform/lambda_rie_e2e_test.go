@@ -56,9 +56,9 @@ const (
 
 // rie is one emulated Lambda function.
 type rie struct {
-	url string // invocations URL
-	mu  sync.Mutex
-	log bytes.Buffer
+	url string     // invocations URL
+	mu  sync.Mutex // the emulator runs one invocation at a time
+	log lockedBuffer
 }
 
 // invoke sends one event and returns the function's result (the emulator runs one at a time).
@@ -99,10 +99,7 @@ func startRIE(t *testing.T, emulator, bootstrap string, env []string) *rie {
 	cmd.Dir = t.TempDir()
 	cmd.Env = env
 	r := &rie{url: "http://" + addr + "/2015-03-31/functions/function/invocations"}
-	var w syncWriter
-	w.w = &r.log
-	w.mu = &r.mu
-	cmd.Stdout, cmd.Stderr = &w, &w
+	cmd.Stdout, cmd.Stderr = &r.log, &r.log
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -110,9 +107,7 @@ func startRIE(t *testing.T, emulator, bootstrap string, env []string) *rie {
 		_ = cmd.Process.Kill()
 		_ = cmd.Wait()
 		if t.Failed() {
-			r.mu.Lock()
 			t.Logf("emulator %s log:\n%s", addr, r.log.String())
-			r.mu.Unlock()
 		}
 	})
 	for i := 0; i < 100; i++ {
@@ -124,17 +119,6 @@ func startRIE(t *testing.T, emulator, bootstrap string, env []string) *rie {
 	}
 	t.Fatalf("emulator did not listen on %s", addr)
 	return nil
-}
-
-type syncWriter struct {
-	mu *sync.Mutex
-	w  io.Writer
-}
-
-func (s *syncWriter) Write(p []byte) (int, error) {
-	// The emulator's log is read only after the test; the lock of the rie is held while
-	// invoking, so write without it to avoid a deadlock and accept interleaving.
-	return s.w.Write(p)
 }
 
 // functionURL serves HTTP like a Lambda Function URL in front of fn.
