@@ -26,6 +26,7 @@ type wire struct {
 	mu       sync.Mutex
 	requests map[string][][]byte // URI → request bodies
 	errors   map[string]string   // URI → Tablestore error code to answer with
+	url      string              // the stand-in's endpoint
 }
 
 func newWire(t *testing.T) (*wire, *Store) {
@@ -33,6 +34,7 @@ func newWire(t *testing.T) (*wire, *Store) {
 	w := &wire{requests: map[string][][]byte{}, errors: map[string]string{}}
 	srv := httptest.NewServer(w)
 	t.Cleanup(srv.Close)
+	w.url = srv.URL
 	cfg := ots.NewDefaultTableStoreConfig()
 	cfg.RetryTimes = 0
 	s, err := New(ots.NewClientWithConfig(srv.URL, "inst", "ak", "sk", "", cfg), "t")
