@@ -155,6 +155,7 @@ func TestService_ErrorTypes_Messages(t *testing.T) {
 	}{
 		{name: "flow not found", err: second(svc.DescribeFlow(ctx, "nope")), target: new(*execution.ResourceError), sentinel: execution.ErrFlowNotFound, wantText: `flow "nope"`},
 		{name: "execution not found", err: second(svc.DescribeExecution(ctx, execution.DescribeInput{FlowName: "x", ExecutionName: "e"})), target: new(*execution.ResourceError), sentinel: execution.ErrExecutionNotFound, wantText: `execution "e" of flow "x"`},
+		{name: "schedule not found", err: second(svc.DescribeSchedule(ctx, "x", "nightly")), target: new(*execution.ResourceError), sentinel: execution.ErrScheduleNotFound, wantText: `schedule "nightly" of flow "x"`},
 		{name: "Express flow started as Standard", err: second(svc.StartExecution(ctx, execution.StartInput{FlowName: "x"})), target: new(*execution.ModeError), sentinel: execution.ErrModeNotSupported, wantText: `flow "x": Express execution is not supported`},
 	}
 	for _, tc := range tests {

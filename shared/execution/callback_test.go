@@ -187,6 +187,10 @@ func TestService_Report_BadInput(t *testing.T) {
 	if err != nil || e.Status != execution.Running {
 		t.Errorf("execution = %+v, %v; want Running", e, err)
 	}
+	// A parked execution waits for its report: Recover leaves it alone.
+	if n, err := svc.Recover(ctx); err != nil || n != 0 {
+		t.Errorf("Recover() = %d, %v; want 0 (the waiting execution is not re-run)", n, err)
+	}
 }
 
 // A child started with the parent's callback token reports its end to the

@@ -158,3 +158,39 @@ func TestService_GetExecutionHistory_AcrossChunks(t *testing.T) {
 		t.Errorf("paged history has %d events ending %v, want %d ending %s", len(paged), paged[len(paged)-1], len(all), all[len(all)-1].Type)
 	}
 }
+
+// ServeSchedules fires the schedule's ticks on every pass (each clock tick
+// here) and returns when its context ends.
+func TestService_ServeSchedules_FiresAndStops(t *testing.T) {
+	clock := &tickClock{}
+	enq := &recordingEnqueuer{}
+	svc := execution.New(kv.NewMemStore(), execution.Options{Clock: clock, Engine: okEngine{}, Parse: (&parseCounter{}).parse, Enqueuer: enq})
+	t.Cleanup(func() { _ = svc.Close() })
+	ctx := auth.NewContext(context.Background(), auth.Identity{AccountID: "acct"})
+	mustCreate(t, svc, ctx, "f")
+	if _, err := svc.CreateSchedule(ctx, execution.ScheduleInput{FlowName: "f", ScheduleName: "s", CronExpression: ptr("* * * * * *")}); err != nil {
+		t.Fatal(err)
+	}
+	serveCtx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		svc.ServeSchedules(serveCtx, time.Hour, func(err error) { t.Errorf("ServeSchedules reported %v", err) })
+	}()
+	for deadline := time.Now().Add(10 * time.Second); len(executionNames(t, svc, ctx)) == 0; time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("ServeSchedules started no execution")
+		}
+		clock.Tick() // the next pass
+	}
+	if names := executionNames(t, svc, ctx); !strings.HasPrefix(names[0], "schedule-s-") {
+		t.Errorf("executions = %v, want ticks of schedule s", names)
+	}
+	cancel()
+	clock.Tick()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("ServeSchedules did not return after its context ended")
+	}
+}
