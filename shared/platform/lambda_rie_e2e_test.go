@@ -401,6 +401,7 @@ func TestLambdaRIE_EndToEnd(t *testing.T) {
 		"STORE=dynamodb", "TABLE_NAME=" + table, "DYNAMODB_ENDPOINT=" + ddb,
 		"RUNNER=lambda", "RUNNER_FUNCTION=runner",
 		"CLOUDFLOW_ACCESS_KEYS_SECRET=" + e2eSecretARN, "CLOUDFLOW_MOCK_FILE=" + mock,
+		"CLOUDFLOW_HTTP_ALLOW_RANGES=127.0.0.0/8", // the callback tasks' endpoints are loopback test servers
 		"AWS_REGION=us-east-1", "AWS_ACCESS_KEY_ID=AKIDE2E", "AWS_SECRET_ACCESS_KEY=e2e", "AWS_SESSION_TOKEN=token",
 		// Every AWS call stays on loopback: the two stand-ins, and a closed port for anything else.
 		"AWS_ENDPOINT_URL=http://127.0.0.1:1", "AWS_ENDPOINT_URL_LAMBDA=" + async.srv.URL,

@@ -3,6 +3,7 @@ package platform
 import (
 	"context"
 	"net"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -53,7 +54,9 @@ func TestNodeSDK_Local(t *testing.T) {
 		t.Fatal(err)
 	}
 	// What functions/local serves: every operation, bbolt, the in-process runner, keys on.
-	a, err := app.New(app.Config{DataDir: t.TempDir(), AccessKeys: keys})
+	// With keys on, HTTP:Request may reach only public addresses unless allowed: the callback
+	// task's endpoint is the script's loopback server.
+	a, err := app.New(app.Config{DataDir: t.TempDir(), AccessKeys: keys, HTTPAllowRanges: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}})
 	if err != nil {
 		t.Fatal(err)
 	}
