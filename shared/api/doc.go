@@ -55,7 +55,8 @@
 // ListExecutions with a numeric Qualifier lists executions that ran that
 // version (started with the number or routed there by an alias); with an
 // alias name, those started through that alias. ListExecutions with a
-// MapRunName returns an empty list (map runs are not implemented). StartExecution's CallbackFnFTaskToken
+// MapRunName returns an empty list (distributed Map items run inside the
+// parent execution and have no execution records). StartExecution's CallbackFnFTaskToken
 // must decode as a task token (else InvalidArgument naming it) and belong to
 // the caller's account (else 403 AccessDenied, the generic message), and is
 // then stored with the execution; the callback operations apply the same

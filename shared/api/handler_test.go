@@ -32,7 +32,6 @@ func TestHandler_ServeHTTP_Errors(t *testing.T) {
 		message string
 	}{
 		{"unknown action", "RunEverything", nil, 400, "ActionNotSupported", "The requested API operation 'RunEverything' is incorrect. Please check."},
-		{"not yet implemented action", "DescribeMapRun", map[string]string{"FlowName": "std"}, 400, "ActionNotSupported", "The requested API operation 'DescribeMapRun' is incorrect. Please check."},
 		{"missing flow name", "DescribeFlow", nil, 400, "MissingRequiredParams", "The HTTP query 'Name' must be specified."},
 		{"missing definition", "CreateFlow", map[string]string{"Name": "x"}, 400, "MissingRequiredParams", "The HTTP query 'Definition' must be specified."},
 		{"bad flow name", "CreateFlow", map[string]string{"Name": "9lives", "Definition": "x"}, 400, "InvalidArgument", "Parameter error. Name must match ^[A-Za-z_][A-Za-z0-9_-]{0,127}$."},

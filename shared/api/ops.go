@@ -40,6 +40,8 @@ var operations = map[string]opFunc{
 	"DeleteSchedule":      deleteSchedule,
 	"DescribeSchedule":    describeSchedule,
 	"ListSchedules":       listSchedules,
+	"DescribeMapRun":      describeMapRun,
+	"UpdateMapRun":        updateMapRun,
 }
 
 // Actions returns the names of every implemented Action.
@@ -333,7 +335,8 @@ func listExecutions(h *Handler, ctx context.Context, p params) (response, error)
 	}
 	out := &ListExecutionsResponse{Executions: make([]Execution, 0, len(execs)), NextToken: next}
 	if p.get("MapRunName") != "" {
-		// No execution runs under a map run yet.
+		// Distributed Map items run inside the parent execution: no child
+		// execution records to list (README, decision 50).
 		out.Executions, out.NextToken = out.Executions[:0], ""
 		return out, nil
 	}

@@ -34,6 +34,8 @@ func TestWire_JSONRoundTrip(t *testing.T) {
 		{"regions", `{"RequestId":"R","Regions":{"Region":[{"RegionId":"cn-hangzhou","RegionEndpoint":"127.0.0.1:8080","LocalName":"cn-hangzhou"}]}}`, &api.RegionsResponse{}},
 		{"schedule", `{"RequestId":"R","ScheduleName":"nightly","ScheduleId":"u","FlowName":"f","CronExpression":"0 0 2 * * *","Payload":"{}","Enable":true,"Description":"","CreatedTime":"s","LastModifiedTime":"t"}`, &api.ScheduleResponse{}},
 		{"list schedules", `{"RequestId":"R","Schedules":[{"ScheduleName":"a","ScheduleId":"u","FlowName":"f","CronExpression":"@every 1m","Payload":"","Enable":false,"Description":"d","CreatedTime":"s","LastModifiedTime":"t"}],"NextToken":"b"}`, &api.ListSchedulesResponse{}},
+		{"map run running", `{"RequestId":"R","MapRunName":"Each-u","ExecutionName":"e","Status":"Running","Concurrency":4,"ItemCounts":{"Total":10,"Succeed":3,"Failed":0,"Running":4,"Pending":3,"Aborted":0},"ToleratedFailedCount":0,"ToleratedFailedPercentage":0,"StartedTime":"s"}`, &api.MapRunResponse{}},
+		{"map run done", `{"RequestId":"R","MapRunName":"Each-u","ExecutionName":"e","Status":"Failed","Concurrency":1,"ItemCounts":{"Total":3,"Succeed":1,"Failed":1,"Running":0,"Pending":0,"Aborted":1},"ToleratedFailedCount":2,"ToleratedFailedPercentage":12.5,"StartedTime":"s","StoppedTime":"t"}`, &api.MapRunResponse{}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -58,6 +58,13 @@ func (b *eventBuffer) take() []Event {
 	return evs
 }
 
+// drop forgets the first n buffered events (committed by flushEvents).
+func (b *eventBuffer) drop(n int) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.evs = append([]Event(nil), b.evs[n:]...)
+}
+
 // peek returns the buffered events without forgetting them.
 func (b *eventBuffer) peek() []Event {
 	b.mu.Lock()

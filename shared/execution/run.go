@@ -12,6 +12,7 @@ import (
 	"github.com/cloudflow-oss/cloudflow/shared/flow"
 	"github.com/cloudflow-oss/cloudflow/shared/interp"
 	"github.com/cloudflow-oss/cloudflow/shared/kv"
+	"github.com/cloudflow-oss/cloudflow/shared/maprun"
 )
 
 // stepper is the part of *interp.Engine a durable run needs. An Engine
@@ -121,10 +122,20 @@ func (s *Service) Run(ctx context.Context, ref Ref) error {
 
 	buf := &eventBuffer{}
 	ex := s.interpExecution(e, buf)
+	ex.OnMapRun = func(run *maprun.Run) {
+		// The history shows the Map's StepStarted (and its MapRunName)
+		// while the Map runs, not only once its step ends.
+		s.flushEvents(runCtx, ref, h, buf)
+		s.trackMapRun(e, run)
+	}
 	var m *interp.Machine
 	if e.Checkpoint != nil {
 		s.logResume(ctx, e)
-		if m, err = eng.Resume(parsed, ex, *e.Checkpoint); err != nil {
+		cp := *e.Checkpoint
+		// Events flushed during the step the checkpoint preceded keep
+		// their EventIds.
+		cp.NextEventID = max(cp.NextEventID, e.NextEventID)
+		if m, err = eng.Resume(parsed, ex, cp); err != nil {
 			return s.finishRun(ctx, ref, h, interp.Result{Status: interp.Failed, Error: ErrorInvalidCheckpoint, Cause: err.Error()}, nil)
 		}
 	} else {

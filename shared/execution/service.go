@@ -19,6 +19,7 @@ import (
 	"github.com/cloudflow-oss/cloudflow/shared/flow"
 	"github.com/cloudflow-oss/cloudflow/shared/interp"
 	"github.com/cloudflow-oss/cloudflow/shared/kv"
+	"github.com/cloudflow-oss/cloudflow/shared/maprun"
 )
 
 // Store is the key-value store the service keeps its records in. The
@@ -150,6 +151,9 @@ type Options struct {
 	// an expired record as absent, its name can be started again, and
 	// Recover deletes it. Default DefaultRetention (30 days).
 	Retention time.Duration
+	// MapRunSaveInterval is how often a running map run's counts are
+	// written to its record; default DefaultMapRunSaveInterval.
+	MapRunSaveInterval time.Duration
 	// HistorySpillBytes is how many bytes of committed history events an
 	// execution record holds before they move to a chunk key; default
 	// DefaultHistorySpillBytes.
@@ -182,6 +186,7 @@ type Service struct {
 	running  map[string]context.CancelFunc // in-process runs by execution key
 	rerun    map[string]bool               // runs asked for while one was under way (see Run)
 	watchers map[string]chan struct{}      // closed when the execution changes
+	mapRuns  map[string]*maprun.Run        // live map runs of this process's runs, by record key
 	parsed   map[string]*flow.Flow         // parse cache
 }
 
@@ -221,6 +226,9 @@ func New(store Store, opts Options) *Service {
 	if opts.LeaseDuration <= 0 {
 		opts.LeaseDuration = DefaultLeaseDuration
 	}
+	if opts.MapRunSaveInterval <= 0 {
+		opts.MapRunSaveInterval = DefaultMapRunSaveInterval
+	}
 	if opts.Retention <= 0 {
 		opts.Retention = DefaultRetention
 	}
@@ -236,6 +244,7 @@ func New(store Store, opts Options) *Service {
 		running:  map[string]context.CancelFunc{},
 		rerun:    map[string]bool{},
 		watchers: map[string]chan struct{}{},
+		mapRuns:  map[string]*maprun.Run{},
 		parsed:   map[string]*flow.Flow{},
 		runnerID: opts.RunnerID,
 	}

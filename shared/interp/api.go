@@ -1,6 +1,10 @@
 package interp
 
-import "encoding/json"
+import (
+	"encoding/json"
+
+	"github.com/cloudflow-oss/cloudflow/shared/maprun"
+)
 
 // Status is an execution's terminal status as the engine reports it.
 type Status string
@@ -27,6 +31,10 @@ type Execution struct {
 	// the account, flow and a random part in it). Nil means a token made of
 	// the execution name, eventID and a UUID.
 	NewTaskToken func(eventID int64) (string, error)
+	// OnMapRun, when set, is called with each distributed Map attempt's map
+	// run as it starts (before any item runs); the engine finishes the run
+	// when the Map ends. The caller may read and Update it meanwhile.
+	OnMapRun func(*maprun.Run)
 }
 
 // Result is how a run ended.

@@ -11,6 +11,7 @@ import (
 
 	"github.com/cloudflow-oss/cloudflow/shared/eval"
 	"github.com/cloudflow-oss/cloudflow/shared/flow"
+	"github.com/cloudflow-oss/cloudflow/shared/maprun"
 	"github.com/cloudflow-oss/cloudflow/shared/value"
 )
 
@@ -76,6 +77,7 @@ type run struct {
 	deadline time.Time                           // flow Timeout on the engine clock; zero = none
 	hist     *history                            // nil when not recording
 	newToken func(eventID int64) (string, error) // Execution.NewTaskToken
+	onMapRun func(*maprun.Run)                   // Execution.OnMapRun
 	sizer    payloadSizer
 	inFlight atomic.Int64 // fan-out goroutines running, at most opts.MaxInFlight
 }
@@ -98,6 +100,7 @@ type frame struct {
 	retryAt      time.Time // when the next attempt may start; zero = now
 	noGlobal     bool      // distributed Map child: $Global is always {}
 	entered      int64     // EventId of the current StepEntered (recording only)
+	mapRun       string    // MapRunName of the current distributed Map attempt
 	top          bool      // the root scope: a callback task may suspend here
 	wait         *waiting  // the submitted callback task, nil when none
 	env          eval.Env
@@ -262,6 +265,7 @@ func (m *Machine) init(f *flow.Flow, ex Execution, input any) *failure {
 		r.hist = &history{rec: rec, exec: ex.Name, clock: r.opts.Clock, nextID: 1, max: r.opts.MaxEvents}
 	}
 	r.newToken = ex.NewTaskToken
+	r.onMapRun = ex.OnMapRun
 	r.initFrame(&m.fr, f.Root(), input)
 	m.fr.top = true
 	if f.Legacy() {

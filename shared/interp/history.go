@@ -57,6 +57,7 @@ type detail struct {
 	Input, Output, Parameters any
 	Error, Cause              string
 	Index                     int
+	MapRunName                string
 	has                       uint8
 }
 
@@ -66,6 +67,7 @@ const (
 	hasParameters
 	hasError
 	hasIndex
+	hasMapRun
 )
 
 func (d detail) encode() string {
@@ -84,6 +86,9 @@ func (d detail) encode() string {
 	}
 	if d.has&hasIndex != 0 {
 		m["Index"] = int64(d.Index)
+	}
+	if d.has&hasMapRun != 0 {
+		m["MapRunName"] = d.MapRunName
 	}
 	b, err := value.Encode(m)
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/cloudflow-oss/cloudflow/shared/flow"
+	"github.com/cloudflow-oss/cloudflow/shared/maprun"
 	"github.com/cloudflow-oss/cloudflow/shared/value"
 )
 
@@ -33,7 +34,18 @@ func (r *run) runMap(ctx context.Context, parent *frame, st *flow.State, in any)
 		conc = min(conc, r.opts.MaxInlineMapConcurrency)
 	}
 	parentCur := parent.ctx.Current
-	outs, f := r.fanOut(ctx, len(items), conc, mapSize, func(ctx context.Context, i int, fr *frame) (any, *failure) {
+	var mr *maprun.Run
+	if st.Distributed {
+		// The map run's gate holds each item until the (changeable)
+		// limit lets it start; enough workers wait for any limit up to
+		// the mode's maximum.
+		mr = maprun.New(parent.mapRun, len(items), conc, r.opts.Clock.Now())
+		conc = max(conc, flow.MaxDistributedMapConcurrency)
+		if r.onMapRun != nil {
+			r.onMapRun(mr)
+		}
+	}
+	iterate := func(ctx context.Context, i int, fr *frame) (any, *failure) {
 		var input any = items[i]
 		if st.ItemConstructor != nil {
 			r.initFrame(fr, st.Processor, nil)
@@ -56,7 +68,38 @@ func (r *run) runMap(ctx context.Context, parent *frame, st *flow.State, in any)
 		r.initFrame(fr, st.Processor, input)
 		fr.noGlobal = noGlobal
 		return r.runChild(ctx, fr, parent, st, i, input, iterationEvents)
+	}
+	if mr == nil {
+		outs, f := r.fanOut(ctx, len(items), conc, mapSize, iterate)
+		if f != nil {
+			return nil, f
+		}
+		return map[string]any{"Items": outs}, nil
+	}
+	outs, f := r.fanOut(ctx, len(items), conc, mapSize, func(ctx context.Context, i int, fr *frame) (any, *failure) {
+		if err := mr.Acquire(ctx); err != nil {
+			return nil, abortFor(ctx)
+		}
+		out, f := iterate(ctx, i, fr)
+		switch {
+		case f == nil:
+			mr.Release(maprun.Succeeded)
+		case f.abort:
+			mr.Release(maprun.Aborted)
+		case mr.Release(maprun.Failed) && !f.fatal:
+			return nil, nil // a tolerated failure: the item's output is null
+		}
+		return out, f
 	})
+	status := maprun.Succeeded
+	switch {
+	case f == nil:
+	case f.abort:
+		status = maprun.Aborted
+	default:
+		status = maprun.Failed
+	}
+	mr.Finish(status, r.opts.Clock.Now())
 	if f != nil {
 		return nil, f
 	}

@@ -28,6 +28,9 @@ func (r *run) step(ctx context.Context, fr *frame) (done bool, out any, f *failu
 			return false, nil, f
 		}
 	}
+	if st.Type == flow.Map && st.Distributed {
+		fr.mapRun = st.Name + "-" + r.opts.UUID()
+	}
 	if r.hist != nil {
 		if f := r.enterEvents(fr, st); f != nil {
 			return false, nil, f
@@ -45,7 +48,7 @@ func (r *run) step(ctx context.Context, fr *frame) (done bool, out any, f *failu
 func (r *run) settle(fr *frame, st *flow.State, out any, next int, f *failure) (done bool, _ any, _ *failure) {
 	if f == nil {
 		if r.hist != nil {
-			if f := r.stepEvent(fr, st, StepSucceeded, detail{Output: out, has: hasOutput}); f != nil {
+			if f := r.stepEvent(fr, st, StepSucceeded, withMapRun(fr, st, detail{Output: out, has: hasOutput})); f != nil {
 				return false, nil, f
 			}
 			if f := r.stepEvent(fr, st, StepExited, detail{}); f != nil {
@@ -55,7 +58,7 @@ func (r *run) settle(fr *frame, st *flow.State, out any, next int, f *failure) (
 		return r.advance(fr, next, out)
 	}
 	if r.hist != nil && !f.abort {
-		if lf := r.stepEvent(fr, st, StepFailed, detail{Error: f.err.Name, Cause: f.err.Detail, has: hasError}); lf != nil {
+		if lf := r.stepEvent(fr, st, StepFailed, withMapRun(fr, st, detail{Error: f.err.Name, Cause: f.err.Detail, has: hasError})); lf != nil {
 			return false, nil, lf
 		}
 	}
@@ -297,7 +300,16 @@ func (r *run) enterEvents(fr *frame, st *flow.State) *failure {
 		}
 		fr.entered = id
 	}
-	return r.stepEvent(fr, st, StepStarted, detail{Input: fr.input, has: hasInput})
+	return r.stepEvent(fr, st, StepStarted, withMapRun(fr, st, detail{Input: fr.input, has: hasInput}))
+}
+
+// withMapRun adds the MapRunName of a distributed Map's attempt to its
+// StepStarted and closing events (decision 58).
+func withMapRun(fr *frame, st *flow.State, d detail) detail {
+	if st.Type == flow.Map && st.Distributed && fr.mapRun != "" {
+		d.MapRunName, d.has = fr.mapRun, d.has|hasMapRun
+	}
+	return d
 }
 
 func (r *run) stepEvent(fr *frame, st *flow.State, typ EventType, d detail) *failure {
