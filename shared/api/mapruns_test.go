@@ -182,3 +182,26 @@ func TestHandler_MapRun_DescribeAndUpdateWhileRunning(t *testing.T) {
 		})
 	}
 }
+
+func TestHandler_MapRun_StopAbortsIt(t *testing.T) {
+	tasks := &heldTasks{release: make(chan struct{})}
+	e := newEnv(t, nil, func(o *execution.Options, _ *api.Options) {
+		o.Parse = nil
+		o.Engine = interp.New(interp.Options{Tasks: tasks})
+		o.MapRunSaveInterval = 20 * time.Millisecond
+	})
+	wantOK(t, e.call(t, "CreateFlow", map[string]string{"Name": "fan", "Definition": distributedMapDef, "Type": "FDL", "ExecutionMode": "Standard"}))
+	wantOK(t, e.call(t, "StartExecution", map[string]string{"FlowName": "fan", "ExecutionName": "run2", "Input": `{"items":[1,2,3]}`}))
+	name := e.mapRunName(t, "fan", "run2")
+	e.waitFor(t, func() bool { return tasks.started.Load() == 2 })
+	wantOK(t, e.call(t, "StopExecution", map[string]string{"FlowName": "fan", "ExecutionName": "run2"}))
+	ref := map[string]string{"FlowName": "fan", "ExecutionName": "run2", "MapRunName": name}
+	var m mapRunReply
+	e.waitFor(t, func() bool {
+		m = decodeMapRun(t, e.call(t, "DescribeMapRun", ref))
+		return m.Status != "Running"
+	})
+	if m.Status != "Aborted" || m.ItemCounts != (api.ItemCounts{Total: 3, Aborted: 3}) || m.StoppedTime == "" {
+		t.Errorf("map run after StopExecution = %+v, want Aborted with every item aborted", m)
+	}
+}
