@@ -47,9 +47,11 @@ type UpdateMapRunInput struct {
 	maprun.Settings
 }
 
-func mapRunKey(ref Ref, name string) string {
-	return "maprun/" + ref.Account + "/" + ref.FlowID + "/" + ref.Name + "/" + name
+func mapRunPrefix(ref Ref) string {
+	return "maprun/" + ref.Account + "/" + ref.FlowID + "/" + ref.Name + "/"
 }
+
+func mapRunKey(ref Ref, name string) string { return mapRunPrefix(ref) + name }
 
 func (m *MapRun) apply(st maprun.State) {
 	m.Name, m.Status, m.Concurrency = st.Name, st.Status, st.Concurrency

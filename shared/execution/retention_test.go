@@ -43,6 +43,11 @@ func (r *retained) histKey(name string) string {
 	return "hist/acct/" + r.flow.ID + "/" + name + "/0000000000000000001"
 }
 
+// mapRunKey is the key of map run M-1 of execution name.
+func (r *retained) mapRunKey(name string) string {
+	return "maprun/acct/" + r.flow.ID + "/" + name + "/M-1"
+}
+
 // finished starts execution name, runs it to Succeeded and gives it a
 // spilled history chunk.
 func (r *retained) finished(t *testing.T, name string) *execution.Execution {
@@ -54,6 +59,9 @@ func (r *retained) finished(t *testing.T, name string) *execution.Execution {
 		t.Fatalf("Run(%s) = %v", name, err)
 	}
 	if _, err := r.store.PutIfAbsent(r.ctx, r.histKey(name), []byte(`[]`)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.store.PutIfAbsent(r.ctx, r.mapRunKey(name), []byte(`{"name":"M-1","status":"Succeeded"}`)); err != nil {
 		t.Fatal(err)
 	}
 	e, err := r.svc.DescribeExecution(r.ctx, execution.DescribeInput{FlowName: "f", ExecutionName: name})
@@ -113,6 +121,9 @@ func TestService_Retention_ExpiredIsAbsent(t *testing.T) {
 	}
 	if _, err := r.store.Get(r.ctx, r.histKey("e")); !errors.Is(err, kv.ErrNotFound) {
 		t.Fatalf("Get(old history chunk) = %v, want %v", err, kv.ErrNotFound)
+	}
+	if _, err := r.store.Get(r.ctx, r.mapRunKey("e")); !errors.Is(err, kv.ErrNotFound) {
+		t.Fatalf("Get(old map run) = %v, want %v", err, kv.ErrNotFound)
 	}
 	e, err := r.svc.DescribeExecution(r.ctx, execution.DescribeInput{FlowName: "f", ExecutionName: "e"})
 	if err != nil || e.Status != execution.Starting || !e.StartedTime.Equal(r.clock.Now()) {
@@ -180,8 +191,10 @@ func TestService_Recover_DeletesExpired(t *testing.T) {
 	}{
 		{key: execKey("old"), want: kv.ErrNotFound},
 		{key: r.histKey("old"), want: kv.ErrNotFound},
+		{key: r.mapRunKey("old"), want: kv.ErrNotFound},
 		{key: execKey("recent")},
 		{key: r.histKey("recent")},
+		{key: r.mapRunKey("recent")},
 		{key: execKey("pending")},
 	}
 	for _, tc := range tests {

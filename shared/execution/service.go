@@ -432,20 +432,28 @@ func (s *Service) compareAndSwap(ctx context.Context, key string, version int64,
 	return s.store.CompareAndSwap(ctx, key, version, val)
 }
 
-// deleteHistory deletes the history chunks of the execution ref, each
-// conditioned on the version read. It runs only for an expired record (or
-// none at all, after a store's TTL removed it) whose name is about to be
-// reused or which is being deleted, so the chunks are that execution's.
+// deleteHistory deletes the history chunks and map run records of the
+// execution ref, each conditioned on the version read. It runs only for an
+// expired record (or none at all, after a store's TTL removed it) whose
+// name is about to be reused or which is being deleted, so the items are
+// that execution's.
 func (s *Service) deleteHistory(ctx context.Context, ref Ref) error {
+	if err := s.deleteAll(ctx, histPrefix(ref), ref); err != nil {
+		return err
+	}
+	return s.deleteAll(ctx, mapRunPrefix(ref), ref)
+}
+
+func (s *Service) deleteAll(ctx context.Context, prefix string, ref Ref) error {
 	for {
-		items, err := s.store.List(ctx, histPrefix(ref), "", listPage)
+		items, err := s.store.List(ctx, prefix, "", listPage)
 		if err != nil {
-			return fmt.Errorf("list history of %q: %w", ref.Name, err)
+			return fmt.Errorf("list %q of %q: %w", prefix, ref.Name, err)
 		}
 		for _, it := range items {
 			err := s.store.Delete(ctx, it.Key, it.Version)
 			if err != nil && !errors.Is(err, kv.ErrNotFound) && !errors.Is(err, kv.ErrConditionFailed) {
-				return fmt.Errorf("delete history chunk %q: %w", it.Key, err)
+				return fmt.Errorf("delete %q: %w", it.Key, err)
 			}
 		}
 		if len(items) < listPage {
