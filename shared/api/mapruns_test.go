@@ -205,3 +205,40 @@ func TestHandler_MapRun_StopAbortsIt(t *testing.T) {
 		t.Errorf("map run after StopExecution = %+v, want Aborted with every item aborted", m)
 	}
 }
+
+// An UpdateMapRun answered by another service on the same store reaches the
+// running map run through its record, at the runner's next save.
+func TestHandler_MapRun_UpdateFromAnotherProcess(t *testing.T) {
+	tasks := &heldTasks{release: make(chan struct{})}
+	store := kv.NewMemStore()
+	e := newEnv(t, store, func(o *execution.Options, _ *api.Options) {
+		o.Parse = nil
+		o.Engine = interp.New(interp.Options{Tasks: tasks})
+		o.MapRunSaveInterval = 20 * time.Millisecond
+	})
+	other := newEnv(t, store, nil)
+	wantOK(t, e.call(t, "CreateFlow", map[string]string{"Name": "fan", "Definition": distributedMapDef, "Type": "FDL", "ExecutionMode": "Standard"}))
+	wantOK(t, e.call(t, "StartExecution", map[string]string{"FlowName": "fan", "ExecutionName": "run3", "Input": `{"items":[1,2,3,4,5]}`}))
+	name := e.mapRunName(t, "fan", "run3")
+	ref := map[string]string{"FlowName": "fan", "ExecutionName": "run3", "MapRunName": name}
+	e.waitFor(t, func() bool { return tasks.started.Load() == 2 })
+	// The other service reads the saved record.
+	other.waitFor(t, func() bool {
+		return decodeMapRun(t, other.call(t, "DescribeMapRun", ref)).ItemCounts == api.ItemCounts{Total: 5, Running: 2, Pending: 3}
+	})
+	upd := map[string]string{"Concurrency": "4"}
+	for k, v := range ref {
+		upd[k] = v
+	}
+	if m := decodeMapRun(t, other.call(t, "UpdateMapRun", upd)); m.Concurrency != 4 || m.Status != "Running" {
+		t.Fatalf("UpdateMapRun elsewhere = %+v", m)
+	}
+	e.waitFor(t, func() bool { return tasks.started.Load() == 4 })
+	if m := decodeMapRun(t, e.call(t, "DescribeMapRun", ref)); m.Concurrency != 4 {
+		t.Errorf("the running process's map run has Concurrency %d, want 4", m.Concurrency)
+	}
+	close(tasks.release)
+	if r := e.finalExecution(t, "fan", "run3"); r.str("Status") != "Succeeded" {
+		t.Fatalf("execution = %s", r.raw)
+	}
+}
