@@ -38,10 +38,7 @@ const (
 // loadRanges parses CLOUDFLOW_HTTP_ALLOW_RANGES: CIDR ranges or single
 // addresses, comma-separated.
 func loadRanges(c *Config, v string) error {
-	for _, s := range strings.Split(v, ",") {
-		if s = strings.TrimSpace(s); s == "" {
-			continue
-		}
+	for _, s := range splitList(v) {
 		p, err := netip.ParsePrefix(s)
 		if err != nil {
 			a, aerr := netip.ParseAddr(s)

@@ -156,27 +156,10 @@ var vars = []Var{
 		load: func(c *Config, v string) error { c.KMSEndpoint = v; return nil }},
 	{Name: EnvOperations, Meaning: "The Actions `functions/api` serves; the deployments run every function from that one bootstrap and limit each per-operation function to its Action. The per-operation binaries name their own.",
 		Default: "every operation", Bounds: "comma-separated Actions",
-		load: func(c *Config, v string) error {
-			for _, op := range strings.Split(v, ",") {
-				if op = strings.TrimSpace(op); op != "" {
-					c.Operations = append(c.Operations, op)
-				}
-			}
-			return nil
-		}},
+		load: func(c *Config, v string) error { c.Operations = append(c.Operations, splitList(v)...); return nil }},
 	{Name: EnvThrottle, Meaning: "API throttling switch; see Security.", Default: "on in the clouds, off locally",
 		Bounds: "`on` or `off` (`true`/`false`, `1`/`0`)",
-		load: func(c *Config, v string) error {
-			switch strings.ToLower(v) {
-			case ThrottleOn, "true", "1":
-				c.Throttle = ThrottleOn
-			case ThrottleOff, "false", "0":
-				c.Throttle = ThrottleOff
-			default:
-				return errors.New("want on or off")
-			}
-			return nil
-		}},
+		load:   func(c *Config, v string) (err error) { c.Throttle, err = parseOnOff(v); return err }},
 	{Name: EnvRates, Meaning: "Overrides API rates (burst/per second); see Security.", Default: "the documented rates",
 		Bounds: "`Action=burst/rate[,…]`, e.g. `StartExecution=200/100,Default=20/5`",
 		load: func(c *Config, v string) (err error) {
@@ -208,26 +191,12 @@ var vars = []Var{
 	{Name: EnvHTTPAllowHosts, Meaning: "Hosts `HTTP:Request` may call: `api.example.com`, `127.0.0.1:8080` (host and port), `*.example.com` (subdomains, not the apex); case-insensitive.",
 		Default: "any host", Bounds: "comma-separated hosts",
 		load: func(c *Config, v string) error {
-			for _, h := range strings.Split(v, ",") {
-				if h = strings.TrimSpace(h); h != "" {
-					c.HTTPAllowHosts = append(c.HTTPAllowHosts, h)
-				}
-			}
+			c.HTTPAllowHosts = append(c.HTTPAllowHosts, splitList(v)...)
 			return nil
 		}},
 	{Name: EnvConsole, Meaning: "The web console at `/console/` beside the API; see Console.", Default: "on locally, off in the cloud functions",
 		Bounds: "`on` or `off` (`true`/`false`, `1`/`0`)",
-		load: func(c *Config, v string) error {
-			switch strings.ToLower(v) {
-			case ConsoleOn, "true", "1":
-				c.Console = ConsoleOn
-			case ConsoleOff, "false", "0":
-				c.Console = ConsoleOff
-			default:
-				return errors.New("want on or off")
-			}
-			return nil
-		}},
+		load:   func(c *Config, v string) (err error) { c.Console, err = parseOnOff(v); return err }},
 	{Name: EnvHTTPAllowRanges, Meaning: "Address ranges `HTTP:Request` may reach although they are not public. In the clouds and on any server with access keys, only public addresses may be called: loopback, link-local (cloud metadata), private, shared (`100.64.0.0/10`), unspecified and multicast addresses are refused, checked on the address actually dialled (after DNS, on every redirect); hosts on `CLOUDFLOW_HTTP_ALLOW_HOSTS` are allowed too. The local development server allows any address.",
 		Default: "none", Bounds: "comma-separated CIDR ranges or addresses, e.g. `10.1.0.0/16,192.168.1.5`",
 		load: loadRanges},
@@ -316,3 +285,26 @@ func ConfigFromEnv(getenv func(string) string, overrides ...map[string]string) (
 
 // IsSet reports whether ConfigFromEnv found the variable name set (or its flag given).
 func (c Config) IsSet(name string) bool { return c.set[name] }
+
+// splitList splits a comma-separated variable value, dropping blanks.
+func splitList(v string) []string {
+	var out []string
+	for _, s := range strings.Split(v, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// parseOnOff reads a switch (ThrottleOn/Off, ConsoleOn/Off): on or off,
+// also spelt true/false or 1/0.
+func parseOnOff(v string) (string, error) {
+	switch strings.ToLower(v) {
+	case "on", "true", "1":
+		return "on", nil
+	case "off", "false", "0":
+		return "off", nil
+	}
+	return "", errors.New("want on or off")
+}
