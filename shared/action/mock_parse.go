@@ -102,28 +102,17 @@ type Issue = flow.Issue
 // (flow.Issues; its Error joins the issues with "; ").
 type Issues = flow.Issues
 
-// maxMockIssues caps the issues reported for one file.
-const maxMockIssues = 50
+// maxMockIssues caps the issues reported for one file (Issues.Add keeps at
+// most flow.MaxIssues).
+const maxMockIssues = flow.MaxIssues
 
 type mockParser struct{ issues Issues }
 
 func (p *mockParser) add(n *yaml.Node, path, format string, args ...any) {
-	if len(p.issues) >= maxMockIssues {
-		return
-	}
-	is := Issue{Path: path, Msg: fmt.Sprintf(format, args...)}
-	if n != nil {
-		is.Line, is.Column = n.Line, n.Column
-	}
-	p.issues = append(p.issues, is)
+	p.issues.Add(n, path, format, args...)
 }
 
-func join(path, key string) string {
-	if path == "" {
-		return key
-	}
-	return path + "." + key
-}
+func join(path, key string) string { return flow.JoinPath(path, key) }
 
 // mapping calls fn for each key of a mapping node, reporting non-mappings,
 // non-string keys and duplicates.

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"go.yaml.in/yaml/v3"
 )
 
 // Mode is a flow's execution mode.
@@ -60,6 +62,37 @@ func (is Issues) Error() string {
 		parts[i] = x.String()
 	}
 	return strings.Join(parts, "; ")
+}
+
+// Add records one issue located at n (nil when unknown); see AddAt. The
+// mock-file and test-file parsers collect their issues with it too.
+func (is *Issues) Add(n *yaml.Node, path, format string, args ...any) {
+	line, col := 0, 0
+	if n != nil {
+		line, col = n.Line, n.Column
+	}
+	is.AddAt(path, line, col, format, args...)
+}
+
+// AddAt records one issue at line and column (0 when unknown). It keeps at
+// most MaxIssues; the last one kept says that further issues were omitted.
+func (is *Issues) AddAt(path string, line, col int, format string, args ...any) {
+	if len(*is) >= MaxIssues {
+		return
+	}
+	msg := fmt.Sprintf(format, args...)
+	if len(*is) == MaxIssues-1 {
+		msg += " (further issues omitted)"
+	}
+	*is = append(*is, Issue{Path: path, Line: line, Column: col, Msg: msg})
+}
+
+// JoinPath appends a field name to an issue path ("a" and "b" give "a.b").
+func JoinPath(path, name string) string {
+	if path == "" {
+		return name
+	}
+	return path + "." + name
 }
 
 // Timeout returns the flow-level Timeout, or 0 when the flow has none.

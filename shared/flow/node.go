@@ -55,12 +55,7 @@ func (m *mapping) get(key string) *yaml.Node {
 }
 
 // join appends a field name to a path.
-func join(path, name string) string {
-	if path == "" {
-		return name
-	}
-	return path + "." + name
-}
+func join(path, name string) string { return JoinPath(path, name) }
 
 // str reads a string field; any non-null scalar is accepted as its text.
 func (p *parser) str(path string, n *yaml.Node) (string, bool) {

@@ -169,23 +169,12 @@ type parser struct {
 
 // add records one issue located at n (which may be nil).
 func (p *parser) add(path string, n *yaml.Node, format string, args ...any) {
-	line, col := 0, 0
-	if n != nil {
-		line, col = n.Line, n.Column
-	}
-	p.addAt(path, line, col, format, args...)
+	p.issues.Add(n, path, format, args...)
 }
 
 // addAt records one issue located at line and column (0 when unknown).
 func (p *parser) addAt(path string, line, col int, format string, args ...any) {
-	if len(p.issues) >= MaxIssues {
-		return
-	}
-	is := Issue{Path: path, Line: line, Column: col, Msg: fmt.Sprintf(format, args...)}
-	if len(p.issues) == MaxIssues-1 {
-		is = Issue{Path: is.Path, Line: is.Line, Column: is.Column, Msg: is.Msg + " (further issues omitted)"}
-	}
-	p.issues = append(p.issues, is)
+	p.issues.AddAt(path, line, col, format, args...)
 }
 
 func (is Issues) sorted() Issues {

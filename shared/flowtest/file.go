@@ -121,22 +121,10 @@ func Parse(path string, src []byte) (*File, error) {
 type parser struct{ issues Issues }
 
 func (p *parser) add(n *yaml.Node, path, format string, args ...any) {
-	if len(p.issues) >= flow.MaxIssues {
-		return
-	}
-	is := Issue{Path: path, Msg: fmt.Sprintf(format, args...)}
-	if n != nil {
-		is.Line, is.Column = n.Line, n.Column
-	}
-	p.issues = append(p.issues, is)
+	p.issues.Add(n, path, format, args...)
 }
 
-func join(path, key string) string {
-	if path == "" {
-		return key
-	}
-	return path + "." + key
-}
+func join(path, key string) string { return flow.JoinPath(path, key) }
 
 func (p *parser) mapping(path string, n *yaml.Node, fn func(key string, k, v *yaml.Node)) {
 	if n.Kind != yaml.MappingNode {
