@@ -15,9 +15,12 @@
 // its entry directly. A StepEntered carries ScheduleEventId 0, so it is
 // placed by name: in an open lane (the top level, a Parallel branch or a Map
 // iteration) whose scope holds a state of that name, preferring an idle lane
-// (no step in progress) and, among those, the one opened first. Iterations of
-// one Map run the same states, so two concurrently running iterations may
-// trade steps of the same state; every other placement is exact.
+// (no step in progress) that fits (an empty lane for the scope's start state,
+// best the one whose input is the step's; a lane under way for any other
+// state) and, among equals, the one opened first. Iterations of one Map run
+// the same states, so two concurrently running iterations with equal inputs,
+// or past their first state, may still trade steps of the same state; every
+// other placement is exact.
 //
 // # Outcomes
 //

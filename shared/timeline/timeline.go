@@ -318,7 +318,12 @@ func (b *builder) enter(ev Event, d detail) {
 		return len(l.Steps) == 0 || l.Steps[len(l.Steps)-1].exited
 	}
 	// Open lanes whose scope has the state: idle ones first, the earliest
-	// opened; else the latest opened busy one.
+	// opened, ranked by fit: an empty lane for the scope's start state (best
+	// the one whose input is the step's, which tells sibling iterations
+	// apart), a lane already under way for any other state. Else the latest
+	// opened busy one.
+	input := text(d.Input)
+	best := 0
 	for _, l := range b.lanes {
 		if !l.open || l.scope == nil {
 			continue
@@ -327,11 +332,19 @@ func (b *builder) enter(ev Event, d detail) {
 		if s == nil {
 			continue
 		}
+		rank := 0
 		if idle(l) {
-			lane, st, path = l, s, p
-			break
+			rank = 1
+			if start := l.scope.States[l.scope.Start] == s; (len(l.Steps) == 0) == start {
+				rank = 2
+				if start && l.Input == input {
+					rank = 3
+				}
+			}
 		}
-		lane, st, path = l, s, p
+		if rank > best || rank == 0 && best == 0 {
+			lane, st, path, best = l, s, p, rank
+		}
 	}
 	if lane == nil {
 		// No definition, or a name it lacks: the latest open idle lane,
