@@ -110,14 +110,14 @@ func Decode(s string) (Token, error) {
 	var fields [3]string
 	for i := range fields {
 		n, k := binary.Uvarint(b)
-		if k <= 0 || n == 0 || n > MaxFieldBytes || uint64(len(b)-k) < n {
+		if k <= 0 || k != minimalLen(n) || n == 0 || n > MaxFieldBytes || uint64(len(b)-k) < n {
 			return Token{}, &MalformedError{Reason: "bad field length"}
 		}
 		fields[i] = string(b[k : k+int(n)])
 		b = b[k+int(n):]
 	}
 	ev, k := binary.Uvarint(b)
-	if k <= 0 || ev > 1<<62 {
+	if k <= 0 || k != minimalLen(ev) || ev > 1<<62 {
 		return Token{}, &MalformedError{Reason: "bad event id"}
 	}
 	b = b[k:]
@@ -127,4 +127,12 @@ func Decode(s string) (Token, error) {
 	t := Token{Account: fields[0], FlowID: fields[1], Execution: fields[2], EventID: int64(ev)}
 	copy(t.Nonce[:], b)
 	return t, nil
+}
+
+// minimalLen is the length of n's shortest varint. binary.Uvarint also reads
+// longer spellings (0x80 0x00 for 0); refusing them keeps one spelling per
+// token.
+func minimalLen(n uint64) int {
+	var b [binary.MaxVarintLen64]byte
+	return binary.PutUvarint(b[:], n)
 }
