@@ -51,8 +51,12 @@ States:
     End: true
 `
 
-// crashExecutions is how many executions the crash test runs.
-const crashExecutions = 1000
+// crashExecutions is how many executions the crash test runs, with
+// crashWorkers runners in the server.
+const (
+	crashExecutions = 1000
+	crashWorkers    = 8
+)
 
 // server is one functions/local process on a data directory.
 type server struct {
@@ -71,7 +75,10 @@ func startServer(t *testing.T, bin, dir string) *server {
 	addr := ln.Addr().String()
 	_ = ln.Close()
 	cmd := exec.Command(bin, "-addr", addr, "-data", dir)
-	cmd.Env = append(os.Environ(), "STORE=bbolt", "CLOUDFLOW_ACCESS_KEYS=")
+	// Eight runners: a Wait parks its execution instead of holding one, so
+	// 1,000 executions through a 3 s Wait still finish in seconds (holding
+	// a runner each, they would take 1000 × 3 s / 8 = 375 s).
+	cmd.Env = append(os.Environ(), "STORE=bbolt", "CLOUDFLOW_ACCESS_KEYS=", "CLOUDFLOW_WORKERS="+strconv.Itoa(crashWorkers))
 	cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -171,7 +178,9 @@ func startAll(s *server, names []string, acked *sync.Map, stopAfter int64, kill 
 // TestLocal_CrashRecovery starts 1,000 Standard executions (Pass, a 3 s
 // Wait, two more Pass states) on bbolt and kills the server with SIGKILL
 // twice: during the start burst and during the Waits, restarting once after
-// each kill. After the last restart every execution must succeed within 30 s
+// each kill. The server has 8 runners, so the Waits must park (a runner held
+// through each Wait would need minutes). After the last restart every
+// execution must succeed within 30 s
 // with exactly the output its input determines, every name appears once in
 // ListExecutions, and every history has gapless EventIds and enters no state
 // twice.
