@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/cloudflow-oss/cloudflow/shared/execution"
-	"github.com/cloudflow-oss/cloudflow/shared/flow"
 	"github.com/cloudflow-oss/cloudflow/shared/interp"
 	"github.com/cloudflow-oss/cloudflow/shared/kv"
 )
@@ -104,7 +103,7 @@ States:
 func parkService(t *testing.T, store execution.Store, clock *manualClock, tasks interp.TaskRunner) *execution.Service {
 	t.Helper()
 	svc := execution.New(store, execution.Options{
-		Engine: interp.New(interp.Options{Clock: clock, Tasks: tasks}), Parse: flow.Parse, Clock: clock, Workers: 1,
+		Engine: interp.New(interp.Options{Clock: clock, Tasks: tasks}), Clock: clock, Workers: 1,
 	})
 	t.Cleanup(func() { _ = svc.Close() })
 	return svc
