@@ -32,7 +32,7 @@ func fillListBench(b *testing.B, n int) *execution.Service {
 	if err != nil {
 		b.Fatal(err)
 	}
-	svc := execution.New(store, execution.Options{Parse: flow.Parse, Enqueuer: &recordingEnqueuer{}, Logger: quiet})
+	svc := execution.New(store, execution.Options{Enqueuer: &recordingEnqueuer{}, Logger: quiet})
 	b.Cleanup(func() { _ = svc.Close(); _ = store.Close() })
 	def := passChain("big", 3)
 	f, err := svc.CreateFlow(ctx, execution.CreateFlowInput{Name: "big", Definition: def})
@@ -130,7 +130,7 @@ func BenchmarkService_StartExecution_Parallel(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	svc := execution.New(store, execution.Options{Parse: flow.Parse, Enqueuer: &recordingEnqueuer{}, Logger: quiet})
+	svc := execution.New(store, execution.Options{Enqueuer: &recordingEnqueuer{}, Logger: quiet})
 	b.Cleanup(func() { _ = svc.Close(); _ = store.Close() })
 	if _, err := svc.CreateFlow(ctx, execution.CreateFlowInput{Name: "one", Definition: passChain("one", 1)}); err != nil {
 		b.Fatal(err)

@@ -147,7 +147,7 @@ func TestService_ListExecutions_Model(t *testing.T) {
 			// expiresAt has passed by the wall clock.
 			clock := &fakeClock{now: time.Now().UTC().Truncate(time.Millisecond)}
 			store := open(t)
-			svc := execution.New(store, execution.Options{Clock: clock, Parse: flow.Parse, Enqueuer: &recordingEnqueuer{}, Retention: time.Hour, Logger: quiet})
+			svc := execution.New(store, execution.Options{Clock: clock, Enqueuer: &recordingEnqueuer{}, Retention: time.Hour, Logger: quiet})
 			t.Cleanup(func() { _ = svc.Close() })
 			f, err := svc.CreateFlow(ctx, execution.CreateFlowInput{Name: "f", Definition: passChain("f", 1)})
 			if err != nil {
@@ -261,7 +261,7 @@ func TestService_ListExecutions_Backfill(t *testing.T) {
 		}
 		want = append([]string{e.Name}, want...)
 	}
-	svc := execution.New(store, execution.Options{Clock: &fakeClock{now: base.Add(time.Hour)}, Parse: flow.Parse, Enqueuer: &recordingEnqueuer{}, Logger: quiet})
+	svc := execution.New(store, execution.Options{Clock: &fakeClock{now: base.Add(time.Hour)}, Enqueuer: &recordingEnqueuer{}, Logger: quiet})
 	t.Cleanup(func() { _ = svc.Close() })
 	in := execution.ListInput{FlowName: "f", Limit: 7, Status: execution.Succeeded}
 	if got := listAll(t, svc, ctx, in, ""); !slices.Equal(got, want) {
