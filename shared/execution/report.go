@@ -117,12 +117,15 @@ func (s *Service) report(ctx context.Context, t token.Token, tok string, res tas
 		}
 		var w *interp.WaitCheckpoint
 		if e.Checkpoint != nil {
-			w = e.Checkpoint.Wait
+			w = e.Checkpoint.FindWait(tok)
 		}
 		switch {
-		case w == nil && t.EventID >= e.NextEventID, w != nil && w.Token != tok && t.EventID > w.ScheduleEventID:
+		case w == nil && t.EventID >= e.NextEventID:
+			// The task's submission is not persisted yet.
 			return false, &TaskError{Err: ErrTaskInvalidState, Token: tok}
-		case w == nil, w.Token != tok, w.Reported:
+		case w == nil, w.Reported:
+			// Reported, timed out, superseded by a retry, or dropped
+			// with its Parallel or Map.
 			return false, &TaskError{Err: ErrTaskCompleted, Token: tok}
 		}
 		parsed, err := s.parse(e.FlowID, e.FlowName, e.FlowMode, e.FlowDefinition)
@@ -166,8 +169,12 @@ func (s *Service) report(ctx context.Context, t token.Token, tok string, res tas
 // recording into rec and issuing task tokens of e.
 func (s *Service) interpExecution(e *Execution, rec interp.Recorder) interp.Execution {
 	account, flowID, name := e.Account, e.FlowID, e.Name
+	ref := e.ref()
 	return interp.Execution{
 		Name: e.Name, Input: json.RawMessage(e.Input), RoleArn: e.RoleArn, Recorder: rec,
+		LoadOutputs: func(ctx context.Context, sched, since int64) (map[int]json.RawMessage, error) {
+			return s.loadOutputs(ctx, ref, sched, since)
+		},
 		NewTaskToken: func(eventID int64) (string, error) {
 			t, err := token.New(s.opts.TokenRand, account, flowID, name, eventID)
 			if err != nil {
@@ -178,13 +185,14 @@ func (s *Service) interpExecution(e *Execution, rec interp.Recorder) interp.Exec
 	}
 }
 
-// waitingTask returns the deadline of e's unreported callback task, and
-// whether e waits for one.
+// waitingTask reports whether e waits for callback reports only (at top
+// level, or in every unfinished branch and iteration), with the earliest
+// of their deadlines.
 func waitingTask(e *Execution) (deadline time.Time, ok bool) {
-	if e.Checkpoint == nil || e.Checkpoint.Wait == nil || e.Checkpoint.Wait.Reported {
+	if e.Checkpoint == nil {
 		return time.Time{}, false
 	}
-	return e.Checkpoint.Wait.Deadline, true
+	return e.Checkpoint.Waiting()
 }
 
 // Child → parent reports (reference 7.2, 7.5).
