@@ -9,6 +9,7 @@ import (
 
 	"github.com/cloudflow-oss/cloudflow/shared/api"
 	"github.com/cloudflow-oss/cloudflow/shared/execution"
+	"github.com/cloudflow-oss/cloudflow/shared/interp"
 	"github.com/cloudflow-oss/cloudflow/shared/kv"
 )
 
@@ -25,7 +26,7 @@ func FuzzHandler_Decode(f *testing.F) {
 	f.Add("Action=UpdateFlowAlias&Version=2019-03-15", "application/x-www-form-urlencoded", `FlowName=f&Name=a&RoutingConfigurations=[{"Version":"01","Weight":1e3}]`)
 	f.Add("Action=StartExecution&Version=2019-03-15&FlowName=f&Qualifier=99999999999999999999", "", "")
 	f.Add("Action=ListFlowVersions&Version=2019-03-15&FlowName=f&NextToken=-1", "", "")
-	svc := execution.New(kv.NewMemStore(), execution.Options{Parse: fakeParse, Engine: fakeEngine{}})
+	svc := execution.New(kv.NewMemStore(), execution.Options{Engine: interp.New(interp.Options{Tasks: echoTasks{}})})
 	f.Cleanup(func() { _ = svc.Close() })
 	h := api.NewHandler(svc, api.Options{})
 	f.Fuzz(func(t *testing.T, query, ctype, body string) {

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/cloudflow-oss/cloudflow/shared/execution"
-	"github.com/cloudflow-oss/cloudflow/shared/flow"
 	"github.com/cloudflow-oss/cloudflow/shared/interp"
 	"github.com/cloudflow-oss/cloudflow/shared/kv"
 	"github.com/cloudflow-oss/cloudflow/shared/token"
@@ -61,7 +60,7 @@ func nestedService(t *testing.T) (*execution.Service, chan string) {
 	t.Helper()
 	tokens := make(chan string, 64)
 	svc := execution.New(kv.NewMemStore(), execution.Options{
-		Engine: interp.New(interp.Options{Tasks: tokenTasks{tokens}}), Parse: flow.Parse, Workers: 4,
+		Engine: interp.New(interp.Options{Tasks: tokenTasks{tokens}}), Workers: 4,
 	})
 	t.Cleanup(func() { _ = svc.Close() })
 	if _, err := svc.CreateFlow(context.Background(), execution.CreateFlowInput{Name: "nested", Definition: nestedFlow}); err != nil {

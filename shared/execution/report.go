@@ -105,10 +105,6 @@ func (s *Service) report(ctx context.Context, t token.Token, tok string, res tas
 	if s.base.Err() != nil {
 		return 0, ErrClosed
 	}
-	eng, ok := s.opts.Engine.(stepper)
-	if !ok {
-		return 0, &TaskError{Err: ErrTaskCompleted, Token: tok}
-	}
 	ref := Ref{Account: t.Account, FlowID: t.FlowID, Name: t.Execution}
 	var id int64
 	e, err := s.updateExecution(ctx, ref, "", nil, func(e *Execution) (bool, error) {
@@ -133,7 +129,7 @@ func (s *Service) report(ctx context.Context, t token.Token, tok string, res tas
 			return false, fmt.Errorf("parse stored flow %q: %w", e.FlowName, err)
 		}
 		buf := &eventBuffer{}
-		m, err := eng.Resume(parsed, s.interpExecution(e, buf), *e.Checkpoint)
+		m, err := s.opts.Engine.Resume(parsed, s.interpExecution(e, buf), *e.Checkpoint)
 		if err != nil {
 			return false, fmt.Errorf("resume execution %q: %w", e.Name, err)
 		}

@@ -2,26 +2,16 @@ package execution
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
 	"sync"
 
 	"github.com/cloudflow-oss/cloudflow/shared/auth"
-	"github.com/cloudflow-oss/cloudflow/shared/flow"
 	"github.com/cloudflow-oss/cloudflow/shared/interp"
 	"github.com/cloudflow-oss/cloudflow/shared/kv"
 	"github.com/cloudflow-oss/cloudflow/shared/maprun"
 )
-
-// stepper is the part of *interp.Engine a durable run needs. An Engine
-// without it (a test fake) is run in one piece with Run, without
-// checkpoints or history.
-type stepper interface {
-	Start(f *flow.Flow, ex interp.Execution) *interp.Machine
-	Resume(f *flow.Flow, ex interp.Execution, cp interp.Checkpoint) (*interp.Machine, error)
-}
 
 // Run-time errors of a runner; they never leave Run.
 var (
@@ -111,15 +101,6 @@ func (s *Service) Run(ctx context.Context, ref Ref) error {
 	if err != nil {
 		return s.finishRun(ctx, ref, h, interp.Result{Status: interp.Failed, Error: ErrorInvalidDefinition, Cause: err.Error()}, nil)
 	}
-	eng, ok := s.opts.Engine.(stepper)
-	if !ok {
-		res := s.opts.Engine.Run(runCtx, parsed, interp.Execution{Name: e.Name, Input: json.RawMessage(e.Input), RoleArn: e.RoleArn})
-		if s.abandoned(ctx, runCtx, res) {
-			return s.release(ctx, ref, h)
-		}
-		return s.finishRun(ctx, ref, h, res, nil)
-	}
-
 	buf := &eventBuffer{}
 	ex := s.interpExecution(e, buf)
 	ex.OnMapRun = func(run *maprun.Run) {
@@ -135,11 +116,11 @@ func (s *Service) Run(ctx context.Context, ref Ref) error {
 		// Events flushed during the step the checkpoint preceded keep
 		// their EventIds.
 		cp.NextEventID = max(cp.NextEventID, e.NextEventID)
-		if m, err = eng.Resume(parsed, ex, cp); err != nil {
+		if m, err = s.opts.Engine.Resume(parsed, ex, cp); err != nil {
 			return s.finishRun(ctx, ref, h, interp.Result{Status: interp.Failed, Error: ErrorInvalidCheckpoint, Cause: err.Error()}, nil)
 		}
 	} else {
-		m = eng.Start(parsed, ex)
+		m = s.opts.Engine.Start(parsed, ex)
 	}
 	stepCtx := runCtx
 	if d := parsed.Timeout(); d > 0 {

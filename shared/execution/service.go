@@ -53,11 +53,6 @@ func (systemClock) After(d time.Duration) <-chan time.Time { return time.After(d
 // SystemClock is the real clock.
 var SystemClock Clock = systemClock{}
 
-// Engine runs a parsed flow; *interp.Engine satisfies it.
-type Engine interface {
-	Run(ctx context.Context, f *flow.Flow, ex interp.Execution) interp.Result
-}
-
 // Enqueuer hands a Starting execution to a runner, which eventually calls
 // Service.Run with the Ref. Pool is the in-process implementation; a cloud
 // deployment may send an asynchronous invocation instead.
@@ -101,13 +96,13 @@ type Options struct {
 	// NewID returns a fresh lower-case UUID v4 string (flow Ids and
 	// generated execution names); default uuid.NewString.
 	NewID func() string
-	// Engine runs flows; default interp.New(interp.Options{}).
-	Engine Engine
-	// Parse parses and validates definitions; default flow.Parse.
-	Parse func(src []byte, opts flow.ParseOptions) (*flow.Flow, error)
-	// KnownAction is passed to Parse; nil accepts every Task action.
+	// Engine runs flows, configured with the task runners and clock of
+	// the deployment; default interp.New(interp.Options{}).
+	Engine *interp.Engine
+	// KnownAction is passed to flow.Parse; nil accepts every Task action.
 	KnownAction func(action string) bool
-	// CheckParameters is passed to Parse; nil accepts every Parameters key.
+	// CheckParameters is passed to flow.Parse; nil accepts every
+	// Parameters key.
 	CheckParameters func(state, action string, keys []string) error
 	// Enqueuer receives started executions; nil means an in-process Pool
 	// running at most Workers executions at a time, stopped by Close.
@@ -201,9 +196,6 @@ func New(store Store, opts Options) *Service {
 	}
 	if opts.Engine == nil {
 		opts.Engine = interp.New(interp.Options{})
-	}
-	if opts.Parse == nil {
-		opts.Parse = flow.Parse
 	}
 	if opts.Workers <= 0 {
 		opts.Workers = DefaultWorkers
@@ -307,7 +299,7 @@ func (s *Service) parse(flowID, name string, mode flow.Mode, def string) (*flow.
 	if ok {
 		return f, nil
 	}
-	f, err := s.opts.Parse([]byte(def), flow.ParseOptions{Name: name, Mode: mode, KnownAction: s.opts.KnownAction, CheckParameters: s.opts.CheckParameters})
+	f, err := flow.Parse([]byte(def), flow.ParseOptions{Name: name, Mode: mode, KnownAction: s.opts.KnownAction, CheckParameters: s.opts.CheckParameters})
 	if err != nil {
 		return nil, err
 	}

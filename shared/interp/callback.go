@@ -12,11 +12,12 @@ import (
 	"github.com/cloudflow-oss/cloudflow/shared/value"
 )
 
-// waiting is a submitted callback-mode task (reference 7.1, 7.2): the
-// Machine is suspended on it until a report, a timeout or a stop.
+// waiting is a suspended top-level state: a submitted callback-mode task
+// (reference 7.1, 7.2), which a report, its timeout or a stop ends, or a Wait
+// state (token ""), which its due time or a stop ends.
 type waiting struct {
-	token    string
-	deadline time.Time // the Task Timeout on the engine clock; zero = none
+	token    string    // the task token; "" for a Wait state's timer
+	deadline time.Time // the Task Timeout or the Wait's due time on the engine clock; zero = none
 	sched    int64     // EventId of the attempt's TaskScheduled
 	entered  int64     // EventId of the state's StepEntered
 	input    any       // the state's input after its InputConstructor
@@ -91,11 +92,18 @@ func (r *run) submitted(fr *frame, st *flow.State, call TaskCall, sched int64, i
 	return suspended
 }
 
-// stepWaiting is step while fr's callback task is pending: it returns
-// suspended while the task has neither a result nor a passed deadline, and
-// otherwise finishes the state with the result.
+// stepWaiting is step while fr's state is suspended: a Wait sleeps what is
+// left of its time; a callback task returns suspended while it has neither
+// a result nor a passed deadline. Otherwise it finishes the state with the
+// result.
 func (r *run) stepWaiting(ctx context.Context, fr *frame) (done bool, out any, f *failure) {
 	w := fr.wait
+	if !w.reported && w.token == "" {
+		if f := r.sleep(ctx, w.deadline.Sub(r.opts.Clock.Now())); f != nil {
+			return false, nil, f
+		}
+		w.reported, w.output = true, w.input // a Wait's output is its input
+	}
 	if !w.reported {
 		if w.deadline.IsZero() || r.opts.Clock.Now().Before(w.deadline) {
 			return false, nil, suspended
@@ -122,7 +130,7 @@ func (r *run) stepWaiting(ctx context.Context, fr *frame) (done bool, out any, f
 	if w.err != nil {
 		f = &failure{err: w.err, status: Failed}
 	} else {
-		out, next, f = r.finishAttempt(fr, st, w.input, w.output, next, true)
+		out, next, f = r.finishAttempt(fr, st, w.input, w.output, next, w.token != "")
 	}
 	return r.settle(fr, st, out, next, f)
 }
@@ -153,7 +161,7 @@ func (r *run) report(w *waiting, step string, typ EventType, out any, e *Error) 
 // none has one); Pending lists every task. Step returns false at once while
 // the Machine waits.
 func (m *Machine) Waiting() (token string, deadline time.Time, ok bool) {
-	if m.done || !m.r.blocked(&m.fr, m.r.nowFunc()) {
+	if m.done || (m.fr.wait != nil && m.fr.wait.token == "") || !m.r.blocked(&m.fr, m.r.nowFunc()) {
 		return "", time.Time{}, false
 	}
 	for _, p := range m.Pending() {
@@ -181,7 +189,7 @@ func (m *Machine) Pending() []Pending {
 		return nil
 	}
 	walkWaits(&m.fr, func(fr *frame) bool {
-		if w := fr.wait; !w.reported {
+		if w := fr.wait; !w.reported && w.token != "" {
 			ps = append(ps, Pending{Token: w.token, Deadline: w.deadline})
 		}
 		return true
@@ -193,10 +201,48 @@ func (m *Machine) Pending() []Pending {
 func (m *Machine) firstWait() *frame {
 	var first *frame
 	walkWaits(&m.fr, func(fr *frame) bool {
+		if fr.wait.token == "" {
+			return true
+		}
 		first = fr
 		return false
 	})
 	return first
+}
+
+// Parked reports whether the next Step would wait rather than work, and
+// until when: on callback tasks without a result (callback is true:
+// Complete or Fail wakes them; at top level, or in every unfinished branch
+// and iteration of a Parallel or Map in progress), on a top-level Wait
+// state, or on a Retry interval. wake is when the next Step can move on
+// without a report: the earliest of the tasks' Timeouts, the Wait's or the
+// retry's due time and the flow's Timeout; zero when only a report or a
+// stop can. Before wake, a Step returns at once on callback tasks and sleeps
+// until wake otherwise, so a caller may either call Step or park the
+// execution until wake: its Checkpoint records the due time, so a Machine
+// resumed later (after a crash too) waits only what is left. Waits and
+// retries inside Parallel branches and Map iterations sleep inside their
+// state's Step.
+func (m *Machine) Parked() (wake time.Time, callback, ok bool) {
+	switch w := m.fr.wait; {
+	case m.done:
+		return time.Time{}, false, false
+	case w != nil && !w.reported:
+		wake, callback = w.deadline, w.token != ""
+	case w == nil && m.fr.fan == nil && !m.fr.retryAt.IsZero():
+		wake = m.fr.retryAt
+	case m.fr.fan != nil:
+		_, wake, callback = m.Waiting()
+		if !callback {
+			return time.Time{}, false, false
+		}
+	default:
+		return time.Time{}, false, false
+	}
+	if d := m.r.deadline; !d.IsZero() && (wake.IsZero() || d.Before(wake)) {
+		wake = d
+	}
+	return wake, callback, true
 }
 
 // Complete reports the waiting task with token succeeded with output (its
@@ -232,6 +278,9 @@ func (m *Machine) pending(token string) (*frame, error) {
 	var found *frame
 	any := false
 	walkWaits(&m.fr, func(fr *frame) bool {
+		if fr.wait.token == "" {
+			return true // a Wait state's timer takes no report
+		}
 		any = true
 		if fr.wait.token == token {
 			found = fr
@@ -250,7 +299,8 @@ func (m *Machine) pending(token string) (*frame, error) {
 	return found, nil
 }
 
-// WaitCheckpoint is the pending callback task of a Checkpoint.
+// WaitCheckpoint is the suspended state of a Checkpoint: a pending callback
+// task, or a Wait state (Token "", Deadline its due time).
 type WaitCheckpoint struct {
 	Token           string          `json:"token"`
 	Deadline        time.Time       `json:"deadline,omitzero"`

@@ -29,7 +29,8 @@ type Checkpoint struct {
 	// Running marks a checkpoint taken while a Step ran (Machine.Progress):
 	// the execution is not waiting, whatever its fans' children do.
 	Running bool `json:"running,omitempty"`
-	// Wait is the submitted callback task of state State, nil when none.
+	// Wait is the submitted callback task or the Wait of state State, nil
+	// when none.
 	Wait *WaitCheckpoint `json:"wait,omitempty"`
 	// Fan is the unfinished fan-out of state State, nil when none.
 	Fan *FanCheckpoint `json:"fan,omitempty"`
@@ -147,7 +148,7 @@ func checkPosition(scope *flow.Scope, state, retries int, ruleAttempts []int, wa
 			return fmt.Errorf("%w: retry counters do not fit state %q", ErrBadCheckpoint, st.Name)
 		}
 	}
-	if wait && st.Type != flow.Task {
+	if wait && st.Type != flow.Task && st.Type != flow.Wait {
 		return fmt.Errorf("%w: state %q has no callback task", ErrBadCheckpoint, st.Name)
 	}
 	if wait && fan {

@@ -102,7 +102,8 @@ type frame struct {
 	noGlobal     bool      // distributed Map child: $Global is always {}
 	entered      int64     // EventId of the current StepEntered (recording only)
 	mapRun       string    // MapRunName of the current distributed Map attempt
-	wait         *waiting  // the submitted callback task, nil when none
+	top          bool      // the root scope: a Wait may suspend here
+	wait         *waiting  // the suspended callback task or Wait, nil when none
 	fan          *fan      // the current state's unfinished fan-out, nil when none
 	env          eval.Env
 	ctx          eval.Context
@@ -256,6 +257,7 @@ func (m *Machine) init(f *flow.Flow, ex Execution, input any) *failure {
 	r.onMapRun = ex.OnMapRun
 	r.loadOut = ex.LoadOutputs
 	r.initFrame(&m.fr, f.Root(), input)
+	m.fr.top = true
 	if f.Legacy() {
 		return r.legacyStart(&m.fr)
 	}
