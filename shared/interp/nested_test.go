@@ -230,8 +230,13 @@ func TestMachine_Map_CallbacksBoundedByConcurrency(t *testing.T) {
 		}
 		m = resumeAt(t, e, f, ex, m)
 	}
-	if got := strings.Join(items(), ","); got != "a,b,c,d,e" {
-		t.Errorf("items started in order %s, want a,b,c,d,e", got)
+	// The first two start together (in either order), then one per report.
+	got := items()
+	if len(got) == 5 && got[0] > got[1] {
+		got[0], got[1] = got[1], got[0]
+	}
+	if s := strings.Join(got, ","); s != "a,b,c,d,e" {
+		t.Errorf("items started in order %s, want a and b, then c, d, e", s)
 	}
 	res := runToEnd(t, m)
 	if res.Status != Succeeded {
