@@ -271,10 +271,10 @@ func count(m *sync.Map) int {
 	return n
 }
 
-// waitOutputs long-polls every crash execution until it ends and returns
-// the outputs; an execution that does not succeed before ctx ends fails
-// the test.
-func waitOutputs(ctx context.Context, t *testing.T, s *server, names []string) map[string]string {
+// waitOutputs long-polls every execution of flow in names until it ends and
+// returns the outputs; an execution that does not succeed before ctx ends
+// fails the test.
+func waitOutputs(ctx context.Context, t *testing.T, s *server, flow string, names []string) map[string]string {
 	t.Helper()
 	var (
 		mu   sync.Mutex
@@ -296,7 +296,7 @@ func waitOutputs(ctx context.Context, t *testing.T, s *server, names []string) m
 						t.Errorf("%s: not finished in time", names[i])
 						return
 					}
-					r, err := s.call("DescribeExecution", map[string]string{"FlowName": "crash", "ExecutionName": names[i], "WaitTimeSeconds": "5"})
+					r, err := s.call("DescribeExecution", map[string]string{"FlowName": flow, "ExecutionName": names[i], "WaitTimeSeconds": "5"})
 					if err != nil {
 						t.Errorf("DescribeExecution %s: %v", names[i], err)
 						return

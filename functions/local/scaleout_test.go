@@ -103,7 +103,7 @@ func TestLocal_ScaleOut_DynamoDB(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), scaleLease+30*time.Second)
 	defer cancel()
-	outputs := waitOutputs(ctx, t, servers[0], names)
+	outputs := waitOutputs(ctx, t, servers[0], "crash", names)
 	t.Logf("all %d executions finished %.1fs after the kill (lease %s)", len(names), time.Since(killed).Seconds(), scaleLease)
 	checkOutputs(t, names, outputs)
 	checkListedOnce(t, servers[0], names)
