@@ -145,7 +145,7 @@ func (s *Service) report(ctx context.Context, t token.Token, tok string, res tas
 		if err != nil {
 			return false, fmt.Errorf("checkpoint execution %q: %w", e.Name, err)
 		}
-		e.Checkpoint, e.Lease = &cp, Lease{}
+		e.Checkpoint, e.Lease, e.WakeAt = &cp, Lease{}, time.Time{}
 		return true, s.commitEvents(ctx, ref, e, buf.take())
 	})
 	if errors.Is(err, ErrExecutionNotFound) {
@@ -181,10 +181,14 @@ func (s *Service) interpExecution(e *Execution, rec interp.Recorder) interp.Exec
 	}
 }
 
-// waitingTask reports whether e waits for callback reports only (at top
-// level, or in every unfinished branch and iteration), with the earliest
-// of their deadlines.
-func waitingTask(e *Execution) (deadline time.Time, ok bool) {
+// parkedUntil returns the wake-up time of the parked execution e (zero when
+// only a report or a stop wakes it), and whether e is parked: it has a
+// WakeAt, or its checkpoint waits in a Wait or in unreported callback tasks
+// (at top level, or in every unfinished branch and iteration).
+func parkedUntil(e *Execution) (wake time.Time, ok bool) {
+	if !e.WakeAt.IsZero() {
+		return e.WakeAt, true
+	}
 	if e.Checkpoint == nil {
 		return time.Time{}, false
 	}
@@ -244,21 +248,6 @@ func (s *Service) reportParent(e *Execution) {
 				return
 			case <-s.opts.Clock.After(parentRetryDelay):
 			}
-		}
-	}()
-}
-
-// wakeAt enqueues ref once deadline has passed (on the service clock), so
-// that a callback task not reported within its Timeout fails with
-// FnF.Timeout without waiting for the next sweep.
-func (s *Service) wakeAt(ref Ref, deadline time.Time) {
-	s.bg.Add(1)
-	go func() {
-		defer s.bg.Done()
-		select {
-		case <-s.base.Done():
-		case <-s.opts.Clock.After(deadline.Sub(s.opts.Clock.Now())):
-			_ = s.opts.Enqueuer.Enqueue(s.base, ref) // on failure the sweep recovers it
 		}
 	}()
 }
