@@ -45,10 +45,17 @@ var crashStates = []string{"Double", "Pause", "Label", "Sum"}
 // crashExecutions is how many executions the crash test runs.
 const crashExecutions = 1000
 
+// crashWorkers are the server's runners: a Wait parks its execution instead
+// of holding one, so 1,000 executions through a 3 s Wait still finish in
+// seconds (holding a runner each, they would take 1000 × 3 s / 8 = 375 s).
+var crashWorkers = "CLOUDFLOW_WORKERS=8"
+
 // TestLocal_CrashRecovery starts 1,000 Standard executions (Pass, a 3 s
 // Wait, two more Pass states) on bbolt and kills the server with SIGKILL
 // twice: during the start burst and during the Waits, restarting once after
-// each kill. After the last restart every execution must succeed within 30 s
+// each kill. The server has 8 runners, so the Waits must park (a runner held
+// through each Wait would need minutes). After the last restart every
+// execution must succeed within 30 s
 // with exactly the output its input determines, every name appears once in
 // ListExecutions, and every history has gapless EventIds and enters no state
 // twice.
@@ -61,14 +68,14 @@ func TestLocal_CrashRecovery(t *testing.T) {
 	names := crashNames(crashExecutions)
 	var acked sync.Map
 
-	s := startServer(t, bin, dir)
+	s := startServer(t, bin, dir, crashWorkers)
 	createCrashFlow(t, s)
 	// Kill 1: during the start burst.
 	startAll(s, names, &acked, crashExecutions/3, s.kill)
 	s.kill()
 	t.Logf("kill 1 during the start burst: %d starts acknowledged", count(&acked))
 
-	s = startServer(t, bin, dir)
+	s = startServer(t, bin, dir, crashWorkers)
 	startAll(s, names, &acked, 0, nil)
 	if got := count(&acked); got != crashExecutions {
 		t.Fatalf("after restart 1: %d of %d starts acknowledged", got, crashExecutions)
@@ -78,7 +85,7 @@ func TestLocal_CrashRecovery(t *testing.T) {
 	s.kill()
 	t.Log("kill 2 during the Waits")
 
-	s = startServer(t, bin, dir)
+	s = startServer(t, bin, dir, crashWorkers)
 	restarted := time.Now()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()

@@ -69,11 +69,11 @@ type server struct {
 	logs *lineLog // its stdout: the JSON log lines
 }
 
-// startServer runs the binary bin on dir (bbolt, the default store) and
-// waits until it answers.
-func startServer(t *testing.T, bin, dir string) *server {
+// startServer runs the binary bin on dir (bbolt, the default store), with
+// the extra environment env, and waits until it answers.
+func startServer(t *testing.T, bin, dir string, env ...string) *server {
 	t.Helper()
-	return startProcess(t, bin, []string{"STORE=bbolt"}, "-data", dir)
+	return startProcess(t, bin, append([]string{"STORE=bbolt"}, env...), "-data", dir)
 }
 
 // startProcess runs the binary bin with the test's environment plus env

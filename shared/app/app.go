@@ -128,6 +128,15 @@ func newApp(cfg Config, sopts execution.Options, hopts api.Options) (*App, error
 		// over within about two lease durations.
 		sopts.Sweep = min(execution.DefaultSweepInterval, sopts.LeaseDuration)
 	}
+	if sopts.ParkAfter == 0 {
+		if _, real := cfg.EngineClock.(interp.RealClock); cfg.EngineClock != nil && !real {
+			// A scaled clock's time is this process's own: its Waits
+			// cannot be parked on the store's time.
+			sopts.ParkAfter = -1
+		} else if !local {
+			sopts.ParkAfter = CloudParkAfter
+		}
+	}
 	svc := execution.New(st, sopts)
 	children.set(svc)
 	hopts.Operations = cfg.Operations

@@ -142,7 +142,7 @@ func (s *Service) report(ctx context.Context, t token.Token, tok string, res tas
 		if err != nil {
 			return false, fmt.Errorf("checkpoint execution %q: %w", e.Name, err)
 		}
-		e.Checkpoint, e.Lease = &cp, Lease{}
+		e.Checkpoint, e.Lease, e.WakeAt = &cp, Lease{}, time.Time{}
 		return true, s.commitEvents(ctx, ref, e, buf.take())
 	})
 	if errors.Is(err, ErrExecutionNotFound) {
@@ -174,9 +174,13 @@ func (s *Service) interpExecution(e *Execution, rec interp.Recorder) interp.Exec
 	}
 }
 
-// waitingTask returns the deadline of e's unreported callback task, and
-// whether e waits for one.
-func waitingTask(e *Execution) (deadline time.Time, ok bool) {
+// parkedUntil returns the wake-up time of the parked execution e (zero when
+// only a report or a stop wakes it), and whether e is parked: it has a
+// WakeAt, or its checkpoint waits in a Wait or an unreported callback task.
+func parkedUntil(e *Execution) (wake time.Time, ok bool) {
+	if !e.WakeAt.IsZero() {
+		return e.WakeAt, true
+	}
 	if e.Checkpoint == nil || e.Checkpoint.Wait == nil || e.Checkpoint.Wait.Reported {
 		return time.Time{}, false
 	}
@@ -236,21 +240,6 @@ func (s *Service) reportParent(e *Execution) {
 				return
 			case <-s.opts.Clock.After(parentRetryDelay):
 			}
-		}
-	}()
-}
-
-// wakeAt enqueues ref once deadline has passed (on the service clock), so
-// that a callback task not reported within its Timeout fails with
-// FnF.Timeout without waiting for the next sweep.
-func (s *Service) wakeAt(ref Ref, deadline time.Time) {
-	s.bg.Add(1)
-	go func() {
-		defer s.bg.Done()
-		select {
-		case <-s.base.Done():
-		case <-s.opts.Clock.After(deadline.Sub(s.opts.Clock.Now())):
-			_ = s.opts.Enqueuer.Enqueue(s.base, ref) // on failure the sweep recovers it
 		}
 	}()
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/cloudflow-oss/cloudflow/shared/auth"
 	"github.com/cloudflow-oss/cloudflow/shared/interp"
@@ -82,6 +83,7 @@ func (s *Service) Run(ctx context.Context, ref Ref) error {
 		}
 		e.Status = Running
 		e.Lease = Lease{Owner: s.runnerID, Until: now.Add(s.opts.LeaseDuration)}
+		e.WakeAt = time.Time{}
 		e.NextEventID = max(e.NextEventID, 1)
 		return true, nil
 	})
@@ -93,6 +95,7 @@ func (s *Service) Run(ctx context.Context, ref Ref) error {
 	case e.Status.Terminal():
 		return nil
 	}
+	s.timers.remove(ref)
 	h := &leaseHolder{cur: e}
 	// Task runners act in the execution's account (FNF:StartExecution
 	// starts its child there, reference 7.5).
@@ -133,40 +136,44 @@ func (s *Service) Run(ctx context.Context, ref Ref) error {
 	defer close(beatDone)
 	go s.heartbeat(ref, h, beatDone, cancel)
 
-	for {
-		done := m.Step(stepCtx)
-		if errors.Is(context.Cause(runCtx), errLeaseLost) {
-			return nil // another writer owns the record now
-		}
-		if done {
-			if s.abandoned(ctx, runCtx, m.Result()) {
+	// A run woken before its time (a spare enqueue) parks again at once.
+	_, parkNow := s.parkUntil(ctx, m)
+	for step := !parkNow; ; step = true {
+		if step {
+			done := m.Step(stepCtx)
+			if errors.Is(context.Cause(runCtx), errLeaseLost) {
+				return nil // another writer owns the record now
+			}
+			if done {
+				if s.abandoned(ctx, runCtx, m.Result()) {
+					return s.release(ctx, ref, h)
+				}
+				return s.finishRun(ctx, ref, h, m.Result(), buf.take())
+			}
+			if runCtx.Err() != nil {
 				return s.release(ctx, ref, h)
 			}
-			return s.finishRun(ctx, ref, h, m.Result(), buf.take())
-		}
-		if runCtx.Err() != nil {
-			return s.release(ctx, ref, h)
 		}
 		cp, err := m.Checkpoint()
 		if err != nil {
 			return fmt.Errorf("checkpoint execution %q: %w", ref.Name, err)
 		}
 		evs := buf.peek()
-		_, deadline, waiting := m.Waiting()
+		wake, park := s.parkUntil(ctx, m)
 		err = s.persist(runCtx, ref, h, func(e *Execution) error {
 			e.Checkpoint = &cp
 			e.Lease.Until = s.now().Add(s.opts.LeaseDuration)
-			if waiting {
-				// A callback task waits: no runner holds the execution
-				// until a report, its Timeout or a stop wakes it.
-				e.Lease = Lease{}
+			if park {
+				// No runner holds a parked execution: a report, its
+				// wake-up time or a stop wakes it.
+				e.Lease, e.WakeAt = Lease{}, wake
 			}
 			return s.commitEvents(runCtx, ref, e, evs)
 		})
-		if err == nil && waiting {
-			s.logPark(ctx, h.cur, deadline)
-			if !deadline.IsZero() {
-				s.wakeAt(ref, deadline)
+		if err == nil && park {
+			s.logPark(ctx, h.cur, wake)
+			if !wake.IsZero() {
+				s.timers.add(ref, wake)
 			}
 			return nil
 		}
@@ -181,6 +188,35 @@ func (s *Service) Run(ctx context.Context, ref Ref) error {
 		}
 		buf.take()
 	}
+}
+
+// parkUntil reports whether the run should park m rather than step it, and
+// its wake-up time (zero: only a report or a stop wakes it). A callback task
+// without a result parks until its Timeout; a Wait or a Retry interval parks
+// when at least Options.ParkAfter of it is left, or when ctx (the run's
+// budget, e.g. a cloud invocation's) ends before it. A wake-up time already
+// passed never parks: the next Step moves on.
+func (s *Service) parkUntil(ctx context.Context, m *interp.Machine) (time.Time, bool) {
+	wake, callback, ok := m.Parked()
+	if !ok {
+		return time.Time{}, false
+	}
+	if wake.IsZero() {
+		return wake, callback
+	}
+	left := wake.Sub(s.opts.Clock.Now())
+	switch {
+	case left <= 0:
+		return wake, false
+	case callback:
+		return wake, true
+	case s.opts.ParkAfter < 0:
+		return wake, false
+	case left >= s.opts.ParkAfter:
+		return wake, true
+	}
+	dl, ok := ctx.Deadline()
+	return wake, ok && dl.Before(wake)
 }
 
 // abandoned reports whether a run ended only because this process is
@@ -284,10 +320,13 @@ func (s *Service) Recover(ctx context.Context) (int, error) {
 		if e.Status.Terminal() || (e.Lease.heldBy("", now) && e.Lease.Owner != s.runnerID && !s.opts.ExclusiveStore) {
 			return nil
 		}
-		if deadline, waiting := waitingTask(e); waiting && (deadline.IsZero() || now.Before(deadline)) {
-			return nil // a report or the task's Timeout wakes it
-		}
 		ref := e.ref()
+		if wake, parked := parkedUntil(e); parked && (wake.IsZero() || now.Before(wake)) {
+			if !wake.IsZero() {
+				s.timers.add(ref, wake)
+			}
+			return nil // a report, its wake-up time or a stop wakes it
+		}
 		s.mu.Lock()
 		_, busy := s.running[ref.key()]
 		s.mu.Unlock()

@@ -63,8 +63,9 @@ type Enqueuer interface {
 // Defaults of Options.
 const (
 	// DefaultWorkers is the default limit on concurrent runs of the
-	// in-process Pool. Each run holds a goroutine for its whole life,
-	// Waits included, so the limit is high.
+	// in-process Pool. A run holds a goroutine while it works, and while
+	// it waits for a slow Task; Waits and Retry intervals park instead
+	// (see DefaultParkAfter).
 	DefaultWorkers         = 1000
 	DefaultSyncMargin      = 500 * time.Millisecond
 	DefaultMaxSyncDuration = 5 * time.Minute
@@ -79,6 +80,14 @@ const (
 	// DefaultSweepInterval is how often a service with Options.Sweep
 	// re-runs Recover.
 	DefaultSweepInterval = 10 * time.Second
+	// DefaultParkAfter is the shortest Wait or Retry interval that parks
+	// its execution (the record keeps its wake-up time, the runner returns
+	// its worker, the service's timer enqueues it when due); shorter ones
+	// sleep in their runner. A park and its resumption cost two record
+	// writes and a resume from the checkpoint, about a millisecond: a
+	// worker held for 100 ms costs more than that. A Wait lasts at least
+	// 1 s, so this concerns the end of a flow's Timeout and short retries.
+	DefaultParkAfter = 100 * time.Millisecond
 	// DefaultMaxQueued bounds the executions the in-process Pool keeps
 	// queued in memory; beyond it a started execution waits in the store
 	// (status Starting) for the sweep.
@@ -115,6 +124,13 @@ type Options struct {
 	// stay Starting in the store (the record is the queue) and the sweep
 	// enqueues them once the queue has room.
 	MaxQueued int
+	// ParkAfter is the shortest Wait or Retry interval that parks its
+	// execution instead of sleeping in its runner (a run whose context
+	// ends before the wake-up time parks in any case); default
+	// DefaultParkAfter. Negative: Waits and Retry intervals always sleep in
+	// their runner (an engine clock that is not real time, see
+	// interp.ScaledClock, cannot be parked on). Callback tasks always park.
+	ParkAfter time.Duration
 	// ExclusiveStore says the store belongs to this process alone (the
 	// embedded bbolt file, which is locked): a lease naming another runner
 	// was left by a previous process, so Recover and Run take it over at
@@ -175,7 +191,8 @@ type Service struct {
 
 	base     context.Context // cancelled by Close
 	shutdown context.CancelFunc
-	bg       sync.WaitGroup // background work: parent reports, callback timeout timers
+	bg       sync.WaitGroup // background work: parent reports, the timer service, the sweep
+	timers   *timers        // parked executions by due time (timers.go)
 
 	mu       sync.Mutex
 	running  map[string]context.CancelFunc // in-process runs by execution key
@@ -199,6 +216,9 @@ func New(store Store, opts Options) *Service {
 	}
 	if opts.Workers <= 0 {
 		opts.Workers = DefaultWorkers
+	}
+	if opts.ParkAfter == 0 {
+		opts.ParkAfter = DefaultParkAfter
 	}
 	if opts.MaxQueued <= 0 {
 		opts.MaxQueued = DefaultMaxQueued
@@ -239,12 +259,15 @@ func New(store Store, opts Options) *Service {
 		mapRuns:  map[string]*maprun.Run{},
 		parsed:   map[string]*flow.Flow{},
 		runnerID: opts.RunnerID,
+		timers:   newTimers(),
 	}
 	s.base, s.shutdown = context.WithCancel(context.Background())
 	if opts.Enqueuer == nil {
 		s.pool = newPool(s, opts.Workers, opts.MaxQueued)
 		s.opts.Enqueuer = s.pool
 	}
+	s.bg.Add(1)
+	go s.serveTimers()
 	if opts.Sweep > 0 {
 		s.bg.Add(1)
 		go s.sweep(opts.Sweep)
