@@ -308,9 +308,13 @@ func (s *Service) heartbeat(ref Ref, h *leaseHolder, done <-chan struct{}, cance
 // event), or held by anyone but this service with Options.ExclusiveStore
 // (a previous process), except those running in this process. They resume from their
 // last checkpoint. It also deletes the finished executions whose retention
-// ended (Options.Retention), with their history. It returns how many it
-// enqueued.
+// ended (Options.Retention), with their history, and, on its first run,
+// writes the listing index of flows stored before it existed (indexFlows).
+// It returns how many it enqueued.
 func (s *Service) Recover(ctx context.Context) (int, error) {
+	if err := s.indexFlows(ctx); err != nil {
+		return 0, err
+	}
 	n := 0
 	now := s.now()
 	err := s.scan(ctx, execRoot, func(e *Execution) error {
@@ -344,12 +348,14 @@ func (s *Service) Recover(ctx context.Context) (int, error) {
 
 // expire deletes the expired execution e: its history chunks, then its
 // record, conditioned on the version read (a record replaced since by a new
-// execution of the same name stays).
+// execution of the same name stays), with its listing index entries.
 func (s *Service) expire(ctx context.Context, e *Execution) error {
 	if err := s.deleteHistory(ctx, e.ref()); err != nil {
 		return err
 	}
-	err := s.store.Delete(ctx, e.ref().key(), e.version)
+	byTime, byStatus := indexKeys(e)
+	err := s.apply(ctx, kv.Op{Kind: kv.OpDelete, Key: e.ref().key(), Version: e.version},
+		[]kv.Op{{Kind: kv.OpDelete, Key: byTime}, {Kind: kv.OpDelete, Key: byStatus}})
 	if err != nil && !errors.Is(err, kv.ErrNotFound) && !errors.Is(err, kv.ErrConditionFailed) {
 		return fmt.Errorf("delete expired execution %s: %w", strings.TrimPrefix(e.ref().key(), execRoot), err)
 	}

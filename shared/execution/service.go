@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -200,6 +201,12 @@ type Service struct {
 	watchers map[string]chan struct{}      // closed when the execution changes
 	mapRuns  map[string]*maprun.Run        // live map runs of this process's runs, by record key
 	parsed   map[string]*flow.Flow         // parse cache
+
+	// noApply is set once the store answered Apply with
+	// errors.ErrUnsupported (a DynamoDB server without transactions).
+	noApply atomic.Bool
+	// indexed is set once indexFlows has found every flow indexed.
+	indexed atomic.Bool
 }
 
 // New returns a Service on store. Unless opts.Enqueuer is set it starts an
@@ -426,10 +433,12 @@ func (s *Service) getExecution(ctx context.Context, ref Ref, flowName string) (*
 	return e, nil
 }
 
-// compareAndSwap writes the execution record e over version. A finished
-// execution gets its expiry first (ExpiresAt, Options.Retention after it
-// ended), which a store with TTL support also records for its own expiry.
-func (s *Service) compareAndSwap(ctx context.Context, key string, version int64, e *Execution) (kv.Item, error) {
+// compareAndSwap writes the execution record e over cur, the record as
+// read, together with the listing index entries a change of status or
+// expiry moves (see apply). A finished execution gets its expiry first
+// (ExpiresAt, Options.Retention after it ended), which a store with TTL
+// support also records for its own expiry.
+func (s *Service) compareAndSwap(ctx context.Context, cur, e *Execution) (kv.Item, error) {
 	if e.Status.Terminal() && e.ExpiresAt == 0 {
 		end := e.StoppedTime
 		if end.IsZero() {
@@ -441,10 +450,22 @@ func (s *Service) compareAndSwap(ctx context.Context, key string, version int64,
 	if err != nil {
 		return kv.Item{}, err
 	}
-	if es, ok := s.store.(expiringStore); ok && e.ExpiresAt > 0 {
-		return es.CompareAndSwapExpiring(ctx, key, version, val, e.ExpiresAt)
+	key := cur.ref().key()
+	idx, err := indexChange(cur, e)
+	if err != nil {
+		return kv.Item{}, err
 	}
-	return s.store.CompareAndSwap(ctx, key, version, val)
+	if len(idx) > 0 {
+		err := s.apply(ctx, kv.Op{Kind: kv.OpSwap, Key: key, Version: cur.version, Value: val, ExpiresAt: e.ExpiresAt}, idx)
+		if err != nil {
+			return kv.Item{}, err
+		}
+		return kv.Item{Key: key, Value: val, Version: cur.version + 1}, nil
+	}
+	if es, ok := s.store.(expiringStore); ok && e.ExpiresAt > 0 {
+		return es.CompareAndSwapExpiring(ctx, key, cur.version, val, e.ExpiresAt)
+	}
+	return s.store.CompareAndSwap(ctx, key, cur.version, val)
 }
 
 // deleteHistory deletes the history chunks and map run records of the
@@ -496,7 +517,7 @@ func (s *Service) updateExecution(ctx context.Context, ref Ref, flowName string,
 			out = cur
 			return false, err
 		}
-		it, err := s.compareAndSwap(ctx, ref.key(), cur.version, &next)
+		it, err := s.compareAndSwap(ctx, cur, &next)
 		if errors.Is(err, kv.ErrConditionFailed) || errors.Is(err, kv.ErrNotFound) {
 			cur = nil
 			return true, nil

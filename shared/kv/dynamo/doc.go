@@ -50,9 +50,11 @@
 // condition the current item comes from ReturnValuesOnConditionCheckFailure
 // (ALL_OLD) where the server returns it, and otherwise (dynalite ignores the
 // option) from a consistent GetItem, which also tells a missing item
-// (kv.ErrNotFound) from a different version (kv.ErrConditionFailed). No
-// transactions are used. Every read (GetItem, Query, Scan) is strongly
-// consistent.
+// (kv.ErrNotFound) from a different version (kv.ErrConditionFailed).
+// Apply, the atomic multi-key write, is one TransactWriteItems (see Apply);
+// dynalite has no transactions and answers it with errors.ErrUnsupported,
+// so the Apply contract tests run on DynamoDB Local only. Every read
+// (GetItem, Query, Scan) is strongly consistent.
 //
 // A write DynamoDB applied may still be answered with an error (a 500, a
 // dropped connection; AWS documents that the operation may have
