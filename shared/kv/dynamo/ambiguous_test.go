@@ -182,3 +182,37 @@ func TestStore_IncrementsFromSeveralStores(t *testing.T) {
 		}
 	})
 }
+
+// TestStore_RetriedApplyThatLanded is TestStore_RetriedWriteThatLanded for
+// Apply: TransactWriteItems carries an idempotency token the SDK fills in,
+// so its retry is answered as the transaction it repeats.
+func TestStore_RetriedApplyThatLanded(t *testing.T) {
+	endpoint := os.Getenv("DYNAMODB_LOCAL_ENDPOINT")
+	if endpoint == "" {
+		t.Skip("DYNAMODB_LOCAL_ENDPOINT is not set: no DynamoDB Local (dynalite has no transactions; start one with `.ci/dynamo-servers start`)")
+	}
+	direct := dynamo.NewLocalClient(endpoint)
+	table := newTable(t, direct)
+	proxy, proxyURL := newLossyProxy(t, endpoint)
+	s, err := dynamo.New(dynamo.NewLocalClient(proxyURL), table)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	proxy.loseNext("TransactWriteItems")
+	if err := s.Apply(ctx, []kv.Op{{Kind: kv.OpCreate, Key: "exec/a/f/x", Value: []byte("v1")}, {Kind: kv.OpPut, Key: "idx/a/f/x", Value: []byte("i1")}}); err != nil {
+		t.Fatalf("Apply with its answer lost = %v, want nil", err)
+	}
+	proxy.loseNext("TransactWriteItems")
+	if err := s.Apply(ctx, []kv.Op{{Kind: kv.OpSwap, Key: "exec/a/f/x", Version: 1, Value: []byte("v2")}, {Kind: kv.OpPut, Key: "idx/a/f/x", Value: []byte("i2")}}); err != nil {
+		t.Fatalf("Apply(swap) with its answer lost = %v, want nil", err)
+	}
+	if lost := proxy.lost.Load(); lost != 2 {
+		t.Fatalf("the proxy lost %d answers, want 2", lost)
+	}
+	for key, want := range map[string]string{"exec/a/f/x": "v2", "idx/a/f/x": "i2"} {
+		if it, err := s.Get(ctx, key); err != nil || string(it.Value) != want || it.Version != 2 {
+			t.Errorf("Get(%s) = %+v, %v; want %q at version 2", key, it, err, want)
+		}
+	}
+}
