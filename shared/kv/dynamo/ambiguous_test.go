@@ -46,6 +46,21 @@ func newLossyProxy(t *testing.T, endpoint string) (*lossyProxy, string) {
 	return p, srv.URL
 }
 
+// lossyStore returns a Store on a fresh table of the server at endpoint
+// through a lossyProxy, the proxy, a client of the server itself and the
+// table.
+func lossyStore(t *testing.T, endpoint string) (*dynamo.Store, *lossyProxy, *dynamodb.Client, string) {
+	t.Helper()
+	direct := dynamo.NewLocalClient(endpoint)
+	table := newTable(t, direct)
+	proxy, proxyURL := newLossyProxy(t, endpoint)
+	s, err := dynamo.New(dynamo.NewLocalClient(proxyURL), table)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, proxy, direct, table
+}
+
 // loseNext arms the proxy to lose the answer of the next request of the
 // DynamoDB operation op ("PutItem").
 func (p *lossyProxy) loseNext(op string) { p.op.Store("DynamoDB_20120810." + op) }
@@ -79,13 +94,7 @@ func TestStore_RetriedWriteThatLanded(t *testing.T) {
 			if endpoint == "" {
 				t.Skipf("%s is not set: no %s server to test against (start one with `.ci/dynamo-servers start`)", srv.env, srv.name)
 			}
-			direct := dynamo.NewLocalClient(endpoint)
-			table := newTable(t, direct)
-			proxy, proxyURL := newLossyProxy(t, endpoint)
-			s, err := dynamo.New(dynamo.NewLocalClient(proxyURL), table)
-			if err != nil {
-				t.Fatal(err)
-			}
+			s, proxy, direct, table := lossyStore(t, endpoint)
 			ctx := context.Background()
 
 			proxy.loseNext("PutItem")
@@ -191,13 +200,7 @@ func TestStore_RetriedApplyThatLanded(t *testing.T) {
 	if endpoint == "" {
 		t.Skip("DYNAMODB_LOCAL_ENDPOINT is not set: no DynamoDB Local (dynalite has no transactions; start one with `.ci/dynamo-servers start`)")
 	}
-	direct := dynamo.NewLocalClient(endpoint)
-	table := newTable(t, direct)
-	proxy, proxyURL := newLossyProxy(t, endpoint)
-	s, err := dynamo.New(dynamo.NewLocalClient(proxyURL), table)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, proxy, _, _ := lossyStore(t, endpoint)
 	ctx := context.Background()
 	proxy.loseNext("TransactWriteItems")
 	if err := s.Apply(ctx, []kv.Op{{Kind: kv.OpCreate, Key: "exec/a/f/x", Value: []byte("v1")}, {Kind: kv.OpPut, Key: "idx/a/f/x", Value: []byte("i1")}}); err != nil {
