@@ -187,7 +187,7 @@ func (c *Console) execution(rq *request, flowName, name string) (*executionBody,
 		LiveURL: path + "/live", StopURL: path + "/stop", ExecPath: path,
 	}
 	tokens := map[int64]string{}
-	if cp := e.Checkpoint; cp != nil && cp.Wait != nil && !cp.Wait.Reported && !b.Done {
+	if cp := e.Checkpoint; cp != nil && cp.Wait != nil && cp.Wait.Token != "" && !cp.Wait.Reported && !b.Done {
 		tokens[cp.Wait.ScheduleEventID] = cp.Wait.Token
 	}
 	scale := newScale(e.StartedTime, end)

@@ -116,8 +116,8 @@ func (s *Service) report(ctx context.Context, t token.Token, tok string, res tas
 			return false, &TaskError{Err: ErrTaskCompleted, Token: tok}
 		}
 		var w *interp.WaitCheckpoint
-		if e.Checkpoint != nil {
-			w = e.Checkpoint.Wait
+		if e.Checkpoint != nil && e.Checkpoint.Wait != nil && e.Checkpoint.Wait.Token != "" {
+			w = e.Checkpoint.Wait // a Wait state's timer (no token) takes no report
 		}
 		switch {
 		case w == nil && t.EventID >= e.NextEventID, w != nil && w.Token != tok && t.EventID > w.ScheduleEventID:

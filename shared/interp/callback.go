@@ -12,11 +12,12 @@ import (
 	"github.com/cloudflow-oss/cloudflow/shared/value"
 )
 
-// waiting is a submitted callback-mode task (reference 7.1, 7.2): the
-// Machine is suspended on it until a report, a timeout or a stop.
+// waiting is a suspended top-level state: a submitted callback-mode task
+// (reference 7.1, 7.2), which a report, its timeout or a stop ends, or a Wait
+// state (token ""), which its due time or a stop ends.
 type waiting struct {
-	token    string
-	deadline time.Time // the Task Timeout on the engine clock; zero = none
+	token    string    // the task token; "" for a Wait state's timer
+	deadline time.Time // the Task Timeout or the Wait's due time on the engine clock; zero = none
 	sched    int64     // EventId of the attempt's TaskScheduled
 	entered  int64     // EventId of the state's StepEntered
 	input    any       // the state's input after its InputConstructor
@@ -92,15 +93,21 @@ func (r *run) submitted(fr *frame, st *flow.State, call TaskCall, sched int64, i
 	return &failure{suspend: true}
 }
 
-// stepWaiting is Step while a callback task is pending: it ends the run on a
-// stop or the flow Timeout, reports waiting=true while the task has neither
-// a result nor a passed deadline, and otherwise finishes the state with the
-// result.
+// stepWaiting is Step while a top-level state is suspended: it ends the run
+// on a stop or the flow Timeout; a Wait sleeps what is left of its time; a
+// callback task reports waiting=true while it has neither a result nor a
+// passed deadline. Otherwise it finishes the state with the result.
 func (r *run) stepWaiting(ctx context.Context, fr *frame) (done bool, out any, f *failure, waiting bool) {
 	if f := r.checkAbort(ctx); f != nil {
 		return false, nil, f, false
 	}
 	w := fr.wait
+	if !w.reported && w.token == "" {
+		if f := r.sleep(ctx, w.deadline.Sub(r.opts.Clock.Now())); f != nil {
+			return false, nil, f, false
+		}
+		w.reported, w.output = true, w.input // a Wait's output is its input
+	}
 	if !w.reported {
 		if w.deadline.IsZero() || r.opts.Clock.Now().Before(w.deadline) {
 			return false, nil, nil, true
@@ -128,7 +135,7 @@ func (r *run) stepWaiting(ctx context.Context, fr *frame) (done bool, out any, f
 	if w.err != nil {
 		f = &failure{err: w.err, status: Failed}
 	} else {
-		out, next, f = r.finishAttempt(fr, st, w.input, w.output, next, true)
+		out, next, f = r.finishAttempt(fr, st, w.input, w.output, next, w.token != "")
 	}
 	done, out, f = r.settle(fr, st, out, next, f)
 	return done, out, f, false
@@ -158,10 +165,37 @@ func (r *run) report(w *waiting, step string, typ EventType, out any, e *Error) 
 // while it waits and the deadline has not passed.
 func (m *Machine) Waiting() (token string, deadline time.Time, ok bool) {
 	w := m.fr.wait
-	if m.done || w == nil || w.reported {
+	if m.done || w == nil || w.reported || w.token == "" {
 		return "", time.Time{}, false
 	}
 	return w.token, w.deadline, true
+}
+
+// Parked reports whether the next Step would wait rather than work, and
+// until when: on a callback task without a result (callback is true: Complete
+// or Fail wakes it), on a top-level Wait state, or on a Retry interval. wake
+// is when the next Step can move on without a report: the earliest of the
+// task's Timeout, the Wait's or the retry's due time and the flow's Timeout;
+// zero when only a report or a stop can. Before wake, a Step returns at once
+// on a callback task and sleeps until wake otherwise, so a caller may either
+// call Step or park the execution until wake: its Checkpoint records the due
+// time, so a Machine resumed later (after a crash too) waits only what is
+// left. Parallel branches and Map iterations sleep inside their state's Step.
+func (m *Machine) Parked() (wake time.Time, callback, ok bool) {
+	switch w := m.fr.wait; {
+	case m.done:
+		return time.Time{}, false, false
+	case w != nil && !w.reported:
+		wake, callback = w.deadline, w.token != ""
+	case w == nil && !m.fr.retryAt.IsZero():
+		wake = m.fr.retryAt
+	default:
+		return time.Time{}, false, false
+	}
+	if d := m.r.deadline; !d.IsZero() && (wake.IsZero() || d.Before(wake)) {
+		wake = d
+	}
+	return wake, callback, true
 }
 
 // Complete reports the waiting task succeeded with output (its $Output, in
@@ -193,7 +227,7 @@ func (m *Machine) stateName() string { return m.fr.scope.States[m.fr.cur].Name }
 func (m *Machine) pending(token string) (*waiting, error) {
 	w := m.fr.wait
 	switch {
-	case m.done || w == nil:
+	case m.done || w == nil || w.token == "":
 		return nil, ErrNotWaiting
 	case w.token != token:
 		return nil, ErrTokenMismatch
@@ -203,7 +237,8 @@ func (m *Machine) pending(token string) (*waiting, error) {
 	return w, nil
 }
 
-// WaitCheckpoint is the pending callback task of a Checkpoint.
+// WaitCheckpoint is the suspended state of a Checkpoint: a pending callback
+// task, or a Wait state (Token "", Deadline its due time).
 type WaitCheckpoint struct {
 	Token           string          `json:"token"`
 	Deadline        time.Time       `json:"deadline,omitzero"`

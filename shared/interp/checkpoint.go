@@ -23,7 +23,8 @@ type Checkpoint struct {
 	RetryAt      time.Time       `json:"retryAt,omitzero"`       // earliest start of the next attempt
 	StartedAt    time.Time       `json:"startedAt"`              // execution start, for the flow Timeout
 	NextEventID  int64           `json:"nextEventId,omitempty"`  // next history EventId when recording
-	// Wait is the submitted callback task of state State, nil when none.
+	// Wait is the submitted callback task or the Wait of state State, nil
+	// when none.
 	Wait *WaitCheckpoint `json:"wait,omitempty"`
 }
 

@@ -36,7 +36,7 @@ func (e *Engine) Run(ctx context.Context, f *flow.Flow, ex Execution) Result {
 		defer cancel()
 	}
 	for !m.Step(ctx) {
-		if m.fr.wait != nil {
+		if _, _, waiting := m.Waiting(); waiting {
 			// Nobody can report to a run that is not stored.
 			m.finish(fail(ErrorActionNotSupported, "task %s: callback task modes need a stored Standard execution", m.r.flow.Root().States[m.fr.cur].Name))
 			break
@@ -101,8 +101,8 @@ type frame struct {
 	noGlobal     bool      // distributed Map child: $Global is always {}
 	entered      int64     // EventId of the current StepEntered (recording only)
 	mapRun       string    // MapRunName of the current distributed Map attempt
-	top          bool      // the root scope: a callback task may suspend here
-	wait         *waiting  // the submitted callback task, nil when none
+	top          bool      // the root scope: a callback task or a Wait may suspend here
+	wait         *waiting  // the suspended callback task or Wait, nil when none
 	env          eval.Env
 	ctx          eval.Context
 	// Legacy scopes (legacy.go): input then holds the scope's $local, and

@@ -46,7 +46,7 @@ func (r *run) step(ctx context.Context, fr *frame) (done bool, out any, f *failu
 		out, next, f = r.attempt(ctx, fr, st)
 	}
 	if f != nil && f.suspend {
-		return false, nil, nil // a callback task now waits (callback.go)
+		return false, nil, nil // a callback task or a Wait now waits (callback.go)
 	}
 	return r.settle(fr, st, out, next, f)
 }
@@ -185,7 +185,7 @@ func (r *run) attempt(ctx context.Context, fr *frame, st *flow.State) (any, int,
 		next, f = r.runChoice(fr, st)
 	case flow.Wait:
 		raw, fresh = in, false
-		f = r.runWait(ctx, fr, st)
+		f = r.runWait(ctx, fr, st, in)
 	case flow.Task:
 		raw, f = r.runTask(ctx, fr, st, in)
 	case flow.Parallel:

@@ -10,8 +10,12 @@ import (
 
 // runWait pauses for Seconds (or the value of Seconds.$) on the engine clock
 // (reference 3.5). An expression value that is not a whole number in 1 to the
-// mode's maximum fails the state with FnF.ExpressionError.
-func (r *run) runWait(ctx context.Context, fr *frame, st *flow.State) *failure {
+// mode's maximum fails the state with FnF.ExpressionError. At the top level
+// the Wait does not sleep inside the Step: it suspends the Machine until its
+// due time (see Machine.Parked), and the next Step sleeps whatever is left,
+// so a stored execution can park instead. in is the state's input after
+// its InputConstructor, which becomes its output.
+func (r *run) runWait(ctx context.Context, fr *frame, st *flow.State, in any) *failure {
 	secs := st.Seconds
 	if st.SecondsExpr != nil {
 		v, err := st.SecondsExpr.Eval(&fr.env)
@@ -24,7 +28,12 @@ func (r *run) runWait(ctx context.Context, fr *frame, st *flow.State) *failure {
 		}
 		secs = int(n)
 	}
-	return r.sleep(ctx, time.Duration(secs)*time.Second)
+	d := time.Duration(secs) * time.Second
+	if fr.top {
+		fr.wait = &waiting{deadline: r.opts.Clock.Now().Add(d), entered: fr.entered, input: in}
+		return &failure{suspend: true}
+	}
+	return r.sleep(ctx, d)
 }
 
 // wholeNumber accepts integral numbers.
