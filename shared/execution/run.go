@@ -104,6 +104,14 @@ func (s *Service) Run(ctx context.Context, ref Ref) error {
 		return nil
 	}
 	h := &leaseHolder{cur: e}
+	s.setParked(key, false)
+	runCtx, span := s.startRunSpan(runCtx, e)
+	parked := false
+	defer func() {
+		h.mu.Lock()
+		endRunSpan(span, h.cur, parked)
+		h.mu.Unlock()
+	}()
 	// Task runners act in the execution's account (FNF:StartExecution
 	// starts its child there, reference 7.5).
 	runCtx = auth.NewContext(runCtx, auth.Identity{AccountID: e.Account})
@@ -183,6 +191,7 @@ func (s *Service) Run(ctx context.Context, ref Ref) error {
 			return s.commitEvents(runCtx, ref, e, evs)
 		})
 		if err == nil && waiting {
+			parked = true
 			s.logPark(ctx, h.cur, deadline)
 			if !deadline.IsZero() {
 				s.wakeAt(ref, deadline)
@@ -304,6 +313,7 @@ func (s *Service) Recover(ctx context.Context) (int, error) {
 			return nil
 		}
 		if deadline, waiting := waitingTask(e); waiting && (deadline.IsZero() || now.Before(deadline)) {
+			s.setParked(e.ref().key(), true)
 			return nil // a report or the task's Timeout wakes it
 		}
 		ref := e.ref()

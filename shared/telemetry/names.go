@@ -22,7 +22,8 @@ const (
 	AttrAccount        = "cloudflow.account"          // caller's account (request), execution's (run)
 	AttrRequestID      = "cloudflow.request_id"       // the response's RequestId
 	AttrFlow           = "cloudflow.flow.name"        // FlowName
-	AttrExecution      = "cloudflow.execution.name"   // execution name
+	AttrExecution      = "cloudflow.execution.name"   // execution name (ExecutionName)
+	AttrName           = "cloudflow.name"             // a request's Name parameter (a flow, alias or execution name)
 	AttrMode           = "cloudflow.flow.mode"        // Standard or Express
 	AttrStatus         = "cloudflow.execution.status" // execution status at the end of a run slice
 	AttrResumed        = "cloudflow.run.resumed"      // the slice resumed from a checkpoint
@@ -78,7 +79,7 @@ var Spans = []struct {
 	Name, Kind, Parent string
 	Attributes         []string
 }{
-	{"<Action>", "server", "the caller's span (W3C traceparent header)", []string{AttrAction, AttrAccount, AttrRequestID, AttrFlow, AttrExecution, AttrHTTPMethod, AttrHTTPStatus, AttrErrorType}},
+	{"<Action>", "server", "the caller's span (W3C traceparent header)", []string{AttrAction, AttrAccount, AttrRequestID, AttrFlow, AttrExecution, AttrName, AttrHTTPMethod, AttrHTTPStatus, AttrErrorType}},
 	{SpanRun + " <flow>", "internal", "the StartExecution request (the execution record keeps its trace context)", []string{AttrAccount, AttrFlow, AttrExecution, AttrMode, AttrResumed, AttrStatus, AttrParked, AttrErrorType}},
 	{SpanState + " <state>", "internal", "the run slice, or the Parallel/Map state that runs it", []string{AttrExecution, AttrState, AttrStateType, AttrRetryCount, AttrSuspended, AttrErrorType}},
 	{SpanTask + " <action>", "client", "the Task state", []string{AttrExecution, AttrState, AttrTaskAction, AttrTaskMode, AttrErrorType}},

@@ -22,7 +22,7 @@ func (t *Telemetry) Observer() interp.Observer {
 	o := &observer{tracer: t.TracerProvider().Tracer(ScopeName)}
 	var err error
 	o.transitions, err = t.MeterProvider().Meter(ScopeName).Int64Counter(MetricTransitions,
-		metric.WithUnit("{transition}"), metric.WithDescription(describe(MetricTransitions)))
+		metric.WithUnit("{transition}"), metric.WithDescription(Describe(MetricTransitions)))
 	if err != nil {
 		return nil
 	}

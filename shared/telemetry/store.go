@@ -52,7 +52,7 @@ func (t *Telemetry) MeasureStore(s Store) Store {
 		return s
 	}
 	h, err := t.mp.Meter(ScopeName).Float64Histogram(MetricStoreDuration, metric.WithUnit("s"),
-		metric.WithDescription(describe(MetricStoreDuration)), storeBuckets)
+		metric.WithDescription(Describe(MetricStoreDuration)), storeBuckets)
 	if err != nil {
 		return s
 	}
@@ -72,8 +72,8 @@ func (t *Telemetry) MeasureStore(s Store) Store {
 	return m
 }
 
-// describe returns the description of the named instrument in Metrics.
-func describe(name string) string {
+// Describe returns the description of the named instrument in Metrics.
+func Describe(name string) string {
 	for _, m := range Metrics {
 		if m.Name == name {
 			return m.Description
