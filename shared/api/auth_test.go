@@ -173,7 +173,7 @@ func TestHandler_ServeHTTP_UnsignedWithKeys(t *testing.T) {
 func TestHandler_ServeHTTP_SignedParamsAreActedOn(t *testing.T) {
 	now := time.Now().UTC()
 	e := signedEnv(t, now, nil)
-	wantOK(t, e.signedCall(t, "CreateFlow", testSecret, "n1", now, map[string]string{"Name": "orders", "Definition": strings.Replace(testDef, "%s", "orders", 1)}))
+	wantOK(t, e.signedCall(t, "CreateFlow", testSecret, "n1", now, map[string]string{"Name": "orders", "Definition": defOf("orders")}))
 
 	// A captured signed DescribeFlow with a second Name spliced in front.
 	q := url.Values{"Action": {"DescribeFlow"}, "Version": {api.Version}, "Name": {"orders"}}

@@ -8,17 +8,13 @@ import (
 	"testing"
 
 	"github.com/cloudflow-oss/cloudflow/shared/api"
-	"github.com/cloudflow-oss/cloudflow/shared/execution"
-	"github.com/cloudflow-oss/cloudflow/shared/flow"
 )
 
 // BenchmarkStartSyncExecution measures one StartSyncExecution round trip
 // through the real HTTP server on loopback for a small Express flow (one
 // Pass state with an OutputConstructor), with the real parser and engine.
 func BenchmarkStartSyncExecution(b *testing.B) {
-	e := newEnv(b, nil, func(o *execution.Options, _ *api.Options) {
-		o.Parse, o.Engine = flow.Parse, nil // the real parser and engine
-	})
+	e := newEnv(b, nil, nil)
 	form := url.Values{"Name": {"bench"}, "Definition": {benchDef}, "ExecutionMode": {"Express"}}
 	post(b, e.srv.URL+"/?Action=CreateFlow&Version="+api.Version, form.Encode())
 	body := url.Values{"FlowName": {"bench"}, "Input": {`{"order":42}`}}.Encode()

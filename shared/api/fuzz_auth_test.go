@@ -11,6 +11,7 @@ import (
 	"github.com/cloudflow-oss/cloudflow/shared/api"
 	"github.com/cloudflow-oss/cloudflow/shared/auth"
 	"github.com/cloudflow-oss/cloudflow/shared/execution"
+	"github.com/cloudflow-oss/cloudflow/shared/interp"
 	"github.com/cloudflow-oss/cloudflow/shared/kv"
 )
 
@@ -30,7 +31,7 @@ func FuzzHandler_DecodeSigned(f *testing.F) {
 	}
 	now := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
 	v := auth.NewVerifier(keys, func() time.Time { return now }, auth.Options{})
-	svc := execution.New(kv.NewMemStore(), execution.Options{Parse: fakeParse, Engine: fakeEngine{}})
+	svc := execution.New(kv.NewMemStore(), execution.Options{Engine: interp.New(interp.Options{Tasks: echoTasks{}})})
 	f.Cleanup(func() { _ = svc.Close() })
 	h := api.NewHandler(svc, api.Options{Authenticate: v.Verify})
 	allowed := map[string]bool{

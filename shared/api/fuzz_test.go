@@ -2,13 +2,16 @@ package api_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"testing"
 
 	"github.com/cloudflow-oss/cloudflow/shared/api"
 	"github.com/cloudflow-oss/cloudflow/shared/execution"
+	"github.com/cloudflow-oss/cloudflow/shared/interp"
 	"github.com/cloudflow-oss/cloudflow/shared/kv"
 )
 
@@ -25,8 +28,13 @@ func FuzzHandler_Decode(f *testing.F) {
 	f.Add("Action=UpdateFlowAlias&Version=2019-03-15", "application/x-www-form-urlencoded", `FlowName=f&Name=a&RoutingConfigurations=[{"Version":"01","Weight":1e3}]`)
 	f.Add("Action=StartExecution&Version=2019-03-15&FlowName=f&Qualifier=99999999999999999999", "", "")
 	f.Add("Action=ListFlowVersions&Version=2019-03-15&FlowName=f&NextToken=-1", "", "")
-	svc := execution.New(kv.NewMemStore(), execution.Options{Parse: fakeParse, Engine: fakeEngine{}})
+	f.Add("Action=CreateFlow&Version=2019-03-15", "application/x-www-form-urlencoded", url.Values{"Name": {"g"}, "Definition": {defOf("g")}}.Encode())
+	svc := execution.New(kv.NewMemStore(), execution.Options{Engine: interp.New(interp.Options{Tasks: echoTasks{}})})
 	f.Cleanup(func() { _ = svc.Close() })
+	// Flow f exists, so the seeds that name it reach the service.
+	if _, err := svc.CreateFlow(context.Background(), execution.CreateFlowInput{Name: "f", Definition: defOf("f")}); err != nil {
+		f.Fatal(err)
+	}
 	h := api.NewHandler(svc, api.Options{})
 	f.Fuzz(func(t *testing.T, query, ctype, body string) {
 		req := httptest.NewRequest(http.MethodPost, "/", bytes.NewBufferString(body))

@@ -38,8 +38,8 @@ func TestHandler_ServeHTTP_Errors(t *testing.T) {
 		{"bad type", "CreateFlow", map[string]string{"Name": "x", "Definition": "d", "Type": "ASL"}, 400, "InvalidArgument", "Parameter error. Type must be FDL."},
 		{"bad mode", "CreateFlow", map[string]string{"Name": "x", "Definition": "d", "ExecutionMode": "Turbo"}, 400, "InvalidArgument", "Parameter error. ExecutionMode must be Standard or Express."},
 		{"bad environment", "CreateFlow", map[string]string{"Name": "x", "Definition": "d", "Environment": "[1]"}, 400, "InvalidArgument", "Parameter error. Environment must be a JSON object (as a string)."},
-		{"invalid definition", "CreateFlow", map[string]string{"Name": "x", "Definition": "INVALID"}, 400, "InvalidArgument", "Parameter error. Definition is invalid: States[0](Start) (line 3, column 5): Type must be one of Pass, Task, Wait."},
-		{"flow exists", "CreateFlow", map[string]string{"Name": "std", "Definition": "d"}, 409, "FlowAlreadyExists", "Flow std already exists."},
+		{"invalid definition", "CreateFlow", map[string]string{"Name": "x", "Definition": "Type: StateMachine\nSpecVersion: v1\nName: x\nStartAt: Start\nStates:\n  - Name: Start\n    Type: Bogus\n    End: true\n"}, 400, "InvalidArgument", `Parameter error. Definition is invalid: States[0](Start).Type (line 7, column 11): unknown state type "Bogus" (want Pass, Task, Wait, Choice, Succeed, Fail, Parallel or Map).`},
+		{"flow exists", "CreateFlow", map[string]string{"Name": "std", "Definition": defOf("std")}, 409, "FlowAlreadyExists", "Flow std already exists."},
 		{"flow missing", "DescribeFlow", map[string]string{"Name": "orders"}, 404, "FlowNotExists", "Flow  orders does not exist."},
 		{"flow missing on start", "StartExecution", map[string]string{"FlowName": "orders"}, 404, "FlowNotExists", "Flow  orders does not exist."},
 		{"flow missing on delete", "DeleteFlow", map[string]string{"Name": "orders"}, 404, "FlowNotExists", "Flow  orders does not exist."},
@@ -196,7 +196,7 @@ func TestHandler_ServeHTTP_Hooks(t *testing.T) {
 			return account != "acct-slow"
 		}
 	})
-	def := strings.Replace(testDef, "%s", "f", 1)
+	def := defOf("f")
 	wantOK(t, e.call(t, "CreateFlow", map[string]string{"AccessKeyId": "a", "Name": "f", "Definition": def}))
 	t.Run("operations restrict", func(t *testing.T) {
 		wantError(t, e.call(t, "StartExecution", map[string]string{"AccessKeyId": "a", "FlowName": "f"}), 400, "ActionNotSupported", "The requested API operation 'StartExecution' is incorrect. Please check.")

@@ -12,51 +12,27 @@ import (
 
 	"github.com/cloudflow-oss/cloudflow/shared/api"
 	"github.com/cloudflow-oss/cloudflow/shared/execution"
-	"github.com/cloudflow-oss/cloudflow/shared/flow"
 	"github.com/cloudflow-oss/cloudflow/shared/interp"
 	"github.com/cloudflow-oss/cloudflow/shared/kv"
 )
 
-// fakeParse accepts every definition except those containing "INVALID",
-// which get one located issue. It stands in for flow.Parse so the API can be
-// tested independently of the engine.
-func fakeParse(src []byte, opts flow.ParseOptions) (*flow.Flow, error) {
-	if strings.Contains(string(src), "INVALID") {
-		return nil, flow.Issues{{Path: "States[0](Start)", Line: 3, Column: 5, Msg: "Type must be one of Pass, Task, Wait"}}
-	}
-	return &flow.Flow{}, nil
-}
+// echoTasks runs the Task of testDef flows on the state's input:
+// {"fail":{"Code","Detail"}} fails with that error, {"block":true} runs
+// until the context ends, anything else is the task's result.
+type echoTasks struct{}
 
-// fakeEngine interprets the execution input: {"fail":{"Code","Detail"}}
-// fails, {"block":true} runs until the context ends, anything else succeeds
-// with the input as output.
-type fakeEngine struct{}
-
-func (fakeEngine) Run(ctx context.Context, _ *flow.Flow, ex interp.Execution) interp.Result {
-	var in struct {
-		Fail *struct {
-			Code, Detail string
-		} `json:"fail"`
-		Block bool `json:"block"`
+func (echoTasks) Invoke(ctx context.Context, call interp.TaskCall) (any, error) {
+	in, _ := call.Input.(map[string]any)
+	if fail, ok := in["fail"].(map[string]any); ok {
+		code, _ := fail["Code"].(string)
+		detail, _ := fail["Detail"].(string)
+		return nil, &interp.Error{Name: code, Detail: detail}
 	}
-	if len(ex.Input) > 0 {
-		_ = json.Unmarshal(ex.Input, &in)
-	}
-	switch {
-	case in.Fail != nil:
-		return interp.Result{Status: interp.Failed, Error: in.Fail.Code, Cause: in.Fail.Detail}
-	case in.Block:
+	if in["block"] == true {
 		<-ctx.Done()
-		if ctx.Err() == context.DeadlineExceeded {
-			return interp.Result{Status: interp.TimedOut, Error: "FnF.Timeout", Cause: "execution timed out"}
-		}
-		return interp.Result{Status: interp.Stopped}
+		return nil, ctx.Err()
 	}
-	out := ex.Input
-	if len(out) == 0 {
-		out = json.RawMessage("{}")
-	}
-	return interp.Result{Status: interp.Succeeded, Output: out}
+	return call.Input, nil
 }
 
 type testEnv struct {
@@ -65,13 +41,14 @@ type testEnv struct {
 }
 
 // newEnv serves the API over a real HTTP server on store (a MemStore when
-// nil), with the fake parser and engine unless configure replaces them.
+// nil), with the real parser and engine, whose Tasks run on echoTasks
+// unless configure replaces the engine.
 func newEnv(t testing.TB, store execution.Store, configure func(*execution.Options, *api.Options)) *testEnv {
 	t.Helper()
 	if store == nil {
 		store = kv.NewMemStore()
 	}
-	sopts := execution.Options{Parse: fakeParse, Engine: fakeEngine{}, PollInterval: 20e6}
+	sopts := execution.Options{Engine: interp.New(interp.Options{Tasks: echoTasks{}}), PollInterval: 20e6}
 	var hopts api.Options
 	if configure != nil {
 		configure(&sopts, &hopts)
@@ -150,12 +127,24 @@ func wantOK(t *testing.T, r reply) {
 	}
 }
 
-const testDef = "Type: StateMachine\nSpecVersion: v1\nName: %s\nStartAt: Start\nStates:\n  - Name: Start\n    Type: Pass\n    End: true\n"
+// testDef is the definition of the test flows: one Task state that
+// echoTasks runs.
+const testDef = "Type: StateMachine\nSpecVersion: v1\nName: %s\nStartAt: Start\nStates:\n  - Name: Start\n    Type: Task\n    Action: Test:Echo\n    End: true\n"
+
+// defOf is testDef for flow name; a tag gives each version of a flow a
+// text of its own.
+func defOf(name string, tag ...string) string {
+	def := strings.Replace(testDef, "%s", name, 1)
+	for _, t := range tag {
+		def += "# " + t + "\n"
+	}
+	return def
+}
 
 func (e *testEnv) createFlow(t *testing.T, name, mode string) reply {
 	t.Helper()
 	r := e.call(t, "CreateFlow", map[string]string{
-		"Name": name, "Definition": strings.Replace(testDef, "%s", name, 1), "Description": "test flow",
+		"Name": name, "Definition": defOf(name), "Description": "test flow",
 		"Type": "FDL", "ExecutionMode": mode,
 	})
 	wantOK(t, r)

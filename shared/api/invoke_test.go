@@ -10,11 +10,12 @@ import (
 	"github.com/cloudflow-oss/cloudflow/shared/api"
 	"github.com/cloudflow-oss/cloudflow/shared/auth"
 	"github.com/cloudflow-oss/cloudflow/shared/execution"
+	"github.com/cloudflow-oss/cloudflow/shared/interp"
 	"github.com/cloudflow-oss/cloudflow/shared/kv"
 )
 
 func TestHandler_Invoke_Cases(t *testing.T) {
-	svc := execution.New(kv.NewMemStore(), execution.Options{Parse: fakeParse, Engine: fakeEngine{}})
+	svc := execution.New(kv.NewMemStore(), execution.Options{Engine: interp.New(interp.Options{Tasks: echoTasks{}})})
 	t.Cleanup(func() { _ = svc.Close() })
 	var throttled []string
 	h := api.NewHandler(svc, api.Options{Allow: func(account, action string) bool {
@@ -23,7 +24,7 @@ func TestHandler_Invoke_Cases(t *testing.T) {
 	}})
 	alice := auth.NewContext(context.Background(), auth.Identity{AccountID: "alice", AccessKeyID: "ak1"})
 	bob := auth.NewContext(context.Background(), auth.Identity{AccountID: "bob", AccessKeyID: "ak2"})
-	def := strings.Replace(testDef, "%s", "f1", 1)
+	def := defOf("f1")
 	if _, err := h.Invoke(alice, "CreateFlow", url.Values{"Name": {"f1"}, "Definition": {def}, "Type": {"FDL"}}); err != nil {
 		t.Fatalf("Invoke(CreateFlow) = %v", err)
 	}

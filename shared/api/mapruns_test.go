@@ -91,7 +91,6 @@ func TestHandler_MapRun_DescribeAndUpdateWhileRunning(t *testing.T) {
 	tasks := &heldTasks{release: make(chan struct{})}
 	store := kv.NewMemStore()
 	e := newEnv(t, store, func(o *execution.Options, _ *api.Options) {
-		o.Parse = nil // the real parser
 		o.Engine = interp.New(interp.Options{Tasks: tasks})
 		o.MapRunSaveInterval = 20 * time.Millisecond
 	})
@@ -186,7 +185,6 @@ func TestHandler_MapRun_DescribeAndUpdateWhileRunning(t *testing.T) {
 func TestHandler_MapRun_StopAbortsIt(t *testing.T) {
 	tasks := &heldTasks{release: make(chan struct{})}
 	e := newEnv(t, nil, func(o *execution.Options, _ *api.Options) {
-		o.Parse = nil
 		o.Engine = interp.New(interp.Options{Tasks: tasks})
 		o.MapRunSaveInterval = 20 * time.Millisecond
 	})
@@ -212,7 +210,6 @@ func TestHandler_MapRun_UpdateFromAnotherProcess(t *testing.T) {
 	tasks := &heldTasks{release: make(chan struct{})}
 	store := kv.NewMemStore()
 	e := newEnv(t, store, func(o *execution.Options, _ *api.Options) {
-		o.Parse = nil
 		o.Engine = interp.New(interp.Options{Tasks: tasks})
 		o.MapRunSaveInterval = 20 * time.Millisecond
 	})

@@ -56,7 +56,6 @@ func newCallbackEnv(t *testing.T) (*testEnv, *tokenTasks) {
 	t.Helper()
 	tasks := &tokenTasks{tokens: make(chan string, 4), gate: make(chan struct{})}
 	env := newEnv(t, nil, func(o *execution.Options, _ *api.Options) {
-		o.Parse = nil // the real parser
 		o.Engine = interp.New(interp.Options{Tasks: tasks})
 	})
 	for _, f := range []struct{ name, action string }{{"approve", "Submit"}, {"gated", "Gated"}} {

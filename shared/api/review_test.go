@@ -6,8 +6,6 @@ import (
 	"testing"
 
 	"github.com/cloudflow-oss/cloudflow/shared/api"
-	"github.com/cloudflow-oss/cloudflow/shared/execution"
-	"github.com/cloudflow-oss/cloudflow/shared/interp"
 )
 
 // A malformed CallbackFnFTaskToken is a parameter error, reported before the
@@ -71,10 +69,7 @@ func TestHandler_ServeHTTP_DuplicateJSONKeys(t *testing.T) {
 // History events without a step (the execution's own events) omit
 // StepName rather than sending it empty (reference 10.1).
 func TestHandler_GetExecutionHistory_StepNameOmittedWhenEmpty(t *testing.T) {
-	e := newEnv(t, nil, func(o *execution.Options, _ *api.Options) {
-		o.Parse = nil // the real parser
-		o.Engine = interp.New(interp.Options{})
-	})
+	e := newEnv(t, nil, nil)
 	e.createFlow(t, "std", "Standard")
 	wantOK(t, e.call(t, "StartExecution", map[string]string{"FlowName": "std", "ExecutionName": "e1"}))
 	waitStatus(t, e, "std", "e1", "Succeeded")

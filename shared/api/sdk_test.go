@@ -80,7 +80,7 @@ func TestHandler_SDKClient(t *testing.T) {
 				}
 				return body
 			}
-			def := strings.Replace(testDef, "%s", "orders", 1)
+			def := defOf("orders")
 			created := must(sdkCall(c, "CreateFlow", false, map[string]string{
 				"Name": "orders", "Definition": def, "Description": "d", "Type": "FDL",
 				"Environment": `{"Variables":[{"Name":"k","Value":"v"}]}`,
@@ -103,7 +103,7 @@ func TestHandler_SDKClient(t *testing.T) {
 			if done["Status"] != "Succeeded" || done["Output"] != `{"key":"value"}` {
 				t.Errorf("DescribeExecution = %v, want Succeeded with Output", done)
 			}
-			must(sdkCall(c, "CreateFlow", false, map[string]string{"Name": "quick", "Definition": def, "Description": "", "ExecutionMode": "Express"}))
+			must(sdkCall(c, "CreateFlow", false, map[string]string{"Name": "quick", "Definition": defOf("quick"), "Description": "", "ExecutionMode": "Express"}))
 			synced := must(sdkCall(c, "StartSyncExecution", false, map[string]string{"FlowName": "quick", "ExecutionName": "s", "Input": `{"a":1}`}))
 			if synced["Status"] != "Succeeded" || synced["Output"] != `{"a":1}` || !strings.HasPrefix(synced["Name"].(string), "s:") {
 				t.Errorf("StartSyncExecution = %v", synced)

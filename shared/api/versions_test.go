@@ -61,21 +61,22 @@ func TestHandler_PublishFlowVersion(t *testing.T) {
 	if r.str("FlowName") != "std" || r.str("Version") != "1" || r.str("Description") != "first" || len(r.str("CreatedTime")) != len("2019-01-01T01:01:01.001Z") {
 		t.Errorf("PublishFlowVersion = %s, want FlowName std, Version 1, Description first, a CreatedTime", r.raw)
 	}
-	e.updateDef(t, "std", "DEF-2")
+	def2 := defOf("std", "v2")
+	e.updateDef(t, "std", def2)
 	if r := e.publish(t, "std", ""); r.str("Version") != "2" {
 		t.Errorf("second publish Version = %q, want 2", r.str("Version"))
 	}
 	// Versions are immutable snapshots: version 1 keeps the old definition.
 	d := e.call(t, "DescribeFlow", map[string]string{"Name": "std", "FlowVersion": "1"})
 	wantOK(t, d)
-	if want := strings.Replace(testDef, "%s", "std", 1); d.str("Definition") != want {
+	if want := defOf("std"); d.str("Definition") != want {
 		t.Errorf("DescribeFlow version 1 Definition = %q, want the published %q", d.str("Definition"), want)
 	}
-	if d := e.call(t, "DescribeFlow", map[string]string{"Name": "std", "FlowVersion": "2"}); d.str("Definition") != "DEF-2" {
-		t.Errorf("DescribeFlow version 2 Definition = %q, want DEF-2", d.str("Definition"))
+	if d := e.call(t, "DescribeFlow", map[string]string{"Name": "std", "FlowVersion": "2"}); d.str("Definition") != def2 {
+		t.Errorf("DescribeFlow version 2 Definition = %q, want %q", d.str("Definition"), def2)
 	}
-	if d := e.call(t, "DescribeFlow", map[string]string{"Name": "std"}); d.str("Definition") != "DEF-2" {
-		t.Errorf("DescribeFlow current Definition = %q, want DEF-2", d.str("Definition"))
+	if d := e.call(t, "DescribeFlow", map[string]string{"Name": "std"}); d.str("Definition") != def2 {
+		t.Errorf("DescribeFlow current Definition = %q, want %q", d.str("Definition"), def2)
 	}
 	// A deleted number is never reused.
 	wantOK(t, e.call(t, "DeleteFlowVersion", map[string]string{"FlowName": "std", "FlowVersion": "2"}))
@@ -257,11 +258,12 @@ func TestHandler_DeleteFlowVersion_Conflict(t *testing.T) {
 func TestHandler_Qualifier_StartExecution(t *testing.T) {
 	e := newVersionEnv(t)
 	e.createFlow(t, "std", "Standard")
-	v1 := strings.Replace(testDef, "%s", "std", 1)
+	v1 := defOf("std")
 	e.publish(t, "std", "")
-	e.updateDef(t, "std", "DEF-2")
+	v2, v3 := defOf("std", "v2"), defOf("std", "v3")
+	e.updateDef(t, "std", v2)
 	e.publish(t, "std", "")
-	e.updateDef(t, "std", "DEF-3") // current, unpublished
+	e.updateDef(t, "std", v3) // current, unpublished
 	wantOK(t, e.call(t, "CreateFlowAlias", map[string]string{"FlowName": "std", "Name": "split", "RoutingConfigurations": `[{"Version":"1","Weight":3},{"Version":"2","Weight":7}]`}))
 
 	r := e.call(t, "StartExecution", map[string]string{"FlowName": "std", "ExecutionName": "byversion", "Qualifier": "1"})
@@ -270,8 +272,8 @@ func TestHandler_Qualifier_StartExecution(t *testing.T) {
 		t.Errorf("StartExecution Qualifier 1 FlowDefinition = %q, want version 1's %q", r.str("FlowDefinition"), v1)
 	}
 	r = e.call(t, "StartExecution", map[string]string{"FlowName": "std", "ExecutionName": "current"})
-	if r.str("FlowDefinition") != "DEF-3" {
-		t.Errorf("StartExecution without Qualifier FlowDefinition = %q, want the current DEF-3", r.str("FlowDefinition"))
+	if r.str("FlowDefinition") != v3 {
+		t.Errorf("StartExecution without Qualifier FlowDefinition = %q, want the current %q", r.str("FlowDefinition"), v3)
 	}
 	// Ten starts through the alias with a cycling random source: exactly 3
 	// run version 1 and 7 run version 2.
@@ -281,8 +283,8 @@ func TestHandler_Qualifier_StartExecution(t *testing.T) {
 		wantOK(t, r)
 		defs[r.str("FlowDefinition")]++
 	}
-	if defs[v1] != 3 || defs["DEF-2"] != 7 {
-		t.Errorf("alias split ran definitions %v, want version 1 ×3 and version 2 (DEF-2) ×7", defs)
+	if defs[v1] != 3 || defs[v2] != 7 {
+		t.Errorf("alias split ran definitions %v, want version 1 ×3 and version 2 ×7", defs)
 	}
 	waitStatus(t, e, "std", "a9", "Succeeded")
 	d := waitStatus(t, e, "std", "byversion", "Succeeded")

@@ -90,6 +90,9 @@ func newApp(cfg Config, sopts execution.Options, hopts api.Options) (*App, error
 	if sopts.Retention == 0 {
 		sopts.Retention = cfg.Retention
 	}
+	if sopts.LeaseDuration == 0 {
+		sopts.LeaseDuration = cfg.LeaseDuration
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
 	defer cancel()
 	cfg, err := loadAccessKeys(ctx, cfg)
@@ -123,8 +126,19 @@ func newApp(cfg Config, sopts execution.Options, hopts api.Options) (*App, error
 	sopts.ExclusiveStore = cfg.Store == StoreBolt
 	if local && sopts.Sweep == 0 {
 		// Locally the process sweeps itself; in the cloud the scheduled
-		// sweep event does.
-		sopts.Sweep = execution.DefaultSweepInterval
+		// sweep event does. A short lease gets a sweep as frequent, so the
+		// executions of an instance that died on a shared table are taken
+		// over within about two lease durations.
+		sopts.Sweep = min(execution.DefaultSweepInterval, sopts.LeaseDuration)
+	}
+	if sopts.ParkAfter == 0 {
+		if _, real := cfg.EngineClock.(interp.RealClock); cfg.EngineClock != nil && !real {
+			// A scaled clock's time is this process's own: its Waits
+			// cannot be parked on the store's time.
+			sopts.ParkAfter = -1
+		} else if !local {
+			sopts.ParkAfter = CloudParkAfter
+		}
 	}
 	svc := execution.New(st, sopts)
 	children.set(svc)

@@ -22,15 +22,18 @@ func TestConfigFromEnv(t *testing.T) {
 		want    Config
 		wantErr string
 	}{
-		{"defaults", nil, Config{Store: "bbolt", DataDir: ".cloudflow-data", Region: "cn-hangzhou", Workers: 1000, Retention: 720 * time.Hour}, ""},
-		{"all set", map[string]string{"STORE": "memory", "DATA_DIR": "/d", "CLOUDFLOW_REGION": "cn-beijing", "CLOUDFLOW_WORKERS": "8", "CLOUDFLOW_RETENTION": "36h"},
-			Config{Store: "memory", DataDir: "/d", Region: "cn-beijing", Workers: 8, Retention: 36 * time.Hour}, ""},
+		{"defaults", nil, Config{Store: "bbolt", DataDir: ".cloudflow-data", Region: "cn-hangzhou", Workers: 1000, Retention: 720 * time.Hour, LeaseDuration: 30 * time.Second}, ""},
+		{"all set", map[string]string{"STORE": "memory", "DATA_DIR": "/d", "CLOUDFLOW_REGION": "cn-beijing", "CLOUDFLOW_WORKERS": "8", "CLOUDFLOW_RETENTION": "36h", "CLOUDFLOW_LEASE_DURATION": "3s"},
+			Config{Store: "memory", DataDir: "/d", Region: "cn-beijing", Workers: 8, Retention: 36 * time.Hour, LeaseDuration: 3 * time.Second}, ""},
 		{"bad store", map[string]string{"STORE": "dynamo"}, Config{}, `STORE="dynamo"`},
 		{"bad workers", map[string]string{"CLOUDFLOW_WORKERS": "many"}, Config{}, `CLOUDFLOW_WORKERS="many"`},
 		{"zero workers", map[string]string{"CLOUDFLOW_WORKERS": "0"}, Config{}, `CLOUDFLOW_WORKERS="0"`},
 		{"retention in days", map[string]string{"CLOUDFLOW_RETENTION": "30d"}, Config{}, `CLOUDFLOW_RETENTION="30d"`},
 		{"zero retention", map[string]string{"CLOUDFLOW_RETENTION": "0"}, Config{}, `CLOUDFLOW_RETENTION="0"`},
 		{"negative retention", map[string]string{"CLOUDFLOW_RETENTION": "-1h"}, Config{}, `CLOUDFLOW_RETENTION="-1h"`},
+		{"lease below 1s", map[string]string{"CLOUDFLOW_LEASE_DURATION": "500ms"}, Config{}, `CLOUDFLOW_LEASE_DURATION="500ms"`},
+		{"lease above 1h", map[string]string{"CLOUDFLOW_LEASE_DURATION": "2h"}, Config{}, `CLOUDFLOW_LEASE_DURATION="2h"`},
+		{"lease not a duration", map[string]string{"CLOUDFLOW_LEASE_DURATION": "30"}, Config{}, `CLOUDFLOW_LEASE_DURATION="30"`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -41,7 +44,7 @@ func TestConfigFromEnv(t *testing.T) {
 				}
 				return
 			}
-			if err != nil || got.Store != tc.want.Store || got.DataDir != tc.want.DataDir || got.Region != tc.want.Region || got.Workers != tc.want.Workers || got.Retention != tc.want.Retention {
+			if err != nil || got.Store != tc.want.Store || got.DataDir != tc.want.DataDir || got.Region != tc.want.Region || got.Workers != tc.want.Workers || got.Retention != tc.want.Retention || got.LeaseDuration != tc.want.LeaseDuration {
 				t.Fatalf("ConfigFromEnv() = %+v, %v; want %+v", got, err, tc.want)
 			}
 		})
@@ -51,6 +54,14 @@ func TestConfigFromEnv(t *testing.T) {
 func TestNew_NegativeRetention(t *testing.T) {
 	if _, err := New(Config{Store: StoreMemory, Retention: -time.Hour}); err == nil || !strings.Contains(err.Error(), "retention") {
 		t.Fatalf("New(negative retention) error = %v, want it named", err)
+	}
+}
+
+func TestNew_LeaseDurationOutOfBounds(t *testing.T) {
+	for _, d := range []time.Duration{time.Millisecond, 2 * time.Hour} {
+		if _, err := New(Config{Store: StoreMemory, LeaseDuration: d}); err == nil || !strings.Contains(err.Error(), "lease duration") {
+			t.Errorf("New(LeaseDuration %s) error = %v, want it named", d, err)
+		}
 	}
 }
 

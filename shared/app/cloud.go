@@ -15,6 +15,12 @@ import (
 // configuration, creating a missing table).
 const startTimeout = 30 * time.Second
 
+// CloudParkAfter is execution.Options.ParkAfter with a cloud runner: a
+// parked execution there is woken by the scheduled sweep, once a minute, so
+// a shorter Wait or Retry interval sleeps in its invocation unless the
+// invocation's time runs out first.
+const CloudParkAfter = time.Minute
+
 // ErrNotBuilt is returned by New when the configuration asks for a cloud
 // part (a store, runner or secret store of AWS or Alibaba Cloud) that this
 // binary was built without: the Lambda bootstrap is built with the tag

@@ -119,6 +119,12 @@ type Config struct {
 	// as absent and is deleted (execution.Options.Retention); zero means
 	// execution.DefaultRetention (30 days, reference 9.4).
 	Retention time.Duration
+	// LeaseDuration is how long a runner's lease on an execution lasts
+	// unrenewed (execution.Options.LeaseDuration); zero means
+	// execution.DefaultLeaseDuration. Locally it also bounds the sweep
+	// interval, so a dead instance's executions are taken over soon after
+	// their leases expire.
+	LeaseDuration time.Duration
 	// MockFile is a task mock file (package action); when set, Task states
 	// are answered from it and only its Actions pass flow validation.
 	MockFile string
@@ -231,6 +237,9 @@ func (c Config) withDefaults() Config {
 	if c.Retention == 0 {
 		c.Retention = execution.DefaultRetention
 	}
+	if c.LeaseDuration == 0 {
+		c.LeaseDuration = execution.DefaultLeaseDuration
+	}
 	if c.Limits.Default == (throttle.Rate{}) {
 		d := throttle.DefaultLimits()
 		c.Limits.Default = d.Default
@@ -266,6 +275,9 @@ func (c Config) validate() error {
 	}
 	if c.Retention <= 0 {
 		return fmt.Errorf("retention %s: want a positive duration", c.Retention)
+	}
+	if c.LeaseDuration < MinLeaseDuration || c.LeaseDuration > MaxLeaseDuration {
+		return fmt.Errorf("lease duration %s: want %s to %s", c.LeaseDuration, MinLeaseDuration, MaxLeaseDuration)
 	}
 	switch c.Throttle {
 	case ThrottleAuto, ThrottleOn, ThrottleOff:

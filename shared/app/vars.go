@@ -36,6 +36,7 @@ const (
 	EnvThrottle        = "CLOUDFLOW_THROTTLE"
 	EnvRates           = "CLOUDFLOW_API_RATES"
 	EnvRetention       = "CLOUDFLOW_RETENTION"
+	EnvLeaseDuration   = "CLOUDFLOW_LEASE_DURATION"
 	EnvMockFile        = "CLOUDFLOW_MOCK_FILE"
 	EnvTimeScale       = "CLOUDFLOW_TIME_SCALE"
 	EnvHTTPAllowHosts  = "CLOUDFLOW_HTTP_ALLOW_HOSTS"
@@ -81,6 +82,9 @@ const (
 	DefaultFCPort = "9000"
 	// MaxFunctionTimeout is the largest FUNCTION_TIMEOUT_S accepted (a day, FC's own limit).
 	MaxFunctionTimeout = 24 * time.Hour
+	// MinLeaseDuration and MaxLeaseDuration bound CLOUDFLOW_LEASE_DURATION.
+	MinLeaseDuration = time.Second
+	MaxLeaseDuration = time.Hour
 )
 
 // Var describes one environment variable. The table [Vars] is the single source of the
@@ -176,6 +180,16 @@ var vars = []Var{
 				return errors.New("want a positive duration such as 720h")
 			}
 			c.Retention = d
+			return nil
+		}},
+	{Name: EnvLeaseDuration, Meaning: "How long a runner's lease on a Standard execution lasts unrenewed; the runner renews it every third of it. When instances share a table (`dynamodb`, `tablestore`) and one dies, another takes its executions over once their leases expired; locally the sweep looks every `10s`, or every lease duration when that is shorter. On `bbolt` a restart takes leases over at once.",
+		Default: "`30s`", Bounds: "a Go duration from `1s` to `1h`",
+		load: func(c *Config, v string) error {
+			d, err := time.ParseDuration(v)
+			if err != nil || d < MinLeaseDuration || d > MaxLeaseDuration {
+				return errors.New("want a duration from 1s to 1h, such as 30s")
+			}
+			c.LeaseDuration = d
 			return nil
 		}},
 	{Name: EnvMockFile, Meaning: "Task mock file (YAML or JSON), read again when it changes; an execution named `<name>__<case>` is answered from the file's case `<case>`. See Mocking Task states locally.",

@@ -143,7 +143,7 @@ func TestService_Aliases_Lifecycle(t *testing.T) {
 func TestService_ErrorTypes_Messages(t *testing.T) {
 	ctx := context.Background()
 	svc := newVersionService(t, nil)
-	if _, err := svc.CreateFlow(ctx, execution.CreateFlowInput{Name: "x", Definition: "d", ExecutionMode: flow.Express}); err != nil {
+	if _, err := svc.CreateFlow(ctx, execution.CreateFlowInput{Name: "x", Definition: gateDef("x"), ExecutionMode: flow.Express}); err != nil {
 		t.Fatal(err)
 	}
 	tests := []struct {

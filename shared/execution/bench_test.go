@@ -48,7 +48,7 @@ func BenchmarkService_StartToSucceeded(b *testing.B) {
 	for _, st := range []string{"mem", "bolt"} {
 		b.Run(st, func(b *testing.B) {
 			ctx := context.Background()
-			svc := execution.New(benchStores(b)[st](), execution.Options{Parse: flow.Parse, Workers: 2})
+			svc := execution.New(benchStores(b)[st](), execution.Options{Workers: 2})
 			b.Cleanup(func() { _ = svc.Close() })
 			if _, err := svc.CreateFlow(ctx, execution.CreateFlowInput{Name: "three", Definition: passChain("three", 3)}); err != nil {
 				b.Fatal(err)
@@ -92,7 +92,7 @@ func BenchmarkService_Run_PerStep(b *testing.B) {
 	for _, st := range []string{"mem", "bolt"} {
 		b.Run(st, func(b *testing.B) {
 			ctx := context.Background()
-			svc := execution.New(benchStores(b)[st](), execution.Options{Parse: flow.Parse, Enqueuer: &recordingEnqueuer{}})
+			svc := execution.New(benchStores(b)[st](), execution.Options{Enqueuer: &recordingEnqueuer{}})
 			b.Cleanup(func() { _ = svc.Close() })
 			f, err := svc.CreateFlow(ctx, execution.CreateFlowInput{Name: "chain", Definition: src})
 			if err != nil {

@@ -9,7 +9,6 @@ import (
 
 	"github.com/cloudflow-oss/cloudflow/shared/auth"
 	"github.com/cloudflow-oss/cloudflow/shared/execution"
-	"github.com/cloudflow-oss/cloudflow/shared/flow"
 	"github.com/cloudflow-oss/cloudflow/shared/interp"
 	"github.com/cloudflow-oss/cloudflow/shared/kv"
 )
@@ -45,7 +44,7 @@ func callbackService(t *testing.T, flows ...string) (*execution.Service, chan st
 	t.Helper()
 	tokens := make(chan string, 16)
 	svc := execution.New(kv.NewMemStore(), execution.Options{
-		Engine: interp.New(interp.Options{Tasks: tokenTasks{tokens}}), Parse: flow.Parse, Workers: 4,
+		Engine: interp.New(interp.Options{Tasks: tokenTasks{tokens}}), Workers: 4,
 	})
 	t.Cleanup(func() { _ = svc.Close() })
 	for _, name := range flows {

@@ -10,7 +10,6 @@ import (
 
 	"github.com/cloudflow-oss/cloudflow/shared/auth"
 	"github.com/cloudflow-oss/cloudflow/shared/execution"
-	"github.com/cloudflow-oss/cloudflow/shared/flow"
 	"github.com/cloudflow-oss/cloudflow/shared/interp"
 	"github.com/cloudflow-oss/cloudflow/shared/kv"
 )
@@ -89,7 +88,7 @@ func runners(t *testing.T, tasks *countTasks, clock execution.Clock) (*execution
 	enq := &recordingEnqueuer{}
 	eng := interp.New(interp.Options{Tasks: tasks})
 	mk := func(id string) *execution.Service {
-		s := execution.New(store, execution.Options{Engine: eng, Parse: flow.Parse, Enqueuer: enq, RunnerID: id, Clock: clock, LeaseDuration: time.Minute})
+		s := execution.New(store, execution.Options{Engine: eng, Enqueuer: enq, RunnerID: id, Clock: clock, LeaseDuration: time.Minute})
 		t.Cleanup(func() { _ = s.Close() })
 		return s
 	}

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sort"
 	"time"
 
 	"github.com/cloudflow-oss/cloudflow/shared/flow"
@@ -129,11 +128,15 @@ func (s *Service) StartExecution(ctx context.Context, in StartInput) (*Execution
 // creates the execution and the others find it.
 func (s *Service) create(ctx context.Context, e *Execution, val []byte) (it kv.Item, old *Execution, err error) {
 	ref := e.ref()
+	idx, err := indexChange(nil, e)
+	if err != nil {
+		return kv.Item{}, nil, err
+	}
 	err = kv.Retry(ctx, func() (bool, error) {
 		old = nil
-		var err error
-		it, err = s.store.PutIfAbsent(ctx, ref.key(), val)
+		err := s.apply(ctx, kv.Op{Kind: kv.OpCreate, Key: ref.key(), Value: val}, idx)
 		if err == nil {
+			it = kv.Item{Key: ref.key(), Value: val, Version: 1}
 			if _, ttl := s.store.(expiringStore); ttl {
 				// The store's TTL may have removed an expired record of
 				// this name but not its history chunks.
@@ -144,6 +147,11 @@ func (s *Service) create(ctx context.Context, e *Execution, val []byte) (it kv.I
 		if !errors.Is(err, kv.ErrConditionFailed) {
 			return false, fmt.Errorf("store execution %q: %w", e.Name, err)
 		}
+		if it, err = s.store.Get(ctx, ref.key()); errors.Is(err, kv.ErrNotFound) {
+			return true, nil // deleted since: try again
+		} else if err != nil {
+			return false, fmt.Errorf("load execution %q: %w", e.Name, err)
+		}
 		if old, err = decodeExecution(it); err != nil {
 			return false, err
 		}
@@ -153,8 +161,13 @@ func (s *Service) create(ctx context.Context, e *Execution, val []byte) (it kv.I
 		if err := s.deleteHistory(ctx, ref); err != nil {
 			return false, err
 		}
+		prev := old
 		old = nil
-		it, err = s.store.CompareAndSwap(ctx, ref.key(), it.Version, val)
+		replace, err := indexChange(prev, e)
+		if err != nil {
+			return false, err
+		}
+		err = s.apply(ctx, kv.Op{Kind: kv.OpSwap, Key: ref.key(), Version: it.Version, Value: val}, replace)
 		if errors.Is(err, kv.ErrConditionFailed) || errors.Is(err, kv.ErrNotFound) {
 			// Another starter replaced it, or Recover deleted it: look
 			// again.
@@ -163,6 +176,7 @@ func (s *Service) create(ctx context.Context, e *Execution, val []byte) (it kv.I
 		if err != nil {
 			return false, fmt.Errorf("store execution %q: %w", e.Name, err)
 		}
+		it = kv.Item{Key: ref.key(), Value: val, Version: prev.version + 1}
 		return false, nil
 	})
 	if err != nil {
@@ -330,10 +344,13 @@ func (s *Service) stop(ctx context.Context, ref Ref, flowName string, cur *Execu
 // newest first then by name, starting at in.NextToken, and the name of the
 // next one ("" on the last page). NextToken is a position: the listing
 // resumes at the place the named execution has in that order, whether or
-// not it still matches the filters. It reads every execution of the flow.
-// It returns ResourceError(ErrFlowNotFound), or an ArgumentError for an
-// unknown Qualifier version or alias or when NextToken names no execution
-// of the flow.
+// not it still matches the filters. It walks the flow's listing index (by
+// start time, or by status and start time with in.Status) from that
+// position, so a page costs O(page) plus the entries the other filters
+// skip; with NamePrefix it reads the executions whose names have the
+// prefix instead (see list.go). It returns ResourceError(ErrFlowNotFound),
+// or an ArgumentError for an unknown Qualifier version or alias or when
+// NextToken names no execution of the flow.
 func (s *Service) ListExecutions(ctx context.Context, in ListInput) ([]*Execution, string, error) {
 	account := accountOf(ctx)
 	f, _, err := s.getFlow(ctx, account, in.FlowName)
@@ -354,28 +371,13 @@ func (s *Service) ListExecutions(ctx context.Context, in ListInput) ([]*Executio
 		}
 	}
 	var all []*Execution
-	_, byVersion := ParseVersion(in.Qualifier)
-	now := s.opts.Clock.Now()
-	err = s.scan(ctx, execPrefix(account, f.ID)+in.NamePrefix, func(e *Execution) error {
-		switch {
-		case e.expired(now):
-		case in.Qualifier != "" && byVersion && e.FlowVersion != in.Qualifier:
-		case in.Qualifier != "" && !byVersion && e.Qualifier != in.Qualifier:
-		case in.Status != "" && e.Status != in.Status:
-		case !in.StartedTimeBegin.IsZero() && e.StartedTime.Before(in.StartedTimeBegin):
-		case !in.StartedTimeEnd.IsZero() && e.StartedTime.After(in.StartedTimeEnd):
-		default:
-			all = append(all, e)
-		}
-		return nil
-	})
+	if in.NamePrefix != "" || f.ExecIndex < execIndexVersion {
+		all, err = s.scanList(ctx, account, f, in, at)
+	} else {
+		all, err = s.indexList(ctx, account, f, in, at)
+	}
 	if err != nil {
 		return nil, "", err
-	}
-	sort.Slice(all, func(i, j int) bool { return listedBefore(all[i], all[j]) })
-	if at != nil {
-		i := sort.Search(len(all), func(i int) bool { return !listedBefore(all[i], at) })
-		all = all[i:]
 	}
 	if len(all) > in.Limit {
 		return all[:in.Limit], all[in.Limit].Name, nil

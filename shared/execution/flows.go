@@ -90,6 +90,7 @@ func (s *Service) CreateFlow(ctx context.Context, in CreateFlowInput) (*Flow, er
 		Type: in.Type, RoleArn: in.RoleArn, ExecutionMode: in.ExecutionMode,
 		ExternalStorageLocation: in.ExternalStorageLocation, Environment: in.Environment,
 		ResourceGroupID: in.ResourceGroupID, CreatedTime: now, LastModifiedTime: now,
+		ExecIndex: execIndexVersion,
 	}
 	val, err := json.Marshal(f)
 	if err != nil {

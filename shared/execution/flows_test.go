@@ -17,15 +17,15 @@ func TestService_Flows_Errors(t *testing.T) {
 	ctx := context.Background()
 	svc := newVersionService(t, nil)
 	mustCreate(t, svc, ctx, "f")
-	bad := "INVALID definition"
+	bad := badDef("f")
 	express := flow.Express
 	tests := []struct {
 		name string
 		err  error
 		want error
 	}{
-		{name: "create existing", err: second(svc.CreateFlow(ctx, execution.CreateFlowInput{Name: "f", Definition: "d"})), want: execution.ErrFlowExists},
-		{name: "create invalid definition", err: second(svc.CreateFlow(ctx, execution.CreateFlowInput{Name: "g", Definition: bad})), want: execution.ErrInvalidArgument},
+		{name: "create existing", err: second(svc.CreateFlow(ctx, execution.CreateFlowInput{Name: "f", Definition: gateDef("f")})), want: execution.ErrFlowExists},
+		{name: "create invalid definition", err: second(svc.CreateFlow(ctx, execution.CreateFlowInput{Name: "g", Definition: badDef("g")})), want: execution.ErrInvalidArgument},
 		{name: "update missing flow", err: second(svc.UpdateFlow(ctx, execution.UpdateFlowInput{Name: "nope"})), want: execution.ErrFlowNotFound},
 		{name: "update invalid definition", err: second(svc.UpdateFlow(ctx, execution.UpdateFlowInput{Name: "f", Definition: &bad})), want: execution.ErrInvalidArgument},
 		{name: "update mode", err: second(svc.UpdateFlow(ctx, execution.UpdateFlowInput{Name: "f", ExecutionMode: &express})), want: execution.ErrInvalidArgument},
@@ -39,7 +39,7 @@ func TestService_Flows_Errors(t *testing.T) {
 		})
 	}
 	// The refused writes left the flow as it was, and the name g free.
-	if f, err := svc.DescribeFlow(ctx, "f"); err != nil || f.Definition != "def-f" {
+	if f, err := svc.DescribeFlow(ctx, "f"); err != nil || f.Definition != gateDef("f") {
 		t.Errorf("DescribeFlow(f) = %+v, %v; want the original definition", f, err)
 	}
 	if _, err := svc.DescribeFlow(ctx, "g"); !errors.Is(err, execution.ErrFlowNotFound) {
@@ -57,7 +57,7 @@ func TestService_Run_HeartbeatKeepsLease(t *testing.T) {
 	eng := interp.New(interp.Options{Tasks: tasks})
 	enq := &recordingEnqueuer{}
 	mk := func(id string) *execution.Service {
-		s := execution.New(store, execution.Options{Engine: eng, Parse: flow.Parse, Enqueuer: enq, RunnerID: id, LeaseDuration: 600 * time.Millisecond})
+		s := execution.New(store, execution.Options{Engine: eng, Enqueuer: enq, RunnerID: id, LeaseDuration: 600 * time.Millisecond})
 		t.Cleanup(func() { _ = s.Close() })
 		return s
 	}

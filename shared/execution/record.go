@@ -50,6 +50,10 @@ type Flow struct {
 	// LastVersion is the highest version number PublishFlowVersion has
 	// allocated (0: none); numbers are never reused.
 	LastVersion int64 `json:"lastVersion,omitempty"`
+	// ExecIndex is the version of the listing index its executions have
+	// entries in (execIndexVersion; 0 for a flow stored before the index
+	// existed, until Recover's backfill writes them).
+	ExecIndex int `json:"execIndex,omitempty"`
 }
 
 // Execution is a stored Standard execution, or the result of an Express run.
@@ -84,6 +88,10 @@ type Execution struct {
 	Checkpoint *interp.Checkpoint `json:"checkpoint,omitempty"`
 	// Lease names the runner that may advance the execution, and until when.
 	Lease Lease `json:"lease,omitzero"`
+	// WakeAt is when a parked execution (no lease, waiting in a Wait, a
+	// Retry interval or a callback task with a Timeout) is due: the
+	// service's timer and the sweep enqueue it then. Zero otherwise.
+	WakeAt time.Time `json:"wakeAt,omitzero"`
 	// Events are the committed history events not yet moved to history
 	// chunk keys, in EventId order: a JSON array of Event kept encoded, so
 	// a step appends its own events without re-encoding the older ones.

@@ -105,10 +105,6 @@ func (s *Service) report(ctx context.Context, t token.Token, tok string, res tas
 	if s.base.Err() != nil {
 		return 0, ErrClosed
 	}
-	eng, ok := s.opts.Engine.(stepper)
-	if !ok {
-		return 0, &TaskError{Err: ErrTaskCompleted, Token: tok}
-	}
 	ref := Ref{Account: t.Account, FlowID: t.FlowID, Name: t.Execution}
 	var id int64
 	e, err := s.updateExecution(ctx, ref, "", nil, func(e *Execution) (bool, error) {
@@ -116,13 +112,16 @@ func (s *Service) report(ctx context.Context, t token.Token, tok string, res tas
 			return false, &TaskError{Err: ErrTaskCompleted, Token: tok}
 		}
 		var w *interp.WaitCheckpoint
-		if e.Checkpoint != nil && e.Checkpoint.Wait != nil && e.Checkpoint.Wait.Token != "" {
-			w = e.Checkpoint.Wait // a Wait state's timer (no token) takes no report
+		if e.Checkpoint != nil {
+			w = e.Checkpoint.FindWait(tok)
 		}
 		switch {
-		case w == nil && t.EventID >= e.NextEventID, w != nil && w.Token != tok && t.EventID > w.ScheduleEventID:
+		case w == nil && t.EventID >= e.NextEventID:
+			// The task's submission is not persisted yet.
 			return false, &TaskError{Err: ErrTaskInvalidState, Token: tok}
-		case w == nil, w.Token != tok, w.Reported:
+		case w == nil, w.Reported:
+			// Reported, timed out, superseded by a retry, or dropped
+			// with its Parallel or Map.
 			return false, &TaskError{Err: ErrTaskCompleted, Token: tok}
 		}
 		parsed, err := s.parse(e.FlowID, e.FlowName, e.FlowMode, e.FlowDefinition)
@@ -130,7 +129,7 @@ func (s *Service) report(ctx context.Context, t token.Token, tok string, res tas
 			return false, fmt.Errorf("parse stored flow %q: %w", e.FlowName, err)
 		}
 		buf := &eventBuffer{}
-		m, err := eng.Resume(parsed, s.interpExecution(e, buf), *e.Checkpoint)
+		m, err := s.opts.Engine.Resume(parsed, s.interpExecution(e, buf), *e.Checkpoint)
 		if err != nil {
 			return false, fmt.Errorf("resume execution %q: %w", e.Name, err)
 		}
@@ -146,7 +145,7 @@ func (s *Service) report(ctx context.Context, t token.Token, tok string, res tas
 		if err != nil {
 			return false, fmt.Errorf("checkpoint execution %q: %w", e.Name, err)
 		}
-		e.Checkpoint, e.Lease = &cp, Lease{}
+		e.Checkpoint, e.Lease, e.WakeAt = &cp, Lease{}, time.Time{}
 		return true, s.commitEvents(ctx, ref, e, buf.take())
 	})
 	if errors.Is(err, ErrExecutionNotFound) {
@@ -166,8 +165,12 @@ func (s *Service) report(ctx context.Context, t token.Token, tok string, res tas
 // recording into rec and issuing task tokens of e.
 func (s *Service) interpExecution(e *Execution, rec interp.Recorder) interp.Execution {
 	account, flowID, name := e.Account, e.FlowID, e.Name
+	ref := e.ref()
 	return interp.Execution{
 		Name: e.Name, Input: json.RawMessage(e.Input), RoleArn: e.RoleArn, Recorder: rec,
+		LoadOutputs: func(ctx context.Context, sched, since int64) (map[int]json.RawMessage, error) {
+			return s.loadOutputs(ctx, ref, sched, since)
+		},
 		NewTaskToken: func(eventID int64) (string, error) {
 			t, err := token.New(s.opts.TokenRand, account, flowID, name, eventID)
 			if err != nil {
@@ -178,13 +181,18 @@ func (s *Service) interpExecution(e *Execution, rec interp.Recorder) interp.Exec
 	}
 }
 
-// waitingTask returns the deadline of e's unreported callback task, and
-// whether e waits for one.
-func waitingTask(e *Execution) (deadline time.Time, ok bool) {
-	if e.Checkpoint == nil || e.Checkpoint.Wait == nil || e.Checkpoint.Wait.Reported {
+// parkedUntil returns the wake-up time of the parked execution e (zero when
+// only a report or a stop wakes it), and whether e is parked: it has a
+// WakeAt, or its checkpoint waits in a Wait or in unreported callback tasks
+// (at top level, or in every unfinished branch and iteration).
+func parkedUntil(e *Execution) (wake time.Time, ok bool) {
+	if !e.WakeAt.IsZero() {
+		return e.WakeAt, true
+	}
+	if e.Checkpoint == nil {
 		return time.Time{}, false
 	}
-	return e.Checkpoint.Wait.Deadline, true
+	return e.Checkpoint.Waiting()
 }
 
 // Child → parent reports (reference 7.2, 7.5).
@@ -240,21 +248,6 @@ func (s *Service) reportParent(e *Execution) {
 				return
 			case <-s.opts.Clock.After(parentRetryDelay):
 			}
-		}
-	}()
-}
-
-// wakeAt enqueues ref once deadline has passed (on the service clock), so
-// that a callback task not reported within its Timeout fails with
-// FnF.Timeout without waiting for the next sweep.
-func (s *Service) wakeAt(ref Ref, deadline time.Time) {
-	s.bg.Add(1)
-	go func() {
-		defer s.bg.Done()
-		select {
-		case <-s.base.Done():
-		case <-s.opts.Clock.After(deadline.Sub(s.opts.Clock.Now())):
-			_ = s.opts.Enqueuer.Enqueue(s.base, ref) // on failure the sweep recovers it
 		}
 	}()
 }

@@ -31,8 +31,7 @@ func newRetained(t *testing.T) *retained {
 		clock: &fakeClock{now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)},
 		enq:   &recordingEnqueuer{},
 	}
-	pc := &parseCounter{}
-	r.svc = execution.New(r.store, execution.Options{Clock: r.clock, Engine: okEngine{}, Parse: pc.parse, Enqueuer: r.enq})
+	r.svc = execution.New(r.store, execution.Options{Clock: r.clock, Engine: openEngine(), Enqueuer: r.enq})
 	t.Cleanup(func() { _ = r.svc.Close() })
 	r.flow = mustCreate(t, r.svc, r.ctx, "f")
 	return r
@@ -143,8 +142,7 @@ func TestService_Retention_NotYetExpired(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			clock := &fakeClock{now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
-			pc := &parseCounter{}
-			svc := execution.New(kv.NewMemStore(), execution.Options{Clock: clock, Engine: okEngine{}, Parse: pc.parse, Enqueuer: &recordingEnqueuer{}, Retention: tc.retention})
+			svc := execution.New(kv.NewMemStore(), execution.Options{Clock: clock, Engine: openEngine(), Enqueuer: &recordingEnqueuer{}, Retention: tc.retention})
 			t.Cleanup(func() { _ = svc.Close() })
 			ctx := context.Background()
 			mustCreate(t, svc, ctx, "f")

@@ -2,26 +2,17 @@ package execution
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/cloudflow-oss/cloudflow/shared/auth"
-	"github.com/cloudflow-oss/cloudflow/shared/flow"
 	"github.com/cloudflow-oss/cloudflow/shared/interp"
 	"github.com/cloudflow-oss/cloudflow/shared/kv"
 	"github.com/cloudflow-oss/cloudflow/shared/maprun"
 )
-
-// stepper is the part of *interp.Engine a durable run needs. An Engine
-// without it (a test fake) is run in one piece with Run, without
-// checkpoints or history.
-type stepper interface {
-	Start(f *flow.Flow, ex interp.Execution) *interp.Machine
-	Resume(f *flow.Flow, ex interp.Execution, cp interp.Checkpoint) (*interp.Machine, error)
-}
 
 // Run-time errors of a runner; they never leave Run.
 var (
@@ -92,6 +83,7 @@ func (s *Service) Run(ctx context.Context, ref Ref) error {
 		}
 		e.Status = Running
 		e.Lease = Lease{Owner: s.runnerID, Until: now.Add(s.opts.LeaseDuration)}
+		e.WakeAt = time.Time{}
 		e.NextEventID = max(e.NextEventID, 1)
 		return true, nil
 	})
@@ -103,6 +95,7 @@ func (s *Service) Run(ctx context.Context, ref Ref) error {
 	case e.Status.Terminal():
 		return nil
 	}
+	s.timers.remove(ref)
 	h := &leaseHolder{cur: e}
 	s.setParked(key, false)
 	runCtx, span := s.startRunSpan(runCtx, e)
@@ -119,15 +112,6 @@ func (s *Service) Run(ctx context.Context, ref Ref) error {
 	if err != nil {
 		return s.finishRun(ctx, ref, h, interp.Result{Status: interp.Failed, Error: ErrorInvalidDefinition, Cause: err.Error()}, nil)
 	}
-	eng, ok := s.opts.Engine.(stepper)
-	if !ok {
-		res := s.opts.Engine.Run(runCtx, parsed, interp.Execution{Name: e.Name, Input: json.RawMessage(e.Input), RoleArn: e.RoleArn})
-		if s.abandoned(ctx, runCtx, res) {
-			return s.release(ctx, ref, h)
-		}
-		return s.finishRun(ctx, ref, h, res, nil)
-	}
-
 	buf := &eventBuffer{}
 	ex := s.interpExecution(e, buf)
 	ex.OnMapRun = func(run *maprun.Run) {
@@ -143,11 +127,11 @@ func (s *Service) Run(ctx context.Context, ref Ref) error {
 		// Events flushed during the step the checkpoint preceded keep
 		// their EventIds.
 		cp.NextEventID = max(cp.NextEventID, e.NextEventID)
-		if m, err = eng.Resume(parsed, ex, cp); err != nil {
+		if m, err = s.opts.Engine.Resume(parsed, ex, cp); err != nil {
 			return s.finishRun(ctx, ref, h, interp.Result{Status: interp.Failed, Error: ErrorInvalidCheckpoint, Cause: err.Error()}, nil)
 		}
 	} else {
-		m = eng.Start(parsed, ex)
+		m = s.opts.Engine.Start(parsed, ex)
 	}
 	stepCtx := runCtx
 	if d := parsed.Timeout(); d > 0 {
@@ -160,41 +144,45 @@ func (s *Service) Run(ctx context.Context, ref Ref) error {
 	defer close(beatDone)
 	go s.heartbeat(ref, h, beatDone, cancel)
 
-	for {
-		done := m.Step(stepCtx)
-		if errors.Is(context.Cause(runCtx), errLeaseLost) {
-			return nil // another writer owns the record now
-		}
-		if done {
-			if s.abandoned(ctx, runCtx, m.Result()) {
+	// A run woken before its time (a spare enqueue) parks again at once.
+	_, parkNow := s.parkUntil(ctx, m)
+	for step := !parkNow; ; step = true {
+		if step {
+			done := m.Step(stepCtx)
+			if errors.Is(context.Cause(runCtx), errLeaseLost) {
+				return nil // another writer owns the record now
+			}
+			if done {
+				if s.abandoned(ctx, runCtx, m.Result()) {
+					return s.release(ctx, ref, h)
+				}
+				return s.finishRun(ctx, ref, h, m.Result(), buf.take())
+			}
+			if runCtx.Err() != nil {
 				return s.release(ctx, ref, h)
 			}
-			return s.finishRun(ctx, ref, h, m.Result(), buf.take())
-		}
-		if runCtx.Err() != nil {
-			return s.release(ctx, ref, h)
 		}
 		cp, err := m.Checkpoint()
 		if err != nil {
 			return fmt.Errorf("checkpoint execution %q: %w", ref.Name, err)
 		}
 		evs := buf.peek()
-		_, deadline, waiting := m.Waiting()
+		wake, park := s.parkUntil(ctx, m)
 		err = s.persist(runCtx, ref, h, func(e *Execution) error {
 			e.Checkpoint = &cp
 			e.Lease.Until = s.now().Add(s.opts.LeaseDuration)
-			if waiting {
-				// A callback task waits: no runner holds the execution
-				// until a report, its Timeout or a stop wakes it.
-				e.Lease = Lease{}
+			if park {
+				// No runner holds a parked execution: a report, its
+				// wake-up time or a stop wakes it.
+				e.Lease, e.WakeAt = Lease{}, wake
 			}
 			return s.commitEvents(runCtx, ref, e, evs)
 		})
-		if err == nil && waiting {
+		if err == nil && park {
 			parked = true
-			s.logPark(ctx, h.cur, deadline)
-			if !deadline.IsZero() {
-				s.wakeAt(ref, deadline)
+			s.logPark(ctx, h.cur, wake)
+			if !wake.IsZero() {
+				s.timers.add(ref, wake)
 			}
 			return nil
 		}
@@ -209,6 +197,35 @@ func (s *Service) Run(ctx context.Context, ref Ref) error {
 		}
 		buf.take()
 	}
+}
+
+// parkUntil reports whether the run should park m rather than step it, and
+// its wake-up time (zero: only a report or a stop wakes it). A callback task
+// without a result parks until its Timeout; a Wait or a Retry interval parks
+// when at least Options.ParkAfter of it is left, or when ctx (the run's
+// budget, e.g. a cloud invocation's) ends before it. A wake-up time already
+// passed never parks: the next Step moves on.
+func (s *Service) parkUntil(ctx context.Context, m *interp.Machine) (time.Time, bool) {
+	wake, callback, ok := m.Parked()
+	if !ok {
+		return time.Time{}, false
+	}
+	if wake.IsZero() {
+		return wake, callback
+	}
+	left := wake.Sub(s.opts.Clock.Now())
+	switch {
+	case left <= 0:
+		return wake, false
+	case callback:
+		return wake, true
+	case s.opts.ParkAfter < 0:
+		return wake, false
+	case left >= s.opts.ParkAfter:
+		return wake, true
+	}
+	dl, ok := ctx.Deadline()
+	return wake, ok && dl.Before(wake)
 }
 
 // abandoned reports whether a run ended only because this process is
@@ -300,9 +317,13 @@ func (s *Service) heartbeat(ref Ref, h *leaseHolder, done <-chan struct{}, cance
 // event), or held by anyone but this service with Options.ExclusiveStore
 // (a previous process), except those running in this process. They resume from their
 // last checkpoint. It also deletes the finished executions whose retention
-// ended (Options.Retention), with their history. It returns how many it
-// enqueued.
+// ended (Options.Retention), with their history, and, on its first run,
+// writes the listing index of flows stored before it existed (indexFlows).
+// It returns how many it enqueued.
 func (s *Service) Recover(ctx context.Context) (int, error) {
+	if err := s.indexFlows(ctx); err != nil {
+		return 0, err
+	}
 	n := 0
 	now := s.now()
 	err := s.scan(ctx, execRoot, func(e *Execution) error {
@@ -312,11 +333,14 @@ func (s *Service) Recover(ctx context.Context) (int, error) {
 		if e.Status.Terminal() || (e.Lease.heldBy("", now) && e.Lease.Owner != s.runnerID && !s.opts.ExclusiveStore) {
 			return nil
 		}
-		if deadline, waiting := waitingTask(e); waiting && (deadline.IsZero() || now.Before(deadline)) {
-			s.setParked(e.ref().key(), true)
-			return nil // a report or the task's Timeout wakes it
-		}
 		ref := e.ref()
+		if wake, parked := parkedUntil(e); parked && (wake.IsZero() || now.Before(wake)) {
+			s.setParked(ref.key(), true)
+			if !wake.IsZero() {
+				s.timers.add(ref, wake)
+			}
+			return nil // a report, its wake-up time or a stop wakes it
+		}
 		s.mu.Lock()
 		_, busy := s.running[ref.key()]
 		s.mu.Unlock()
@@ -334,12 +358,14 @@ func (s *Service) Recover(ctx context.Context) (int, error) {
 
 // expire deletes the expired execution e: its history chunks, then its
 // record, conditioned on the version read (a record replaced since by a new
-// execution of the same name stays).
+// execution of the same name stays), with its listing index entries.
 func (s *Service) expire(ctx context.Context, e *Execution) error {
 	if err := s.deleteHistory(ctx, e.ref()); err != nil {
 		return err
 	}
-	err := s.store.Delete(ctx, e.ref().key(), e.version)
+	byTime, byStatus := indexKeys(e)
+	err := s.apply(ctx, kv.Op{Kind: kv.OpDelete, Key: e.ref().key(), Version: e.version},
+		[]kv.Op{{Kind: kv.OpDelete, Key: byTime}, {Kind: kv.OpDelete, Key: byStatus}})
 	if err != nil && !errors.Is(err, kv.ErrNotFound) && !errors.Is(err, kv.ErrConditionFailed) {
 		return fmt.Errorf("delete expired execution %s: %w", strings.TrimPrefix(e.ref().key(), execRoot), err)
 	}

@@ -27,8 +27,7 @@ var t0 = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 func scheduled(t *testing.T, store execution.Store, clock *fakeClock) (*execution.Service, *recordingEnqueuer, context.Context) {
 	t.Helper()
 	enq := &recordingEnqueuer{}
-	pc := &parseCounter{}
-	svc := execution.New(store, execution.Options{Clock: clock, Engine: okEngine{}, Parse: pc.parse, Enqueuer: enq})
+	svc := execution.New(store, execution.Options{Clock: clock, Engine: openEngine(), Enqueuer: enq})
 	t.Cleanup(func() { _ = svc.Close() })
 	return svc, enq, auth.NewContext(context.Background(), auth.Identity{AccountID: "acct"})
 }
@@ -64,7 +63,7 @@ func TestService_Schedules_CRUD(t *testing.T) {
 	clock := &fakeClock{now: t0}
 	svc, _, ctx := scheduled(t, kv.NewMemStore(), clock)
 	f := mustCreate(t, svc, ctx, "f")
-	if _, err := svc.CreateFlow(ctx, execution.CreateFlowInput{Name: "quick", Definition: "d", ExecutionMode: flow.Express}); err != nil {
+	if _, err := svc.CreateFlow(ctx, execution.CreateFlowInput{Name: "quick", Definition: gateDef("quick"), ExecutionMode: flow.Express}); err != nil {
 		t.Fatal(err)
 	}
 	sc, err := svc.CreateSchedule(ctx, execution.ScheduleInput{FlowName: "f", ScheduleName: "b", CronExpression: ptr("0 * * * * *"), Payload: ptr(`{"a":1}`)})

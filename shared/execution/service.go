@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -55,11 +56,6 @@ func (systemClock) After(d time.Duration) <-chan time.Time { return time.After(d
 // SystemClock is the real clock.
 var SystemClock Clock = systemClock{}
 
-// Engine runs a parsed flow; *interp.Engine satisfies it.
-type Engine interface {
-	Run(ctx context.Context, f *flow.Flow, ex interp.Execution) interp.Result
-}
-
 // Enqueuer hands a Starting execution to a runner, which eventually calls
 // Service.Run with the Ref. Pool is the in-process implementation; a cloud
 // deployment may send an asynchronous invocation instead.
@@ -70,8 +66,9 @@ type Enqueuer interface {
 // Defaults of Options.
 const (
 	// DefaultWorkers is the default limit on concurrent runs of the
-	// in-process Pool. Each run holds a goroutine for its whole life,
-	// Waits included, so the limit is high.
+	// in-process Pool. A run holds a goroutine while it works, and while
+	// it waits for a slow Task; Waits and Retry intervals park instead
+	// (see DefaultParkAfter).
 	DefaultWorkers         = 1000
 	DefaultSyncMargin      = 500 * time.Millisecond
 	DefaultMaxSyncDuration = 5 * time.Minute
@@ -86,6 +83,14 @@ const (
 	// DefaultSweepInterval is how often a service with Options.Sweep
 	// re-runs Recover.
 	DefaultSweepInterval = 10 * time.Second
+	// DefaultParkAfter is the shortest Wait or Retry interval that parks
+	// its execution (the record keeps its wake-up time, the runner returns
+	// its worker, the service's timer enqueues it when due); shorter ones
+	// sleep in their runner. A park and its resumption cost two record
+	// writes and a resume from the checkpoint, about a millisecond: a
+	// worker held for 100 ms costs more than that. A Wait lasts at least
+	// 1 s, so this concerns the end of a flow's Timeout and short retries.
+	DefaultParkAfter = 100 * time.Millisecond
 	// DefaultMaxQueued bounds the executions the in-process Pool keeps
 	// queued in memory; beyond it a started execution waits in the store
 	// (status Starting) for the sweep.
@@ -103,13 +108,13 @@ type Options struct {
 	// NewID returns a fresh lower-case UUID v4 string (flow Ids and
 	// generated execution names); default uuid.NewString.
 	NewID func() string
-	// Engine runs flows; default interp.New(interp.Options{}).
-	Engine Engine
-	// Parse parses and validates definitions; default flow.Parse.
-	Parse func(src []byte, opts flow.ParseOptions) (*flow.Flow, error)
-	// KnownAction is passed to Parse; nil accepts every Task action.
+	// Engine runs flows, configured with the task runners and clock of
+	// the deployment; default interp.New(interp.Options{}).
+	Engine *interp.Engine
+	// KnownAction is passed to flow.Parse; nil accepts every Task action.
 	KnownAction func(action string) bool
-	// CheckParameters is passed to Parse; nil accepts every Parameters key.
+	// CheckParameters is passed to flow.Parse; nil accepts every
+	// Parameters key.
 	CheckParameters func(state, action string, keys []string) error
 	// Enqueuer receives started executions; nil means an in-process Pool
 	// running at most Workers executions at a time, stopped by Close.
@@ -122,6 +127,13 @@ type Options struct {
 	// stay Starting in the store (the record is the queue) and the sweep
 	// enqueues them once the queue has room.
 	MaxQueued int
+	// ParkAfter is the shortest Wait or Retry interval that parks its
+	// execution instead of sleeping in its runner (a run whose context
+	// ends before the wake-up time parks in any case); default
+	// DefaultParkAfter. Negative: Waits and Retry intervals always sleep in
+	// their runner (an engine clock that is not real time, see
+	// interp.ScaledClock, cannot be parked on). Callback tasks always park.
+	ParkAfter time.Duration
 	// ExclusiveStore says the store belongs to this process alone (the
 	// embedded bbolt file, which is locked): a lease naming another runner
 	// was left by a previous process, so Recover and Run take it over at
@@ -188,7 +200,8 @@ type Service struct {
 
 	base     context.Context // cancelled by Close
 	shutdown context.CancelFunc
-	bg       sync.WaitGroup // background work: parent reports, callback timeout timers
+	bg       sync.WaitGroup // background work: parent reports, the timer service, the sweep
+	timers   *timers        // parked executions by due time (timers.go)
 
 	mu       sync.Mutex
 	running  map[string]context.CancelFunc // in-process runs by execution key
@@ -197,6 +210,12 @@ type Service struct {
 	mapRuns  map[string]*maprun.Run        // live map runs of this process's runs, by record key
 	parsed   map[string]*flow.Flow         // parse cache
 	parked   map[string]struct{}           // execution keys this process saw park
+
+	// noApply is set once the store answered Apply with
+	// errors.ErrUnsupported (a DynamoDB server without transactions).
+	noApply atomic.Bool
+	// indexed is set once indexFlows has found every flow indexed.
+	indexed atomic.Bool
 
 	inst instruments // traces and metrics
 }
@@ -213,11 +232,11 @@ func New(store Store, opts Options) *Service {
 	if opts.Engine == nil {
 		opts.Engine = interp.New(interp.Options{})
 	}
-	if opts.Parse == nil {
-		opts.Parse = flow.Parse
-	}
 	if opts.Workers <= 0 {
 		opts.Workers = DefaultWorkers
+	}
+	if opts.ParkAfter == 0 {
+		opts.ParkAfter = DefaultParkAfter
 	}
 	if opts.MaxQueued <= 0 {
 		opts.MaxQueued = DefaultMaxQueued
@@ -259,6 +278,7 @@ func New(store Store, opts Options) *Service {
 		parsed:   map[string]*flow.Flow{},
 		parked:   map[string]struct{}{},
 		runnerID: opts.RunnerID,
+		timers:   newTimers(),
 	}
 	s.base, s.shutdown = context.WithCancel(context.Background())
 	if opts.Enqueuer == nil {
@@ -266,6 +286,8 @@ func New(store Store, opts Options) *Service {
 		s.opts.Enqueuer = s.pool
 	}
 	s.inst = newInstruments(s)
+	s.bg.Add(1)
+	go s.serveTimers()
 	if opts.Sweep > 0 {
 		s.bg.Add(1)
 		go s.sweep(opts.Sweep)
@@ -320,7 +342,7 @@ func (s *Service) parse(flowID, name string, mode flow.Mode, def string) (*flow.
 	if ok {
 		return f, nil
 	}
-	f, err := s.opts.Parse([]byte(def), flow.ParseOptions{Name: name, Mode: mode, KnownAction: s.opts.KnownAction, CheckParameters: s.opts.CheckParameters})
+	f, err := flow.Parse([]byte(def), flow.ParseOptions{Name: name, Mode: mode, KnownAction: s.opts.KnownAction, CheckParameters: s.opts.CheckParameters})
 	if err != nil {
 		return nil, err
 	}
@@ -424,10 +446,12 @@ func (s *Service) getExecution(ctx context.Context, ref Ref, flowName string) (*
 	return e, nil
 }
 
-// compareAndSwap writes the execution record e over version. A finished
-// execution gets its expiry first (ExpiresAt, Options.Retention after it
-// ended), which a store with TTL support also records for its own expiry.
-func (s *Service) compareAndSwap(ctx context.Context, key string, version int64, e *Execution) (kv.Item, error) {
+// compareAndSwap writes the execution record e over cur, the record as
+// read, together with the listing index entries a change of status or
+// expiry moves (see apply). A finished execution gets its expiry first
+// (ExpiresAt, Options.Retention after it ended), which a store with TTL
+// support also records for its own expiry.
+func (s *Service) compareAndSwap(ctx context.Context, cur, e *Execution) (kv.Item, error) {
 	if e.Status.Terminal() && e.ExpiresAt == 0 {
 		end := e.StoppedTime
 		if end.IsZero() {
@@ -439,10 +463,22 @@ func (s *Service) compareAndSwap(ctx context.Context, key string, version int64,
 	if err != nil {
 		return kv.Item{}, err
 	}
-	if es, ok := s.store.(expiringStore); ok && e.ExpiresAt > 0 {
-		return es.CompareAndSwapExpiring(ctx, key, version, val, e.ExpiresAt)
+	key := cur.ref().key()
+	idx, err := indexChange(cur, e)
+	if err != nil {
+		return kv.Item{}, err
 	}
-	return s.store.CompareAndSwap(ctx, key, version, val)
+	if len(idx) > 0 {
+		err := s.apply(ctx, kv.Op{Kind: kv.OpSwap, Key: key, Version: cur.version, Value: val, ExpiresAt: e.ExpiresAt}, idx)
+		if err != nil {
+			return kv.Item{}, err
+		}
+		return kv.Item{Key: key, Value: val, Version: cur.version + 1}, nil
+	}
+	if es, ok := s.store.(expiringStore); ok && e.ExpiresAt > 0 {
+		return es.CompareAndSwapExpiring(ctx, key, cur.version, val, e.ExpiresAt)
+	}
+	return s.store.CompareAndSwap(ctx, key, cur.version, val)
 }
 
 // deleteHistory deletes the history chunks and map run records of the
@@ -494,7 +530,7 @@ func (s *Service) updateExecution(ctx context.Context, ref Ref, flowName string,
 			out = cur
 			return false, err
 		}
-		it, err := s.compareAndSwap(ctx, ref.key(), cur.version, &next)
+		it, err := s.compareAndSwap(ctx, cur, &next)
 		if errors.Is(err, kv.ErrConditionFailed) || errors.Is(err, kv.ErrNotFound) {
 			cur = nil
 			return true, nil

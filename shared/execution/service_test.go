@@ -2,7 +2,6 @@ package execution_test
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -37,59 +36,84 @@ func (c *fakeClock) Advance(d time.Duration) {
 
 func (c *fakeClock) After(time.Duration) <-chan time.Time { return nil }
 
-// gateEngine blocks every run until released (or its context ends) and
-// records the definitions it ran.
-type gateEngine struct {
+// gateTasks runs the Task of gateDef flows: it reports each execution on
+// started and blocks until release is closed (or its context ends); the
+// task's result is then {"done":true}.
+type gateTasks struct {
 	release chan struct{}
-	mu      sync.Mutex
-	runs    []string // execution names, in start order
 	started chan string
 }
 
-func newGateEngine() *gateEngine {
-	return &gateEngine{release: make(chan struct{}), started: make(chan string, 100)}
+func newGate() *gateTasks {
+	return &gateTasks{release: make(chan struct{}), started: make(chan string, 100)}
 }
 
-func (g *gateEngine) Run(ctx context.Context, _ *flow.Flow, ex interp.Execution) interp.Result {
-	g.mu.Lock()
-	g.runs = append(g.runs, ex.Name)
-	g.mu.Unlock()
-	g.started <- ex.Name
+// openGate returns a gate already open: every run succeeds at once.
+func openGate() *gateTasks {
+	g := newGate()
+	close(g.release)
+	return g
+}
+
+func (g *gateTasks) Invoke(ctx context.Context, call interp.TaskCall) (any, error) {
+	select {
+	case g.started <- call.Execution:
+	default: // nobody watches an open gate
+	}
 	select {
 	case <-g.release:
-		return interp.Result{Status: interp.Succeeded, Output: json.RawMessage(`{"done":true}`)}
+		return map[string]any{"done": true}, nil
 	case <-ctx.Done():
-		return interp.Result{Status: interp.Stopped}
+		return nil, ctx.Err()
 	}
 }
 
-// parseCounter counts Parse calls.
-type parseCounter struct {
-	mu sync.Mutex
-	n  int
-}
-
-func (p *parseCounter) parse(src []byte, _ flow.ParseOptions) (*flow.Flow, error) {
-	p.mu.Lock()
-	p.n++
-	p.mu.Unlock()
-	if strings.Contains(string(src), "INVALID") {
-		return nil, flow.Issues{{Path: "States[0](A)", Msg: "Next names no state"}}
-	}
-	return &flow.Flow{}, nil
-}
-
-func newService(t *testing.T, store execution.Store, eng execution.Engine, clock execution.Clock) (*execution.Service, *parseCounter) {
+// awaitStarted waits until n more Task calls have entered the gate.
+func (g *gateTasks) awaitStarted(t *testing.T, n int) {
 	t.Helper()
-	pc := &parseCounter{}
-	svc := execution.New(store, execution.Options{Clock: clock, Engine: eng, Parse: pc.parse, Workers: 2})
+	for i := range n {
+		select {
+		case <-g.started:
+		case <-time.After(5 * time.Second):
+			t.Fatalf("%d of %d Task calls entered the gate", i, n)
+		}
+	}
+}
+
+// openEngine is the real engine with an open gate: every run succeeds at
+// once.
+func openEngine() *interp.Engine {
+	return interp.New(interp.Options{Tasks: openGate()})
+}
+
+// gateDef is a definition of flow name: one Task state that goes through
+// the gate. A tag gives each version of a flow a text of its own.
+func gateDef(name string, tag ...string) string {
+	def := fmt.Sprintf("Type: StateMachine\nSpecVersion: v1\nName: %s\nStartAt: Gate\nStates:\n  - Name: Gate\n    Type: Task\n    Action: Test:Gate\n    End: true\n", name)
+	for _, t := range tag {
+		def += "# " + t + "\n"
+	}
+	return def
+}
+
+// badDef is a definition of flow name that the parser refuses with one
+// issue: its only state names a Next state that does not exist.
+func badDef(name string) string {
+	return fmt.Sprintf("Type: StateMachine\nSpecVersion: v1\nName: %s\nStartAt: A\nStates:\n  - Name: A\n    Type: Pass\n    Next: Nowhere\n", name)
+}
+
+// newService is a service on store with the real engine, whose Tasks run
+// on tasks, and two workers.
+func newService(t *testing.T, store execution.Store, tasks interp.TaskRunner, clock execution.Clock) *execution.Service {
+	t.Helper()
+	svc := execution.New(store, execution.Options{Clock: clock, Engine: interp.New(interp.Options{Tasks: tasks}), Workers: 2})
 	t.Cleanup(func() { _ = svc.Close() })
-	return svc, pc
+	return svc
 }
 
 func mustCreate(t *testing.T, svc *execution.Service, ctx context.Context, name string) *execution.Flow {
 	t.Helper()
-	f, err := svc.CreateFlow(ctx, execution.CreateFlowInput{Name: name, Definition: "def-" + name})
+	f, err := svc.CreateFlow(ctx, execution.CreateFlowInput{Name: name, Definition: gateDef(name)})
 	if err != nil {
 		t.Fatalf("CreateFlow(%s) = %v", name, err)
 	}
@@ -113,19 +137,19 @@ func waitFor(t *testing.T, svc *execution.Service, ctx context.Context, flowName
 
 func TestService_StopExecution_WinsOverLateFinish(t *testing.T) {
 	ctx := context.Background()
-	eng := newGateEngine()
-	svc, _ := newService(t, kv.NewMemStore(), eng, nil)
+	gate := newGate()
+	svc := newService(t, kv.NewMemStore(), gate, nil)
 	mustCreate(t, svc, ctx, "f")
 	if _, err := svc.StartExecution(ctx, execution.StartInput{FlowName: "f", ExecutionName: "e"}); err != nil {
 		t.Fatal(err)
 	}
-	<-eng.started
+	<-gate.started
 	waitFor(t, svc, ctx, "f", "e", execution.Running)
 	stopped, err := svc.StopExecution(ctx, execution.StopInput{FlowName: "f", ExecutionName: "e", Error: "Manual", Cause: "because"})
 	if err != nil || stopped.Status != execution.Stopped || stopped.Error != "Manual" || stopped.Cause != "because" {
 		t.Fatalf("StopExecution = %+v, %v; want Stopped with Error and Cause", stopped, err)
 	}
-	close(eng.release) // a late finish must not overwrite Stopped
+	close(gate.release) // a late finish must not overwrite Stopped
 	time.Sleep(20 * time.Millisecond)
 	e := waitFor(t, svc, ctx, "f", "e", execution.Stopped)
 	if e.Output != "" {
@@ -139,19 +163,19 @@ func TestService_StopExecution_WinsOverLateFinish(t *testing.T) {
 
 func TestService_DescribeExecution_LongPollWakes(t *testing.T) {
 	ctx := context.Background()
-	eng := newGateEngine()
-	svc, _ := newService(t, kv.NewMemStore(), eng, &fakeClock{now: time.Unix(1e9, 0)}) // timers never fire
+	gate := newGate()
+	svc := newService(t, kv.NewMemStore(), gate, &fakeClock{now: time.Unix(1e9, 0)}) // timers never fire
 	mustCreate(t, svc, ctx, "f")
 	if _, err := svc.StartExecution(ctx, execution.StartInput{FlowName: "f", ExecutionName: "e"}); err != nil {
 		t.Fatal(err)
 	}
-	<-eng.started
+	<-gate.started
 	got := make(chan *execution.Execution)
 	go func() {
 		e, _ := svc.DescribeExecution(ctx, execution.DescribeInput{FlowName: "f", ExecutionName: "e", Wait: time.Minute})
 		got <- e
 	}()
-	close(eng.release)
+	close(gate.release)
 	select {
 	case e := <-got:
 		if e.Status != execution.Succeeded || e.Output != `{"done":true}` {
@@ -165,15 +189,15 @@ func TestService_DescribeExecution_LongPollWakes(t *testing.T) {
 func TestService_Recover_RerunsPending(t *testing.T) {
 	ctx := context.Background()
 	store := kv.NewMemStore()
-	eng := newGateEngine()
-	svc, _ := newService(t, store, eng, nil)
+	gate := newGate()
+	svc := newService(t, store, gate, nil)
 	mustCreate(t, svc, ctx, "f")
 	if _, err := svc.StartExecution(ctx, execution.StartInput{FlowName: "f", ExecutionName: "e"}); err != nil {
 		t.Fatal(err)
 	}
-	<-eng.started
+	<-gate.started
 	_ = svc.Close() // abandons the run: the record stays Running
-	svc2, _ := newService(t, store, eng, nil)
+	svc2 := newService(t, store, gate, nil)
 	if e := waitFor(t, svc2, ctx, "f", "e", execution.Running); e.StoppedTime != (time.Time{}) {
 		t.Fatalf("abandoned execution = %+v, want Running", e)
 	}
@@ -181,8 +205,8 @@ func TestService_Recover_RerunsPending(t *testing.T) {
 	if err != nil || n != 1 {
 		t.Fatalf("Recover = %d, %v; want 1", n, err)
 	}
-	<-eng.started
-	close(eng.release)
+	<-gate.started
+	close(gate.release)
 	waitFor(t, svc2, ctx, "f", "e", execution.Succeeded)
 	if n, _ := svc2.Recover(ctx); n != 0 {
 		t.Errorf("Recover after success = %d, want 0", n)
@@ -191,44 +215,52 @@ func TestService_Recover_RerunsPending(t *testing.T) {
 
 func TestService_UpdateFlow_RunningKeepsDefinition(t *testing.T) {
 	ctx := context.Background()
-	eng := newGateEngine()
-	svc, pc := newService(t, kv.NewMemStore(), eng, nil)
-	mustCreate(t, svc, ctx, "f")
+	gate := newGate()
+	svc := newService(t, kv.NewMemStore(), gate, nil)
+	f1 := mustCreate(t, svc, ctx, "f")
+	v1, err := svc.ParsedFlow(f1.ID, "f", f1.ExecutionMode, f1.Definition)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if _, err := svc.StartExecution(ctx, execution.StartInput{FlowName: "f", ExecutionName: "e"}); err != nil {
 		t.Fatal(err)
 	}
-	<-eng.started
-	def := "def-v2"
+	<-gate.started
+	def := gateDef("f", "v2")
 	f, err := svc.UpdateFlow(ctx, execution.UpdateFlowInput{Name: "f", Definition: &def})
 	if err != nil || f.Definition != def || f.ExecutionMode != flow.Standard {
 		t.Fatalf("UpdateFlow = %+v, %v", f, err)
 	}
-	bad := "INVALID"
+	bad := badDef("f")
 	var argErr *execution.ArgumentError
 	if _, err := svc.UpdateFlow(ctx, execution.UpdateFlowInput{Name: "f", Definition: &bad}); !errors.As(err, &argErr) || len(argErr.Issues) != 1 {
 		t.Errorf("UpdateFlow(invalid) = %v, want an ArgumentError with one issue", err)
 	}
 	e, _ := svc.DescribeExecution(ctx, execution.DescribeInput{FlowName: "f", ExecutionName: "e"})
-	if e.FlowDefinition != "def-f" {
-		t.Errorf("running execution FlowDefinition = %q, want the snapshot def-f", e.FlowDefinition)
+	if e.FlowDefinition != f1.Definition {
+		t.Errorf("running execution FlowDefinition = %q, want the snapshot %q", e.FlowDefinition, f1.Definition)
 	}
-	close(eng.release)
+	close(gate.release)
 	waitFor(t, svc, ctx, "f", "e", execution.Succeeded)
-	// Parse ran for create (v1), the v1 run hit the cache, update (v2), invalid.
-	if pc.n != 3 {
-		t.Errorf("Parse calls = %d, want 3 (one per definition version)", pc.n)
+	// Each valid version was parsed once: create (v1), whose run used the
+	// cached parse, and update (v2); the invalid one is not kept.
+	if n := svc.ParseCacheLen(); n != 2 {
+		t.Errorf("parse cache holds %d flow versions, want 2 (one per valid definition version)", n)
+	}
+	if again, err := svc.ParsedFlow(f1.ID, "f", f1.ExecutionMode, f1.Definition); err != nil || again != v1 {
+		t.Errorf("v1 after its run parsed to %p, %v; want the cached %p", again, err, v1)
 	}
 }
 
 func TestService_DeleteFlow_NewNamespace(t *testing.T) {
 	ctx := context.Background()
-	eng := newGateEngine()
-	svc, _ := newService(t, kv.NewMemStore(), eng, nil)
+	gate := newGate()
+	svc := newService(t, kv.NewMemStore(), gate, nil)
 	mustCreate(t, svc, ctx, "f")
 	if _, err := svc.StartExecution(ctx, execution.StartInput{FlowName: "f", ExecutionName: "e"}); err != nil {
 		t.Fatal(err)
 	}
-	<-eng.started
+	<-gate.started
 	if err := svc.DeleteFlow(ctx, "f"); err != nil {
 		t.Fatal(err)
 	}
@@ -248,8 +280,8 @@ func TestService_DeleteFlow_NewNamespace(t *testing.T) {
 func TestService_ListExecutions_OrderAndPaging(t *testing.T) {
 	ctx := auth.NewContext(context.Background(), auth.Identity{AccountID: "acct"})
 	clock := &fakeClock{now: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)}
-	eng := newGateEngine()
-	svc, _ := newService(t, kv.NewMemStore(), eng, clock)
+	gate := newGate()
+	svc := newService(t, kv.NewMemStore(), gate, clock)
 	mustCreate(t, svc, ctx, "f")
 	for _, name := range []string{"b", "a", "c", "d"} { // b and a start together, then c, then d
 		if _, err := svc.StartExecution(ctx, execution.StartInput{FlowName: "f", ExecutionName: name}); err != nil {
@@ -285,14 +317,15 @@ func TestService_ListExecutions_OrderAndPaging(t *testing.T) {
 	if _, _, err := svc.ListExecutions(other, execution.ListInput{FlowName: "f", Limit: 10}); !errors.Is(err, execution.ErrFlowNotFound) {
 		t.Errorf("ListExecutions from another account = %v, want ErrFlowNotFound", err)
 	}
-	close(eng.release)
+	close(gate.release)
 }
 
 func TestService_ListFlows_Paging(t *testing.T) {
 	ctx := context.Background()
-	svc, _ := newService(t, kv.NewMemStore(), newGateEngine(), nil)
+	svc := newService(t, kv.NewMemStore(), newGate(), nil)
 	for i := range 7 {
-		in := execution.CreateFlowInput{Name: fmt.Sprintf("f%d", 6-i), Definition: "d"}
+		name := fmt.Sprintf("f%d", 6-i)
+		in := execution.CreateFlowInput{Name: name, Definition: gateDef(name)}
 		if i%2 == 0 {
 			in.ResourceGroupID = "rg"
 		}
@@ -327,8 +360,8 @@ func TestService_ListFlows_Paging(t *testing.T) {
 // Starting: with the default Pool limit, eight blocked runs are all Running.
 func TestService_DefaultPool_BlockedRunsDoNotStarve(t *testing.T) {
 	ctx := context.Background()
-	eng := newGateEngine()
-	svc := execution.New(kv.NewMemStore(), execution.Options{Engine: eng, Parse: (&parseCounter{}).parse})
+	gate := newGate()
+	svc := execution.New(kv.NewMemStore(), execution.Options{Engine: interp.New(interp.Options{Tasks: gate})})
 	t.Cleanup(func() { _ = svc.Close() })
 	mustCreate(t, svc, ctx, "f")
 	for i := range 8 {
@@ -339,7 +372,7 @@ func TestService_DefaultPool_BlockedRunsDoNotStarve(t *testing.T) {
 	for i := range 8 {
 		waitFor(t, svc, ctx, "f", fmt.Sprintf("e%d", i), execution.Running)
 	}
-	close(eng.release)
+	close(gate.release)
 }
 
 // NextToken is a position: a page boundary execution that stops matching
@@ -348,10 +381,10 @@ func TestService_DefaultPool_BlockedRunsDoNotStarve(t *testing.T) {
 func TestService_ListExecutions_TokenNoLongerMatchesFilter(t *testing.T) {
 	ctx := context.Background()
 	clock := &fakeClock{now: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)}
-	eng := newGateEngine()
-	svc := execution.New(kv.NewMemStore(), execution.Options{Clock: clock, Engine: eng, Parse: (&parseCounter{}).parse})
+	gate := newGate()
+	svc := execution.New(kv.NewMemStore(), execution.Options{Clock: clock, Engine: interp.New(interp.Options{Tasks: gate})})
 	t.Cleanup(func() { _ = svc.Close() })
-	t.Cleanup(func() { close(eng.release) })
+	t.Cleanup(func() { close(gate.release) })
 	mustCreate(t, svc, ctx, "f")
 	for _, name := range []string{"a", "b", "c"} {
 		if _, err := svc.StartExecution(ctx, execution.StartInput{FlowName: "f", ExecutionName: name}); err != nil {

@@ -7,7 +7,6 @@ import (
 
 	"github.com/cloudflow-oss/cloudflow/shared/auth"
 	"github.com/cloudflow-oss/cloudflow/shared/execution"
-	"github.com/cloudflow-oss/cloudflow/shared/flow"
 	"github.com/cloudflow-oss/cloudflow/shared/interp"
 	"github.com/cloudflow-oss/cloudflow/shared/kv"
 )
@@ -25,7 +24,7 @@ func TestService_Recover_ExclusiveStoreTakesOverLiveLease(t *testing.T) {
 	enq := &recordingEnqueuer{}
 	eng := interp.New(interp.Options{Tasks: tasks})
 	mk := func(id string, exclusive bool) *execution.Service {
-		s := execution.New(store, execution.Options{Engine: eng, Parse: flow.Parse, Enqueuer: enq, RunnerID: id,
+		s := execution.New(store, execution.Options{Engine: eng, Enqueuer: enq, RunnerID: id,
 			Clock: clock, LeaseDuration: time.Minute, ExclusiveStore: exclusive})
 		t.Cleanup(func() { _ = s.Close() })
 		return s
@@ -76,7 +75,7 @@ func TestService_Pool_FullQueueLeavesRecordForSweep(t *testing.T) {
 	ctx := context.Background()
 	tasks := newCountTasks()
 	eng := interp.New(interp.Options{Tasks: tasks})
-	svc := execution.New(kv.NewMemStore(), execution.Options{Engine: eng, Parse: flow.Parse, Workers: 1, MaxQueued: 1})
+	svc := execution.New(kv.NewMemStore(), execution.Options{Engine: eng, Workers: 1, MaxQueued: 1})
 	t.Cleanup(func() { _ = svc.Close() })
 	createFlow(t, svc, "gated", "Gate")
 	for _, name := range []string{"e0", "e1", "e2"} {

@@ -10,7 +10,6 @@ import (
 	"github.com/cloudflow-oss/cloudflow/shared/auth"
 	"github.com/cloudflow-oss/cloudflow/shared/execution"
 	"github.com/cloudflow-oss/cloudflow/shared/flow"
-	"github.com/cloudflow-oss/cloudflow/shared/interp"
 	"github.com/cloudflow-oss/cloudflow/shared/kv"
 )
 
@@ -42,17 +41,9 @@ func TestParseVersion(t *testing.T) {
 	}
 }
 
-// okEngine succeeds at once with an empty output.
-type okEngine struct{}
-
-func (okEngine) Run(context.Context, *flow.Flow, interp.Execution) interp.Result {
-	return interp.Result{Status: interp.Succeeded}
-}
-
 func newVersionService(t *testing.T, rnd func(int64) int64) *execution.Service {
 	t.Helper()
-	pc := &parseCounter{}
-	svc := execution.New(kv.NewMemStore(), execution.Options{Engine: okEngine{}, Parse: pc.parse, Workers: 1, Rand: rnd})
+	svc := execution.New(kv.NewMemStore(), execution.Options{Engine: openEngine(), Workers: 1, Rand: rnd})
 	t.Cleanup(func() { _ = svc.Close() })
 	return svc
 }
@@ -71,14 +62,14 @@ func TestService_StartSync_AliasWeights(t *testing.T) {
 	}
 	svc := newVersionService(t, rnd)
 	ctx := auth.NewContext(context.Background(), auth.Identity{AccountID: "acct"})
-	if _, err := svc.CreateFlow(ctx, execution.CreateFlowInput{Name: "exp", Definition: "d1", ExecutionMode: flow.Express}); err != nil {
+	if _, err := svc.CreateFlow(ctx, execution.CreateFlowInput{Name: "exp", Definition: gateDef("exp", "d1"), ExecutionMode: flow.Express}); err != nil {
 		t.Fatal(err)
 	}
 	for i := range 3 {
-		if _, err := svc.UpdateFlow(ctx, execution.UpdateFlowInput{Name: "exp", Definition: ptr(fmt.Sprint("d", i+1))}); err != nil {
+		if _, err := svc.UpdateFlow(ctx, execution.UpdateFlowInput{Name: "exp", Definition: ptr(gateDef("exp", fmt.Sprint("d", i+1)))}); err != nil {
 			t.Fatal(err)
 		}
-		if v, err := svc.PublishFlowVersion(ctx, execution.PublishInput{FlowName: "exp"}); err != nil || v.Version != fmt.Sprint(i+1) || v.Definition != fmt.Sprint("d", i+1) {
+		if v, err := svc.PublishFlowVersion(ctx, execution.PublishInput{FlowName: "exp"}); err != nil || v.Version != fmt.Sprint(i+1) || v.Definition != gateDef("exp", fmt.Sprint("d", i+1)) {
 			t.Fatalf("PublishFlowVersion = %+v, %v, want version %d of d%d", v, err, i+1, i+1)
 		}
 	}
@@ -92,7 +83,7 @@ func TestService_StartSync_AliasWeights(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if e.Qualifier != "mix" || "d"+e.FlowVersion != e.FlowDefinition {
+		if e.Qualifier != "mix" || gateDef("exp", "d"+e.FlowVersion) != e.FlowDefinition {
 			t.Fatalf("StartSync = Qualifier %q, FlowVersion %q, FlowDefinition %q: want mix and the version's definition", e.Qualifier, e.FlowVersion, e.FlowDefinition)
 		}
 		got[e.FlowVersion]++

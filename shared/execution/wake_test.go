@@ -10,7 +10,6 @@ import (
 
 	"github.com/cloudflow-oss/cloudflow/shared/auth"
 	"github.com/cloudflow-oss/cloudflow/shared/execution"
-	"github.com/cloudflow-oss/cloudflow/shared/flow"
 	"github.com/cloudflow-oss/cloudflow/shared/interp"
 	"github.com/cloudflow-oss/cloudflow/shared/kv"
 )
@@ -35,7 +34,7 @@ func TestService_CallbackTimeout_WakesExecution(t *testing.T) {
 	ctx := context.Background()
 	tokens := make(chan string, 4)
 	svc := execution.New(kv.NewMemStore(), execution.Options{
-		Engine: interp.New(interp.Options{Tasks: tokenTasks{tokens}}), Parse: flow.Parse, Workers: 2,
+		Engine: interp.New(interp.Options{Tasks: tokenTasks{tokens}}), Workers: 2,
 	})
 	t.Cleanup(func() { _ = svc.Close() })
 	if _, err := svc.CreateFlow(ctx, execution.CreateFlowInput{Name: "f", Definition: strings.Replace(timeoutCallbackFlow, "%s", "f", 1)}); err != nil {
@@ -82,7 +81,7 @@ func TestService_Sweep_RecoversDroppedExecution(t *testing.T) {
 	clock := &tickClock{}
 	enq := &recordingEnqueuer{}
 	svc := execution.New(kv.NewMemStore(), execution.Options{
-		Engine: okEngine{}, Parse: (&parseCounter{}).parse, Enqueuer: enq, Clock: clock, Sweep: time.Minute,
+		Engine: openEngine(), Enqueuer: enq, Clock: clock, Sweep: time.Minute,
 	})
 	t.Cleanup(func() { _ = svc.Close() })
 	f := mustCreate(t, svc, ctx, "f")
@@ -122,7 +121,7 @@ func TestService_GetExecutionHistory_AcrossChunks(t *testing.T) {
 	ctx := context.Background()
 	store := kv.NewMemStore()
 	svc := execution.New(store, execution.Options{
-		Engine: interp.New(interp.Options{Tasks: newCountTasks()}), Parse: flow.Parse, Workers: 1, HistorySpillBytes: 1,
+		Engine: interp.New(interp.Options{Tasks: newCountTasks()}), Workers: 1, HistorySpillBytes: 1,
 	})
 	t.Cleanup(func() { _ = svc.Close() })
 	createFlow(t, svc, "f", "Count")
@@ -164,7 +163,7 @@ func TestService_GetExecutionHistory_AcrossChunks(t *testing.T) {
 func TestService_ServeSchedules_FiresAndStops(t *testing.T) {
 	clock := &tickClock{}
 	enq := &recordingEnqueuer{}
-	svc := execution.New(kv.NewMemStore(), execution.Options{Clock: clock, Engine: okEngine{}, Parse: (&parseCounter{}).parse, Enqueuer: enq})
+	svc := execution.New(kv.NewMemStore(), execution.Options{Clock: clock, Engine: openEngine(), Enqueuer: enq})
 	t.Cleanup(func() { _ = svc.Close() })
 	ctx := auth.NewContext(context.Background(), auth.Identity{AccountID: "acct"})
 	mustCreate(t, svc, ctx, "f")

@@ -307,6 +307,60 @@ func (s *BoltStore) Delete(ctx context.Context, key string, version int64) error
 	return outcome
 }
 
+// Apply runs ops atomically in one bbolt transaction (shared with
+// concurrent writers under group commit): every operation's condition (see
+// OpKind) is checked first, and either all of them hold and every
+// operation is applied, or nothing is written. It returns
+// ErrConditionFailed (wrapped, naming the key) when a condition fails,
+// ErrInvalidKey, an error for an empty or oversized list or a key named
+// twice, ErrClosed, the context's error or a bbolt error.
+func (s *BoltStore) Apply(ctx context.Context, ops []Op) error {
+	if err := CheckOps(ctx, ops); err != nil {
+		return err
+	}
+	var lost string // the key whose condition failed, set on every run
+	failed := false
+	err := s.write(ctx, func(b *bolt.Bucket) error {
+		failed = false
+		vers := make([]int64, len(ops))
+		have := make([]bool, len(ops))
+		for i, op := range ops {
+			cur := b.Get([]byte(op.Key))
+			if cur != nil {
+				v, ok := recordVersion(cur)
+				if !ok {
+					return fmt.Errorf("kv: corrupt record for key %q (%d bytes)", op.Key, len(cur))
+				}
+				vers[i], have[i] = v, true
+			}
+			if !op.holds(vers[i], have[i]) {
+				lost, failed = op.Key, true
+				return nil
+			}
+		}
+		for i, op := range ops {
+			var err error
+			switch {
+			case op.Kind == OpDelete && have[i]:
+				err = b.Delete([]byte(op.Key))
+			case op.Kind != OpDelete:
+				err = b.Put([]byte(op.Key), encodeRecord(op.next(vers[i], have[i]), op.Value))
+			}
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if failed {
+		return condFailed(lost)
+	}
+	return nil
+}
+
 // List returns the items whose key starts with prefix and sorts strictly
 // after after ("" means from the start), in ascending byte order, at most
 // limit of them (limit <= 0 means no limit). It returns ErrClosed after

@@ -34,6 +34,23 @@
 // may run more than once. Under any number of concurrent writers exactly one PutIfAbsent
 // of a key wins and no CompareAndSwap increment is lost.
 //
+// # Atomic multi-key writes
+//
+// Apply(ctx, ops) writes several keys atomically: each Op creates
+// (OpCreate, the PutIfAbsent condition), swaps (OpSwap, the CompareAndSwap
+// condition), stores without condition (OpPut, for index entries) or
+// deletes (OpDelete, conditional on a non-zero version) one key, at most
+// MaxOps of them, each key once. Either every condition holds and every
+// operation is applied, or nothing is written and Apply returns
+// ErrConditionFailed. MemStore applies them under its lock, BoltStore in one
+// transaction (inside a group commit like any write), the DynamoDB store
+// with TransactWriteItems (DynamoDB and DynamoDB Local; dynalite has no
+// transactions, and Apply there returns errors.ErrUnsupported). The
+// Tablestore store has no Apply: its rows are keyed by one primary-key
+// column, and Tablestore transactions span only rows of one partition key,
+// so callers fall back to ordered single-key writes there (see package
+// execution).
+//
 // # Errors
 //
 // Methods return the sentinels ErrNotFound, ErrConditionFailed, ErrClosed and

@@ -72,13 +72,76 @@ func (s *MemStore) PutIfAbsent(ctx context.Context, key string, value []byte) (I
 		return m.item(key), ErrConditionFailed
 	}
 	m := memItem{value: v, version: 1}
+	s.set(key, m)
+	return m.item(key), nil
+}
+
+// set stores m under key, adding key to the index when it is new; the
+// caller holds s.mu for writing.
+func (s *MemStore) set(key string, m memItem) {
+	_, exists := s.items[key]
 	s.items[key] = m
+	if exists {
+		return
+	}
 	// Appending keeps creation O(1); List sorts once after a run of writes.
 	if s.sorted && len(s.keys) > 0 && key < s.keys[len(s.keys)-1] {
 		s.sorted = false
 	}
 	s.keys = append(s.keys, key)
-	return m.item(key), nil
+}
+
+// remove deletes key and its index entry; the caller holds s.mu for
+// writing.
+func (s *MemStore) remove(key string) {
+	delete(s.items, key)
+	if s.sorted {
+		if i, found := slices.BinarySearch(s.keys, key); found {
+			s.keys = slices.Delete(s.keys, i, i+1)
+		}
+	} else if i := slices.Index(s.keys, key); i >= 0 {
+		// Order does not matter until the next sort: move the last key here.
+		last := len(s.keys) - 1
+		s.keys[i] = s.keys[last]
+		s.keys = s.keys[:last]
+	}
+}
+
+// Apply runs ops atomically: every operation's condition (see OpKind) is
+// checked under the store's lock, and either all of them hold and every
+// operation is applied, or nothing is written. It returns
+// ErrConditionFailed (wrapped, naming the key) when a condition fails,
+// ErrInvalidKey, an error for an empty or oversized list or a key named
+// twice, ErrClosed or the context's error.
+func (s *MemStore) Apply(ctx context.Context, ops []Op) error {
+	if err := CheckOps(ctx, ops); err != nil {
+		return err
+	}
+	vals := make([][]byte, len(ops))
+	for i, op := range ops {
+		vals[i] = clone(op.Value)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return ErrClosed
+	}
+	for _, op := range ops {
+		m, ok := s.items[op.Key]
+		if !op.holds(m.version, ok) {
+			return condFailed(op.Key)
+		}
+	}
+	for i, op := range ops {
+		m, ok := s.items[op.Key]
+		switch {
+		case op.Kind == OpDelete && ok:
+			s.remove(op.Key)
+		case op.Kind != OpDelete:
+			s.set(op.Key, memItem{value: vals[i], version: op.next(m.version, ok)})
+		}
+	}
+	return nil
 }
 
 // CompareAndSwap replaces the value of key if its stored version equals
@@ -128,17 +191,7 @@ func (s *MemStore) Delete(ctx context.Context, key string, version int64) error 
 	if version != 0 && m.version != version {
 		return ErrConditionFailed
 	}
-	delete(s.items, key)
-	if s.sorted {
-		if i, found := slices.BinarySearch(s.keys, key); found {
-			s.keys = slices.Delete(s.keys, i, i+1)
-		}
-	} else if i := slices.Index(s.keys, key); i >= 0 {
-		// Order does not matter until the next sort: move the last key here.
-		last := len(s.keys) - 1
-		s.keys[i] = s.keys[last]
-		s.keys = s.keys[:last]
-	}
+	s.remove(key)
 	return nil
 }
 

@@ -3,6 +3,7 @@ package telemetry
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -28,6 +29,13 @@ type expiring interface {
 	CompareAndSwapExpiring(ctx context.Context, key string, version int64, value []byte, expiresAt int64) (kv.Item, error)
 }
 
+// atomic is the optional multi-key write of the stores that have it; the
+// wrapper always has it and answers errors.ErrUnsupported, as a store
+// without transactions does, when the wrapped store lacks it.
+type atomic interface {
+	Apply(ctx context.Context, ops []kv.Op) error
+}
+
 // Store operations (values of AttrStoreOperation).
 const (
 	opGet            = "get"
@@ -35,6 +43,7 @@ const (
 	opCompareAndSwap = "compare_and_swap"
 	opDelete         = "delete"
 	opList           = "list"
+	opApply          = "apply"
 )
 
 // Store error classes (values of AttrErrorType on MetricStoreDuration).
@@ -46,7 +55,8 @@ const (
 
 // MeasureStore returns s recording the latency of every call in
 // MetricStoreDuration, by operation and error class, or s itself when
-// metrics are off. The wrapper has CompareAndSwapExpiring when s has it.
+// metrics are off. The wrapper has CompareAndSwapExpiring when s has it,
+// and Apply always (errors.ErrUnsupported when s lacks it).
 func (t *Telemetry) MeasureStore(s Store) Store {
 	if !t.Metering() {
 		return s
@@ -57,7 +67,7 @@ func (t *Telemetry) MeasureStore(s Store) Store {
 		return s
 	}
 	m := &measured{s: s, h: h, attrs: map[[2]string]metric.MeasurementOption{}}
-	for _, op := range []string{opGet, opPutIfAbsent, opCompareAndSwap, opDelete, opList} {
+	for _, op := range []string{opGet, opPutIfAbsent, opCompareAndSwap, opDelete, opList, opApply} {
 		for _, e := range []string{"", storeNotFound, storeConditionFailed, storeOther} {
 			kvs := []attribute.KeyValue{attribute.String(AttrStoreOperation, op)}
 			if e != "" {
@@ -135,6 +145,17 @@ func (m *measured) List(ctx context.Context, prefix, after string, limit int) ([
 	items, err := m.s.List(ctx, prefix, after, limit)
 	m.record(ctx, opList, start, err)
 	return items, err
+}
+
+func (m *measured) Apply(ctx context.Context, ops []kv.Op) error {
+	a, ok := m.s.(atomic)
+	if !ok {
+		return fmt.Errorf("store %T has no Apply: %w", m.s, errors.ErrUnsupported)
+	}
+	start := time.Now()
+	err := a.Apply(ctx, ops)
+	m.record(ctx, opApply, start, err)
+	return err
 }
 
 func (m *measured) Close() error { return m.s.Close() }

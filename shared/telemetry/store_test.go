@@ -3,6 +3,7 @@ package telemetry
 import (
 	"context"
 	"errors"
+	"reflect"
 	"testing"
 
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
@@ -79,10 +80,16 @@ func TestMeasureStore_RecordsEveryCall(t *testing.T) {
 	if _, err := s.Get(ctx, ""); err == nil {
 		t.Fatal("Get of an empty key succeeded")
 	}
+	if err := s.(atomic).Apply(ctx, []kv.Op{{Kind: kv.OpCreate, Key: "b", Value: []byte("1")}, {Kind: kv.OpPut, Key: "c", Value: []byte("2")}}); err != nil {
+		t.Fatalf("Apply: %v", err)
+	}
+	if it, err := s.Get(ctx, "c"); err != nil || string(it.Value) != "2" {
+		t.Fatalf("Get(c) after Apply = %q, %v", it.Value, err)
+	}
 	got := storeCounts(t, r)
 	want := map[string]uint64{
 		"put_if_absent": 1, "put_if_absent/condition_failed": 1, "get/not_found": 1, "get/other": 1,
-		"compare_and_swap": 1, "list": 1, "delete": 1,
+		"compare_and_swap": 1, "list": 1, "delete": 1, "apply": 1, "get": 1,
 	}
 	if len(got) != len(want) {
 		t.Fatalf("counts = %v, want %v", got, want)
@@ -112,6 +119,11 @@ func TestMeasureStore_KeepsCompareAndSwapExpiring(t *testing.T) {
 	it, _ := s.PutIfAbsent(ctx, "k", []byte("v"))
 	if _, err := e.CompareAndSwapExpiring(ctx, "k", it.Version, []byte("w"), 1); err != nil {
 		t.Fatal(err)
+	}
+	// ttlStore has no Apply: the wrapper answers as a store without
+	// transactions does.
+	if err := s.(atomic).Apply(ctx, []kv.Op{{Kind: kv.OpPut, Key: "x", Value: []byte("1")}}); !errors.Is(err, errors.ErrUnsupported) {
+		t.Fatalf("Apply on a store without it = %v, want errors.ErrUnsupported", err)
 	}
 	if got := storeCounts(t, r)["compare_and_swap"]; got != 1 {
 		t.Errorf("compare_and_swap count = %d, want 1", got)
@@ -156,5 +168,35 @@ func BenchmarkMeasureStore_Get(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// notWrapped are the exported store methods the service never reaches
+// through its Store: the wrapper need not have them.
+var notWrapped = map[string]bool{"Update": true}
+
+// TestMeasureStore_HasEveryStoreMethod fails when a kv store gains a method
+// (an optional interface the service may look for) that the wrapper would
+// hide: add it to the wrapper, or to notWrapped.
+func TestMeasureStore_HasEveryStoreMethod(t *testing.T) {
+	r := sdkmetric.NewManualReader()
+	tel, err := New(context.Background(), envOf(nil), Options{Readers: []sdkmetric.Reader{r}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bolt, err := kv.OpenBolt(t.TempDir(), kv.BoltOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer bolt.Close()
+	for _, st := range []Store{kv.NewMemStore(), bolt} {
+		wrapped := reflect.TypeOf(tel.MeasureStore(st))
+		raw := reflect.TypeOf(st)
+		for i := range raw.NumMethod() {
+			name := raw.Method(i).Name
+			if _, ok := wrapped.MethodByName(name); !ok && !notWrapped[name] {
+				t.Errorf("%v has %s; the wrapper %v does not", raw, name, wrapped)
+			}
+		}
 	}
 }

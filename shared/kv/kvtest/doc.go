@@ -27,5 +27,11 @@
 // two races: 200 goroutines PutIfAbsent one key (exactly one wins, every
 // loser sees the winner's value) and N goroutines incrementing a counter with
 // CompareAndSwap (exactly N increments). Stores that also have an Update
-// method get the Update tests too. Run it under -race.
+// method get the Update tests too, and stores with an Apply method (the
+// atomic multi-key write) the Apply tests: every operation kind at once, a
+// failing condition writing nothing, malformed lists refused, and
+// RaceAppliers goroutines each swapping a counter and creating an item in
+// one Apply (no write of a lost round applied). A store whose server lacks
+// the operation answers errors.ErrUnsupported and those tests skip. Run it
+// under -race.
 package kvtest

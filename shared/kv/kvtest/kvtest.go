@@ -74,6 +74,10 @@ func RunSeed(t *testing.T, open func(t *testing.T) Store, seed uint64) {
 		{"Race_CompareAndSwap", testRaceCompareAndSwap},
 		{"Update", testUpdate},
 		{"Race_Update", testRaceUpdate},
+		{"Apply_All", testApplyAll},
+		{"Apply_Conditions", testApplyConditions},
+		{"Apply_Invalid", testApplyInvalid},
+		{"Race_Apply", testRaceApply},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

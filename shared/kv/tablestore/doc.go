@@ -36,6 +36,15 @@
 // row or tells a missing row (kv.ErrNotFound) from a different version
 // (kv.ErrConditionFailed). Tablestore reads are strongly consistent.
 //
+// # No atomic multi-key write
+//
+// The store has no Apply (kv's atomic multi-key write): Tablestore's local
+// transactions cover only rows that share a partition key, and here the
+// whole key is the one primary-key column, so every row is its own
+// partition; BatchWriteRow is not atomic across rows. Callers keeping
+// secondary keys (package execution's listing index) write them in order
+// with single-row conditional writes and verify them on read.
+//
 // # Limits
 //
 // The SDK takes no context.Context: a done context is noticed before each

@@ -1,0 +1,295 @@
+package execution
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/cloudflow-oss/cloudflow/shared/kv"
+)
+
+// listMatch reports whether ListExecutions lists e under in's filters.
+func listMatch(e *Execution, in ListInput, now time.Time) bool {
+	_, byVersion := ParseVersion(in.Qualifier)
+	switch {
+	case e.expired(now):
+	case in.Qualifier != "" && byVersion && e.FlowVersion != in.Qualifier:
+	case in.Qualifier != "" && !byVersion && e.Qualifier != in.Qualifier:
+	case in.Status != "" && e.Status != in.Status:
+	case !in.StartedTimeBegin.IsZero() && e.StartedTime.Before(in.StartedTimeBegin):
+	case !in.StartedTimeEnd.IsZero() && e.StartedTime.After(in.StartedTimeEnd):
+	case !strings.HasPrefix(e.Name, in.NamePrefix):
+	default:
+		return true
+	}
+	return false
+}
+
+// scanList returns, in listing order from at (nil: from the start), up to
+// in.Limit+1 executions of flow f matching in, by reading every execution
+// whose name starts with in.NamePrefix: O(those executions). It serves
+// NamePrefix, whose matches are one key range of the records, and flows
+// whose index the backfill (indexFlows) has not written yet.
+func (s *Service) scanList(ctx context.Context, account string, f *Flow, in ListInput, at *Execution) ([]*Execution, error) {
+	var all []*Execution
+	now := s.opts.Clock.Now()
+	err := s.scan(ctx, execPrefix(account, f.ID)+in.NamePrefix, func(e *Execution) error {
+		if listMatch(e, in, now) {
+			all = append(all, e)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	sort.Slice(all, func(i, j int) bool { return listedBefore(all[i], all[j]) })
+	if at != nil {
+		i := sort.Search(len(all), func(i int) bool { return !listedBefore(all[i], at) })
+		all = all[i:]
+	}
+	return all[:min(len(all), in.Limit+1)], nil
+}
+
+// indexList returns, in listing order from at (nil: from the start), up to
+// in.Limit+1 executions of flow f matching in, walking the flow's time
+// index (or its status index when in.Status is set) from the later of at's
+// position and in.StartedTimeEnd, and stopping at in.StartedTimeBegin.
+// Expiry and Qualifier are checked on the entries themselves, so skipped
+// executions cost an entry each, not a record. Every entry that passes is
+// verified against the record it names (which the page returns anyway):
+// a missing record, another execution of that name or another status
+// means a stale entry, skipped and, when it can never become true again,
+// deleted.
+func (s *Service) indexList(ctx context.Context, account string, f *Flow, in ListInput, at *Execution) ([]*Execution, error) {
+	prefix := timeIndexPrefix(account, f.ID)
+	if in.Status != "" {
+		prefix = statusIndexPrefix(account, f.ID, in.Status)
+	}
+	now := s.opts.Clock.Now()
+	after := ""
+	if !in.StartedTimeEnd.IsZero() {
+		after = prefix + timeKey(in.StartedTimeEnd) // before its entries
+	}
+	var out []*Execution
+	if at != nil {
+		// at is the first execution of the page when it matches; the walk
+		// goes on strictly after it.
+		if pos := prefix + timeKey(at.StartedTime) + "/" + at.Name; pos > after {
+			after = pos
+			if listMatch(at, in, now) {
+				out = append(out, at)
+			}
+		}
+	}
+	stop := "" // time keys above it started before StartedTimeBegin
+	if !in.StartedTimeBegin.IsZero() {
+		stop = timeKey(in.StartedTimeBegin)
+	}
+	_, byVersion := ParseVersion(in.Qualifier)
+	for len(out) <= in.Limit {
+		chunk := in.Limit + 1 - len(out)
+		if in.Qualifier != "" {
+			chunk = listPage // entries are skipped: read ahead
+		}
+		items, err := s.store.List(ctx, prefix, after, chunk)
+		if err != nil {
+			return nil, fmt.Errorf("list executions of flow %q: %w", f.Name, err)
+		}
+		for _, it := range items {
+			after = it.Key
+			name, tk, ok := entryName(it.Key, prefix)
+			if !ok {
+				continue
+			}
+			if stop != "" && tk > stop {
+				return out, nil
+			}
+			var v indexValue
+			if len(it.Value) > 2 && json.Unmarshal(it.Value, &v) == nil {
+				if v.ExpiresAt > 0 && now.Unix() >= v.ExpiresAt ||
+					in.Qualifier != "" && (byVersion && v.FlowVersion != in.Qualifier || !byVersion && v.Qualifier != in.Qualifier) {
+					continue
+				}
+			} else if in.Qualifier != "" {
+				continue // the entry of an execution started without one
+			}
+			e, err := s.verifyEntry(ctx, Ref{Account: account, FlowID: f.ID, Name: name}, it, tk, in.Status, now)
+			if err != nil {
+				return nil, err
+			}
+			if e != nil && listMatch(e, in, now) {
+				if out = append(out, e); len(out) > in.Limit {
+					break
+				}
+			}
+		}
+		if len(items) < chunk {
+			break
+		}
+	}
+	return out, nil
+}
+
+// statusRank orders statuses the way an execution moves through them.
+func statusRank(st Status) int {
+	switch {
+	case st == Starting:
+		return 0
+	case st == Running:
+		return 1
+	}
+	return 2
+}
+
+// verifyEntry returns the execution the index entry it (time key tk, under
+// status st or "" for the time index) stands for, or nil when the entry is
+// stale. It deletes a stale entry (conditioned on the version read) when it
+// cannot become true again: the execution has moved past st, a later
+// execution of the same name replaced it, or no record came within
+// staleGrace (without an atomic store entries are written just before the
+// record).
+func (s *Service) verifyEntry(ctx context.Context, ref Ref, it kv.Item, tk string, st Status, now time.Time) (*Execution, error) {
+	rec, err := s.store.Get(ctx, ref.key())
+	var e *Execution
+	switch {
+	case errors.Is(err, kv.ErrNotFound):
+	case err != nil:
+		return nil, fmt.Errorf("load execution %q: %w", ref.Name, err)
+	default:
+		if e, err = decodeExecution(rec); err != nil {
+			return nil, err
+		}
+	}
+	var drop bool
+	switch {
+	case e != nil && timeKey(e.StartedTime) == tk:
+		if st == "" || e.Status == st {
+			return e, nil
+		}
+		drop = statusRank(e.Status) > statusRank(st)
+	case e != nil && timeKey(e.StartedTime) < tk: // newer than the entry
+		drop = true
+	default:
+		t, ok := keyTime(tk)
+		drop = ok && now.Sub(t) > staleGrace
+	}
+	if drop {
+		_ = s.store.Delete(ctx, it.Key, it.Version) // best effort: the next reader retries
+	}
+	return nil, nil
+}
+
+// keyTime inverts timeKey.
+func keyTime(tk string) (time.Time, bool) {
+	u, err := strconv.ParseUint(tk, 16, 64)
+	if err != nil {
+		return time.Time{}, false
+	}
+	return time.Unix(0, int64(^u^1<<63)), true
+}
+
+// indexFlows writes the listing index entries of the executions of every
+// flow stored before the index existed (Flow.ExecIndex below
+// execIndexVersion) and then marks the flow, so its listings move from
+// scanList to indexList. Recover runs it once per service; it is
+// idempotent, and executions started meanwhile write their own entries.
+func (s *Service) indexFlows(ctx context.Context) error {
+	if s.indexed.Load() {
+		return nil
+	}
+	after := ""
+	for {
+		items, err := s.store.List(ctx, "flow/", after, listPage)
+		if err != nil {
+			return fmt.Errorf("list flows: %w", err)
+		}
+		for _, it := range items {
+			var f Flow
+			if err := json.Unmarshal(it.Value, &f); err != nil {
+				return fmt.Errorf("decode flow %q: %w", it.Key, err)
+			}
+			account, _, ok := strings.Cut(strings.TrimPrefix(it.Key, "flow/"), "/")
+			if ok && f.ExecIndex < execIndexVersion {
+				if err := s.indexFlow(ctx, account, &f); err != nil {
+					return err
+				}
+			}
+		}
+		if len(items) < listPage {
+			break
+		}
+		after = items[len(items)-1].Key
+	}
+	s.indexed.Store(true)
+	return nil
+}
+
+// indexFlow writes the index entries of flow f's executions, several
+// executions per write where the store has Apply, then marks the flow.
+func (s *Service) indexFlow(ctx context.Context, account string, f *Flow) error {
+	var batch []kv.Op
+	flush := func() error {
+		defer func() { batch = batch[:0] }()
+		if a, ok := s.store.(atomicStore); ok && !s.noApply.Load() && len(batch) > 0 {
+			err := a.Apply(ctx, batch)
+			if !errors.Is(err, errors.ErrUnsupported) {
+				return err
+			}
+			s.noApply.Store(true)
+		}
+		for _, op := range batch {
+			if err := s.upsert(ctx, op.Key, op.Value); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	now := s.opts.Clock.Now()
+	err := s.scan(ctx, execPrefix(account, f.ID), func(e *Execution) error {
+		if e.expired(now) {
+			return nil // Recover deletes it
+		}
+		ops, err := indexPuts(e)
+		if err != nil {
+			return err
+		}
+		if len(batch)+len(ops) > kv.MaxOps {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+		batch = append(batch, ops...)
+		return nil
+	})
+	if err == nil {
+		err = flush()
+	}
+	if err != nil {
+		return fmt.Errorf("index executions of flow %q: %w", f.Name, err)
+	}
+	err = kv.Retry(ctx, func() (bool, error) {
+		cur, version, err := s.getFlow(ctx, account, f.Name)
+		if errors.Is(err, ErrFlowNotFound) {
+			return false, nil // deleted meanwhile: nothing to mark
+		}
+		if err != nil || cur.ID != f.ID || cur.ExecIndex >= execIndexVersion {
+			return false, err
+		}
+		cur.ExecIndex = execIndexVersion
+		val, err := json.Marshal(cur)
+		if err != nil {
+			return false, fmt.Errorf("encode flow %q: %w", f.Name, err)
+		}
+		_, err = s.store.CompareAndSwap(ctx, flowKey(account, f.Name), version, val)
+		return errors.Is(err, kv.ErrConditionFailed) || errors.Is(err, kv.ErrNotFound), err
+	})
+	if err != nil {
+		return fmt.Errorf("mark flow %q indexed: %w", f.Name, err)
+	}
+	return nil
+}

@@ -1,0 +1,291 @@
+package execution_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/cloudflow-oss/cloudflow/shared/auth"
+	"github.com/cloudflow-oss/cloudflow/shared/execution"
+	"github.com/cloudflow-oss/cloudflow/shared/flow"
+	"github.com/cloudflow-oss/cloudflow/shared/kv"
+	"github.com/cloudflow-oss/cloudflow/shared/kv/dynamo"
+)
+
+// noApplyStore hides the store's Apply, so the service keeps its listing
+// index with ordered single-key writes (as on Tablestore).
+type noApplyStore struct{ execution.Store }
+
+// listStores are the stores the listing tests run on: the in-memory and
+// bbolt stores (atomic Apply), a store without Apply, and the DynamoDB
+// servers whose endpoints .ci/dynamo-servers exports (DynamoDB Local with
+// TransactWriteItems; dynalite without, so the service falls back to
+// ordered writes).
+func listStores(t *testing.T) map[string]func(t *testing.T) execution.Store {
+	stores := map[string]func(t *testing.T) execution.Store{
+		"mem":     func(*testing.T) execution.Store { return kv.NewMemStore() },
+		"noApply": func(*testing.T) execution.Store { return noApplyStore{kv.NewMemStore()} },
+		"bolt": func(t *testing.T) execution.Store {
+			s, err := kv.OpenBolt(t.TempDir(), kv.BoltOptions{NoSync: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { _ = s.Close() })
+			return s
+		},
+	}
+	for name, env := range map[string]string{"dynalite": "DYNAMODB_ENDPOINT", "DynamoDBLocal": "DYNAMODB_LOCAL_ENDPOINT"} {
+		endpoint := os.Getenv(env)
+		if endpoint == "" {
+			t.Logf("%s is not set: the listing tests skip %s (.ci/dynamo-servers start exports it)", env, name)
+			continue
+		}
+		stores[name] = func(t *testing.T) execution.Store {
+			client := dynamo.NewLocalClient(endpoint)
+			table := fmt.Sprintf("list-%d", time.Now().UnixNano())
+			if err := dynamo.CreateTable(context.Background(), client, table); err != nil {
+				t.Fatalf("CreateTable: %v", err)
+			}
+			t.Cleanup(func() {
+				_, _ = client.DeleteTable(context.Background(), &dynamodb.DeleteTableInput{TableName: &table})
+			})
+			s, err := dynamo.New(client, table)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return s
+		}
+	}
+	return stores
+}
+
+// modelExec is what the test knows about an execution it made.
+type modelExec struct {
+	name      string
+	started   time.Time
+	status    execution.Status
+	qualifier string
+	expired   bool
+}
+
+// listModel lists the model the way the reference orders ListExecutions
+// (newest first, then by name), from the position of the execution named
+// token ("" for the start), keeping the executions that match in.
+func listModel(all []modelExec, in execution.ListInput, token string) []string {
+	sorted := slices.Clone(all)
+	slices.SortFunc(sorted, func(a, b modelExec) int {
+		if c := b.started.Compare(a.started); c != 0 {
+			return c
+		}
+		return strings.Compare(a.name, b.name)
+	})
+	var out []string
+	on := token == ""
+	for _, e := range sorted {
+		on = on || e.name == token
+		switch {
+		case !on, e.expired:
+		case in.Status != "" && e.status != in.Status:
+		case in.Qualifier != "" && e.qualifier != in.Qualifier:
+		case !strings.HasPrefix(e.name, in.NamePrefix):
+		case !in.StartedTimeBegin.IsZero() && e.started.Before(in.StartedTimeBegin):
+		case !in.StartedTimeEnd.IsZero() && e.started.After(in.StartedTimeEnd):
+		default:
+			out = append(out, e.name)
+		}
+	}
+	return out
+}
+
+// listAll pages through ListExecutions from token and returns the names.
+func listAll(t *testing.T, svc *execution.Service, ctx context.Context, in execution.ListInput, token string) []string {
+	t.Helper()
+	var names []string
+	in.NextToken = token
+	for range 1000 {
+		page, next, err := svc.ListExecutions(ctx, in)
+		if err != nil {
+			t.Fatalf("ListExecutions(%+v) = %v", in, err)
+		}
+		if len(page) > in.Limit || next != "" && len(page) < in.Limit {
+			t.Fatalf("ListExecutions(%+v) = %d executions and NextToken %q, want a full page before a NextToken", in, len(page), next)
+		}
+		for _, e := range page {
+			names = append(names, e.Name)
+		}
+		if next == "" {
+			return names
+		}
+		in.NextToken = next
+	}
+	t.Fatalf("ListExecutions(%+v) never ended", in)
+	return nil
+}
+
+// TestService_ListExecutions_Model starts, stops, runs and expires
+// executions with start times that often coincide, then compares
+// ListExecutions, paged with NextToken under random filters, with a model
+// of what the test did; before and after Recover deletes the expired ones
+// (and their index entries), on every store.
+func TestService_ListExecutions_Model(t *testing.T) {
+	for name, open := range listStores(t) {
+		t.Run(name, func(t *testing.T) {
+			seed := uint64(time.Now().UnixNano())
+			t.Logf("seed %d", seed)
+			rnd := rand.New(rand.NewPCG(seed, 7))
+			ctx := auth.NewContext(context.Background(), auth.Identity{AccountID: "acct"})
+			// Real time: DynamoDB Local's TTL deletes items whose
+			// expiresAt has passed by the wall clock.
+			clock := &fakeClock{now: time.Now().UTC().Truncate(time.Millisecond)}
+			store := open(t)
+			svc := execution.New(store, execution.Options{Clock: clock, Enqueuer: &recordingEnqueuer{}, Retention: time.Hour, Logger: quiet})
+			t.Cleanup(func() { _ = svc.Close() })
+			f, err := svc.CreateFlow(ctx, execution.CreateFlowInput{Name: "f", Definition: passChain("f", 1)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := svc.PublishFlowVersion(ctx, execution.PublishInput{FlowName: "f"}); err != nil {
+				t.Fatal(err)
+			}
+			var all []modelExec
+			n := 60
+			if strings.HasPrefix(name, "dyn") {
+				n = 25 // a request per write
+			}
+			for i := range n {
+				clock.Advance(time.Duration(rnd.IntN(3)) * time.Millisecond) // 0: same start time
+				e := modelExec{name: fmt.Sprintf("e%d%s", rnd.IntN(4), fmt.Sprint(i)), started: clock.Now(), status: execution.Starting}
+				if rnd.IntN(3) == 0 {
+					e.qualifier = "1"
+				}
+				if _, err := svc.StartExecution(ctx, execution.StartInput{FlowName: "f", ExecutionName: e.name, Qualifier: e.qualifier}); err != nil {
+					t.Fatalf("StartExecution(%s) = %v", e.name, err)
+				}
+				switch rnd.IntN(3) {
+				case 0:
+					if _, err := svc.StopExecution(ctx, execution.StopInput{FlowName: "f", ExecutionName: e.name}); err != nil {
+						t.Fatal(err)
+					}
+					e.status = execution.Stopped
+				case 1:
+					if err := svc.Run(ctx, execution.Ref{Account: "acct", FlowID: f.ID, Name: e.name}); err != nil {
+						t.Fatal(err)
+					}
+					e.status = execution.Succeeded
+				}
+				all = append(all, e)
+				if i == n/3 {
+					// Those finished so far expire: their retention is an
+					// hour.
+					clock.Advance(2 * time.Hour)
+					for j := range all {
+						all[j].expired = all[j].status.Terminal()
+					}
+				}
+			}
+			check := func(t *testing.T) {
+				statuses := []execution.Status{"", execution.Starting, execution.Stopped, execution.Succeeded, execution.Running}
+				for range 40 {
+					in := execution.ListInput{FlowName: "f", Limit: 1 + rnd.IntN(7), Status: statuses[rnd.IntN(len(statuses))]}
+					if rnd.IntN(3) == 0 {
+						in.Qualifier = "1"
+					}
+					if rnd.IntN(4) == 0 {
+						in.NamePrefix = fmt.Sprintf("e%d", rnd.IntN(4))
+					}
+					if rnd.IntN(3) == 0 {
+						in.StartedTimeBegin = all[rnd.IntN(len(all))].started
+					}
+					if rnd.IntN(3) == 0 {
+						in.StartedTimeEnd = all[rnd.IntN(len(all))].started
+					}
+					token := ""
+					if live := listModel(all, execution.ListInput{}, ""); rnd.IntN(3) == 0 && len(live) > 0 {
+						token = live[rnd.IntN(len(live))] // a position, matching or not
+					}
+					got, want := listAll(t, svc, ctx, in, token), listModel(all, in, token)
+					if !slices.Equal(got, want) {
+						t.Fatalf("ListExecutions(%+v) from %q = %q\nwant %q", in, token, got, want)
+					}
+				}
+			}
+			t.Run("before Recover", check)
+			if _, err := svc.Recover(ctx); err != nil {
+				t.Fatal(err)
+			}
+			t.Run("after Recover", check)
+			live := len(listModel(all, execution.ListInput{}, ""))
+			for _, prefix := range []string{"xt/acct/" + f.ID + "/", "xs/acct/" + f.ID + "/"} {
+				items, err := store.List(ctx, prefix, "", 0)
+				if err != nil || len(items) != live {
+					t.Errorf("List(%s) after Recover = %d entries, %v; want one per live execution, %d", prefix, len(items), err, live)
+				}
+			}
+		})
+	}
+}
+
+// TestService_ListExecutions_Backfill lists executions stored by a version
+// without the listing index (a flow record without execIndex, records
+// without entries): before Recover by reading them all, after Recover from
+// the index it wrote, with the same result.
+func TestService_ListExecutions_Backfill(t *testing.T) {
+	ctx := auth.NewContext(context.Background(), auth.Identity{AccountID: "acct"})
+	store := kv.NewMemStore()
+	base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	old := `{"name":"f","id":"fid","definition":"d","type":"FDL","executionMode":"Standard","createdTime":"2026-01-01T00:00:00Z","lastModifiedTime":"2026-01-01T00:00:00Z"}`
+	if _, err := store.PutIfAbsent(ctx, "flow/acct/f", []byte(old)); err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	for i := range 30 {
+		e := execution.Execution{
+			Name: fmt.Sprintf("old%02d", i), FlowName: "f", FlowID: "fid", Account: "acct", FlowDefinition: "d",
+			FlowMode: flow.Standard, Status: execution.Succeeded, StartedTime: base.Add(time.Duration(i) * time.Second),
+		}
+		val, err := json.Marshal(e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := store.PutIfAbsent(ctx, "exec/acct/fid/"+e.Name, val); err != nil {
+			t.Fatal(err)
+		}
+		want = append([]string{e.Name}, want...)
+	}
+	svc := execution.New(store, execution.Options{Clock: &fakeClock{now: base.Add(time.Hour)}, Enqueuer: &recordingEnqueuer{}, Logger: quiet})
+	t.Cleanup(func() { _ = svc.Close() })
+	in := execution.ListInput{FlowName: "f", Limit: 7, Status: execution.Succeeded}
+	if got := listAll(t, svc, ctx, in, ""); !slices.Equal(got, want) {
+		t.Fatalf("ListExecutions before the backfill = %q, want %q", got, want)
+	}
+	if _, err := svc.Recover(ctx); err != nil {
+		t.Fatalf("Recover = %v", err)
+	}
+	f, err := svc.DescribeFlow(ctx, "f")
+	if err != nil || f.ExecIndex == 0 {
+		t.Fatalf("DescribeFlow after Recover = %+v, %v; want the flow marked indexed", f, err)
+	}
+	for _, prefix := range []string{"xt/acct/fid/", "xs/acct/fid/Succeeded/"} {
+		if items, err := store.List(ctx, prefix, "", 0); err != nil || len(items) != len(want) {
+			t.Fatalf("List(%s) after Recover = %d entries, %v; want %d", prefix, len(items), err, len(want))
+		}
+	}
+	if got := listAll(t, svc, ctx, in, ""); !slices.Equal(got, want) {
+		t.Fatalf("ListExecutions after the backfill = %q, want %q", got, want)
+	}
+	if got := listAll(t, svc, ctx, execution.ListInput{FlowName: "f", Limit: 100}, "old10"); !slices.Equal(got, want[19:]) {
+		t.Fatalf("ListExecutions from old10 after the backfill = %q, want %q", got, want[19:])
+	}
+}
+
+// quiet drops the services' lifecycle log lines.
+var quiet = slog.New(slog.DiscardHandler)

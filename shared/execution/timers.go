@@ -1,0 +1,122 @@
+package execution
+
+import (
+	"container/heap"
+	"sync"
+	"time"
+)
+
+// timers is the service's one timer for parked executions: a heap of
+// executions by due time, served by one goroutine (serveTimers) that
+// enqueues each when it is due. A parked execution costs one heap entry and
+// one map entry, no goroutine and no runtime timer. It is only a shortcut:
+// the record holds the due time (Execution.WakeAt), Recover loads the heap
+// from the store at start-up and every sweep enqueues what is due, so a lost
+// entry (a crash, a full Pool queue) delays an execution by at most one
+// sweep.
+type timers struct {
+	mu   sync.Mutex
+	h    dueHeap
+	due  map[Ref]time.Time // the latest due time per execution; other heap entries of it are stale
+	kick chan struct{}     // an earlier due time than the one waited for was added
+}
+
+type dueEntry struct {
+	at  time.Time
+	ref Ref
+}
+
+// dueHeap is a min-heap of entries by due time (container/heap).
+type dueHeap []dueEntry
+
+func (h dueHeap) Len() int           { return len(h) }
+func (h dueHeap) Less(i, j int) bool { return h[i].at.Before(h[j].at) }
+func (h dueHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *dueHeap) Push(x any)        { *h = append(*h, x.(dueEntry)) }
+func (h *dueHeap) Pop() any {
+	old := *h
+	e := old[len(old)-1]
+	old[len(old)-1] = dueEntry{}
+	*h = old[:len(old)-1]
+	return e
+}
+
+func newTimers() *timers {
+	return &timers{due: map[Ref]time.Time{}, kick: make(chan struct{}, 1)}
+}
+
+// add makes ref due at at, replacing an earlier add of ref.
+func (t *timers) add(ref Ref, at time.Time) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if old, ok := t.due[ref]; ok && old.Equal(at) {
+		return
+	}
+	t.due[ref] = at
+	heap.Push(&t.h, dueEntry{at: at, ref: ref})
+	if t.h[0].ref == ref && t.h[0].at.Equal(at) {
+		select {
+		case t.kick <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// remove forgets ref (a run took it over); its heap entry becomes stale.
+func (t *timers) remove(ref Ref) {
+	t.mu.Lock()
+	delete(t.due, ref)
+	t.mu.Unlock()
+}
+
+// popDue removes and returns the executions due at now, and the earliest
+// due time left (zero when none). Stale entries are dropped on the way.
+func (t *timers) popDue(now time.Time) (refs []Ref, next time.Time) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for len(t.h) > 0 {
+		e := t.h[0]
+		if at, ok := t.due[e.ref]; !ok || !at.Equal(e.at) {
+			heap.Pop(&t.h)
+			continue
+		}
+		if e.at.After(now) {
+			return refs, e.at
+		}
+		heap.Pop(&t.h)
+		delete(t.due, e.ref)
+		refs = append(refs, e.ref)
+	}
+	if len(t.h) == 0 && cap(t.h) > 1024 {
+		t.h = nil // a burst's backing array is not kept
+	}
+	return refs, time.Time{}
+}
+
+// len returns how many executions are waiting for their due time.
+func (t *timers) len() int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return len(t.due)
+}
+
+// serveTimers enqueues parked executions as they fall due, until Close.
+func (s *Service) serveTimers() {
+	defer s.bg.Done()
+	for {
+		refs, next := s.timers.popDue(s.opts.Clock.Now())
+		for _, ref := range refs {
+			_ = s.opts.Enqueuer.Enqueue(s.base, ref) // on failure the sweep enqueues it
+		}
+		var wait <-chan time.Time
+		if !next.IsZero() {
+			wait = s.opts.Clock.After(next.Sub(s.opts.Clock.Now()))
+		}
+		select {
+		case <-s.base.Done():
+			return
+		case <-s.timers.kick:
+		case <-wait:
+		}
+	}
+}
