@@ -12,9 +12,9 @@ import (
 	"github.com/cloudflow-oss/cloudflow/shared/kv"
 )
 
-// ttlStore is a MemStore with the DynamoDB store's CompareAndSwapExpiring
-// (the expiry is not acted on).
-type ttlStore struct{ *kv.MemStore }
+// ttlStore is a MemStore seen through Store (no Apply) plus the DynamoDB
+// store's CompareAndSwapExpiring (the expiry is not acted on).
+type ttlStore struct{ Store }
 
 func (s ttlStore) CompareAndSwapExpiring(ctx context.Context, key string, version int64, value []byte, _ int64) (kv.Item, error) {
 	return s.CompareAndSwap(ctx, key, version, value)
