@@ -93,6 +93,11 @@ func newApp(cfg Config, sopts execution.Options, hopts api.Options) (*App, error
 	if sopts.LeaseDuration == 0 {
 		sopts.LeaseDuration = cfg.LeaseDuration
 	}
+	if sopts.MaxFinished == 0 && cfg.Store == StoreMemory {
+		// The memory store is this process's own: what it finished is
+		// all there is, and memory is the limit.
+		sopts.MaxFinished = cfg.MemoryKeep
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
 	defer cancel()
 	cfg, err := loadAccessKeys(ctx, cfg)

@@ -119,6 +119,10 @@ type Config struct {
 	// as absent and is deleted (execution.Options.Retention); zero means
 	// execution.DefaultRetention (30 days, reference 9.4).
 	Retention time.Duration
+	// MemoryKeep is how many finished executions the memory store keeps
+	// (execution.Options.MaxFinished with STORE=memory); zero means
+	// DefaultMemoryKeep.
+	MemoryKeep int
 	// LeaseDuration is how long a runner's lease on an execution lasts
 	// unrenewed (execution.Options.LeaseDuration); zero means
 	// execution.DefaultLeaseDuration. Locally it also bounds the sweep
@@ -237,6 +241,9 @@ func (c Config) withDefaults() Config {
 	if c.Retention == 0 {
 		c.Retention = execution.DefaultRetention
 	}
+	if c.MemoryKeep == 0 {
+		c.MemoryKeep = DefaultMemoryKeep
+	}
 	if c.LeaseDuration == 0 {
 		c.LeaseDuration = execution.DefaultLeaseDuration
 	}
@@ -275,6 +282,9 @@ func (c Config) validate() error {
 	}
 	if c.Retention <= 0 {
 		return fmt.Errorf("retention %s: want a positive duration", c.Retention)
+	}
+	if c.MemoryKeep < 1 || c.MemoryKeep > MaxMemoryKeep {
+		return fmt.Errorf("memory keep %d: want 1 to %d", c.MemoryKeep, MaxMemoryKeep)
 	}
 	if c.LeaseDuration < MinLeaseDuration || c.LeaseDuration > MaxLeaseDuration {
 		return fmt.Errorf("lease duration %s: want %s to %s", c.LeaseDuration, MinLeaseDuration, MaxLeaseDuration)

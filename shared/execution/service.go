@@ -165,6 +165,13 @@ type Options struct {
 	// an expired record as absent, its name can be started again, and
 	// Recover deletes it. Default DefaultRetention (30 days).
 	Retention time.Duration
+	// MaxFinished, when positive, bounds the finished executions kept:
+	// once this service has finished more than MaxFinished executions, the
+	// oldest of them is deleted with its history as soon as another one
+	// finishes, as if its retention had ended. It counts what this process
+	// finished, so it suits a store of its own (the memory store, whose
+	// contents end with the process); zero keeps each one for Retention.
+	MaxFinished int
 	// MapRunSaveInterval is how often a running map run's counts are
 	// written to its record; default DefaultMapRunSaveInterval.
 	MapRunSaveInterval time.Duration
@@ -202,6 +209,7 @@ type Service struct {
 	shutdown context.CancelFunc
 	bg       sync.WaitGroup // background work: parent reports, the timer service, the sweep
 	timers   *timers        // parked executions by due time (timers.go)
+	finished finishedQueue  // executions finished here, for MaxFinished (finished.go)
 
 	mu       sync.Mutex
 	running  map[string]context.CancelFunc // in-process runs by execution key
@@ -541,6 +549,9 @@ func (s *Service) updateExecution(ctx context.Context, ref Ref, flowName string,
 		next.version = it.Version
 		s.notify(ref.key())
 		out = &next
+		if next.Status.Terminal() && !cur.Status.Terminal() {
+			s.noteFinished(out)
+		}
 		return false, nil
 	})
 	if err != nil {
