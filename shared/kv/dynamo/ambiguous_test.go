@@ -46,6 +46,21 @@ func newLossyProxy(t *testing.T, endpoint string) (*lossyProxy, string) {
 	return p, srv.URL
 }
 
+// lossyStore returns a Store on a fresh table of the server at endpoint
+// through a lossyProxy, the proxy, a client of the server itself and the
+// table.
+func lossyStore(t *testing.T, endpoint string) (*dynamo.Store, *lossyProxy, *dynamodb.Client, string) {
+	t.Helper()
+	direct := dynamo.NewLocalClient(endpoint)
+	table := newTable(t, direct)
+	proxy, proxyURL := newLossyProxy(t, endpoint)
+	s, err := dynamo.New(dynamo.NewLocalClient(proxyURL), table)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, proxy, direct, table
+}
+
 // loseNext arms the proxy to lose the answer of the next request of the
 // DynamoDB operation op ("PutItem").
 func (p *lossyProxy) loseNext(op string) { p.op.Store("DynamoDB_20120810." + op) }
@@ -79,13 +94,7 @@ func TestStore_RetriedWriteThatLanded(t *testing.T) {
 			if endpoint == "" {
 				t.Skipf("%s is not set: no %s server to test against (start one with `.ci/dynamo-servers start`)", srv.env, srv.name)
 			}
-			direct := dynamo.NewLocalClient(endpoint)
-			table := newTable(t, direct)
-			proxy, proxyURL := newLossyProxy(t, endpoint)
-			s, err := dynamo.New(dynamo.NewLocalClient(proxyURL), table)
-			if err != nil {
-				t.Fatal(err)
-			}
+			s, proxy, direct, table := lossyStore(t, endpoint)
 			ctx := context.Background()
 
 			proxy.loseNext("PutItem")
@@ -181,4 +190,32 @@ func TestStore_IncrementsFromSeveralStores(t *testing.T) {
 			t.Fatalf("counter = %+v, %v; want %d at version %d", it, err, stores*each, stores*each)
 		}
 	})
+}
+
+// TestStore_RetriedApplyThatLanded is TestStore_RetriedWriteThatLanded for
+// Apply: TransactWriteItems carries an idempotency token the SDK fills in,
+// so its retry is answered as the transaction it repeats.
+func TestStore_RetriedApplyThatLanded(t *testing.T) {
+	endpoint := os.Getenv("DYNAMODB_LOCAL_ENDPOINT")
+	if endpoint == "" {
+		t.Skip("DYNAMODB_LOCAL_ENDPOINT is not set: no DynamoDB Local (dynalite has no transactions; start one with `.ci/dynamo-servers start`)")
+	}
+	s, proxy, _, _ := lossyStore(t, endpoint)
+	ctx := context.Background()
+	proxy.loseNext("TransactWriteItems")
+	if err := s.Apply(ctx, []kv.Op{{Kind: kv.OpCreate, Key: "exec/a/f/x", Value: []byte("v1")}, {Kind: kv.OpPut, Key: "idx/a/f/x", Value: []byte("i1")}}); err != nil {
+		t.Fatalf("Apply with its answer lost = %v, want nil", err)
+	}
+	proxy.loseNext("TransactWriteItems")
+	if err := s.Apply(ctx, []kv.Op{{Kind: kv.OpSwap, Key: "exec/a/f/x", Version: 1, Value: []byte("v2")}, {Kind: kv.OpPut, Key: "idx/a/f/x", Value: []byte("i2")}}); err != nil {
+		t.Fatalf("Apply(swap) with its answer lost = %v, want nil", err)
+	}
+	if lost := proxy.lost.Load(); lost != 2 {
+		t.Fatalf("the proxy lost %d answers, want 2", lost)
+	}
+	for key, want := range map[string]string{"exec/a/f/x": "v2", "idx/a/f/x": "i2"} {
+		if it, err := s.Get(ctx, key); err != nil || string(it.Value) != want || it.Version != 2 {
+			t.Errorf("Get(%s) = %+v, %v; want %q at version 2", key, it, err, want)
+		}
+	}
 }
