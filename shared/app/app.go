@@ -212,7 +212,7 @@ func useTasks(cfg Config, children *childStarter, sopts *execution.Options) erro
 	}
 	reg := action.NewRegistry(m, integrations(cfg, children))
 	if sopts.Engine == nil {
-		sopts.Engine = interp.New(interp.Options{Tasks: reg, Clock: cfg.EngineClock, Observer: cfg.Telemetry.Observer()})
+		sopts.Engine = interp.New(interp.Options{Tasks: reg, Clock: cfg.EngineClock, MaxEvents: cfg.MaxEvents, Observer: cfg.Telemetry.Observer()})
 	}
 	if sopts.KnownAction == nil {
 		sopts.KnownAction = reg.Known
