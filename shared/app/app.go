@@ -209,7 +209,7 @@ func useTasks(cfg Config, children *childStarter, sopts *execution.Options) erro
 	}
 	reg := action.NewRegistry(m, integrations(cfg, children))
 	if sopts.Engine == nil {
-		sopts.Engine = interp.New(interp.Options{Tasks: reg, Clock: cfg.EngineClock})
+		sopts.Engine = interp.New(interp.Options{Tasks: reg, Clock: cfg.EngineClock, MaxEvents: cfg.MaxEvents})
 	}
 	if sopts.KnownAction == nil {
 		sopts.KnownAction = reg.Known

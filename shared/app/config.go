@@ -114,6 +114,7 @@ type Config struct {
 	Region     string   // default "cn-hangzhou"
 	Operations []string // Actions served; empty = all (functions/local); one entry in per-operation binaries
 	Workers    int      // most executions the local runner runs at a time, 1 to MaxWorkers, default DefaultWorkers
+	MaxEvents  int      // history events per execution (interp.Options.MaxEvents); 0 = interp.DefaultMaxEvents
 	// Retention is how long a finished execution is kept before it reads
 	// as absent and is deleted (execution.Options.Retention); zero means
 	// execution.DefaultRetention (30 days, reference 9.4).

@@ -37,6 +37,7 @@ const (
 	EnvRates           = "CLOUDFLOW_API_RATES"
 	EnvRetention       = "CLOUDFLOW_RETENTION"
 	EnvLeaseDuration   = "CLOUDFLOW_LEASE_DURATION"
+	EnvMaxEvents       = "CLOUDFLOW_MAX_HISTORY_EVENTS"
 	EnvMemoryKeep      = "CLOUDFLOW_MEMORY_KEEP"
 	EnvMockFile        = "CLOUDFLOW_MOCK_FILE"
 	EnvTimeScale       = "CLOUDFLOW_TIME_SCALE"
@@ -89,6 +90,9 @@ const (
 	// MinLeaseDuration and MaxLeaseDuration bound CLOUDFLOW_LEASE_DURATION.
 	MinLeaseDuration = time.Second
 	MaxLeaseDuration = time.Hour
+	// MinMaxEvents and MaxMaxEvents bound CLOUDFLOW_MAX_HISTORY_EVENTS.
+	MinMaxEvents = 100
+	MaxMaxEvents = 1000000
 )
 
 // Var describes one environment variable. The table [Vars] is the single source of the
@@ -184,6 +188,16 @@ var vars = []Var{
 				return errors.New("want a positive duration such as 720h")
 			}
 			c.Retention = d
+			return nil
+		}},
+	{Name: EnvMaxEvents, Meaning: "History events per execution; one more fails it with `FnF.LimitExceeded` (reference 9.6). Raise it for Standard flows whose Maps have many items: each iteration records about six events or more.",
+		Default: "`" + strconv.Itoa(interp.DefaultMaxEvents) + "`", Bounds: strconv.Itoa(MinMaxEvents) + " to " + strconv.Itoa(MaxMaxEvents),
+		load: func(c *Config, v string) error {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < MinMaxEvents || n > MaxMaxEvents {
+				return fmt.Errorf("want an integer from %d to %d", MinMaxEvents, MaxMaxEvents)
+			}
+			c.MaxEvents = n
 			return nil
 		}},
 	{Name: EnvMemoryKeep, Meaning: "With `STORE=memory`: how many finished executions are kept. When one more finishes, the oldest finished one is deleted with its history, whatever its retention; so the memory store's size stays bounded.",

@@ -65,6 +65,17 @@ func (b *eventBuffer) drop(n int) {
 	b.evs = append([]Event(nil), b.evs[n:]...)
 }
 
+// peekBelow returns the buffered events whose EventId is below id.
+func (b *eventBuffer) peekBelow(id int64) []Event {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	n := 0
+	for n < len(b.evs) && b.evs[n].ID < id {
+		n++
+	}
+	return append([]Event(nil), b.evs[:n]...)
+}
+
 // peek returns the buffered events without forgetting them.
 func (b *eventBuffer) peek() []Event {
 	b.mu.Lock()

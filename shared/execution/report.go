@@ -113,6 +113,11 @@ func (s *Service) report(ctx context.Context, t token.Token, tok string, res tas
 		}
 		var w *interp.WaitCheckpoint
 		if e.Checkpoint != nil {
+			if e.Checkpoint.Running && e.Lease.heldBy("", s.now()) {
+				// A runner is inside a Parallel or Map step; its waiting
+				// branches take reports once the step parks.
+				return false, &TaskError{Err: ErrTaskInvalidState, Token: tok}
+			}
 			w = e.Checkpoint.FindWait(tok)
 		}
 		switch {

@@ -89,6 +89,9 @@ const (
 	// worker held for 100 ms costs more than that. A Wait lasts at least
 	// 1 s, so this concerns the end of a flow's Timeout and short retries.
 	DefaultParkAfter = 100 * time.Millisecond
+	// DefaultProgressInterval is how long a run gathers finished branches
+	// and iterations before it writes them (a group commit).
+	DefaultProgressInterval = 250 * time.Millisecond
 	// DefaultMaxQueued bounds the executions the in-process Pool keeps
 	// queued in memory; beyond it a started execution waits in the store
 	// (status Starting) for the sweep.
@@ -132,6 +135,10 @@ type Options struct {
 	// their runner (an engine clock that is not real time, see
 	// interp.ScaledClock, cannot be parked on). Callback tasks always park.
 	ParkAfter time.Duration
+	// ProgressInterval is how long a run gathers finished branches and
+	// iterations of a long Parallel or Map before it writes them with a
+	// checkpoint (progress.go); default DefaultProgressInterval.
+	ProgressInterval time.Duration
 	// ExclusiveStore says the store belongs to this process alone (the
 	// embedded bbolt file, which is locked): a lease naming another runner
 	// was left by a previous process, so Recover and Run take it over at
@@ -234,6 +241,9 @@ func New(store Store, opts Options) *Service {
 	}
 	if opts.ParkAfter == 0 {
 		opts.ParkAfter = DefaultParkAfter
+	}
+	if opts.ProgressInterval <= 0 {
+		opts.ProgressInterval = DefaultProgressInterval
 	}
 	if opts.MaxQueued <= 0 {
 		opts.MaxQueued = DefaultMaxQueued

@@ -43,6 +43,11 @@ type Execution struct {
 	// ScheduleEventId scheduleID and an EventId of at least since.
 	// Checkpoints then leave those outputs out (see FanCheckpoint).
 	LoadOutputs func(ctx context.Context, scheduleID, since int64) (map[int]json.RawMessage, error)
+	// OnProgress, when set, is called (from a goroutine of the Step) each
+	// time a branch or iteration of a top-level Parallel or Map finishes;
+	// Machine.Progress then returns a checkpoint that counts it. A durable
+	// runner batches these into writes.
+	OnProgress func()
 }
 
 // Result is how a run ended.

@@ -45,18 +45,9 @@ func (m *Machine) Checkpoint() (Checkpoint, error) {
 	if m.done {
 		return Checkpoint{}, ErrFinished
 	}
-	in, err := value.Encode(m.fr.input)
+	cp, err := m.position()
 	if err != nil {
-		return Checkpoint{}, fmt.Errorf("checkpoint input: %w", err)
-	}
-	g, err := value.Encode(m.r.loadGlobal())
-	if err != nil {
-		return Checkpoint{}, fmt.Errorf("checkpoint global: %w", err)
-	}
-	cp := Checkpoint{
-		State: m.fr.cur, Input: in, Global: g, RetryCount: m.fr.retries,
-		RuleAttempts: append([]int(nil), m.fr.ruleAttempts...), RetryAt: m.fr.retryAt, StartedAt: m.start,
-		StepEventID: m.fr.entered,
+		return Checkpoint{}, err
 	}
 	if m.fr.wait != nil {
 		if cp.Wait, err = m.fr.wait.checkpoint(); err != nil {
@@ -69,11 +60,27 @@ func (m *Machine) Checkpoint() (Checkpoint, error) {
 		}
 	}
 	if m.r.hist != nil {
-		m.r.hist.mu.Lock()
-		cp.NextEventID = m.r.hist.nextID
-		m.r.hist.mu.Unlock()
+		cp.NextEventID = m.r.hist.peek()
 	}
 	return cp, nil
+}
+
+// position is the top-level part of a checkpoint: the frame without its
+// wait or fan, $Global and the start time.
+func (m *Machine) position() (Checkpoint, error) {
+	in, err := value.Encode(m.fr.input)
+	if err != nil {
+		return Checkpoint{}, fmt.Errorf("checkpoint input: %w", err)
+	}
+	g, err := value.Encode(m.r.loadGlobal())
+	if err != nil {
+		return Checkpoint{}, fmt.Errorf("checkpoint global: %w", err)
+	}
+	return Checkpoint{
+		State: m.fr.cur, Input: in, Global: g, RetryCount: m.fr.retries,
+		RuleAttempts: append([]int(nil), m.fr.ruleAttempts...), RetryAt: m.fr.retryAt, StartedAt: m.start,
+		StepEventID: m.fr.entered,
+	}, nil
 }
 
 // Resume rebuilds a Machine of f for ex at cp. The error wraps

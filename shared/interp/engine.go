@@ -79,8 +79,13 @@ type run struct {
 	newToken func(eventID int64) (string, error) // Execution.NewTaskToken
 	onMapRun func(*maprun.Run)                   // Execution.OnMapRun
 	loadOut  func(ctx context.Context, scheduleID, since int64) (map[int]json.RawMessage, error)
-	sizer    payloadSizer
-	inFlight atomic.Int64 // fan-out goroutines running, at most opts.MaxInFlight
+	// Progress (progress.go): Execution.OnProgress, and the top-level fan
+	// a Step runs.
+	onProgress func()
+	liveMu     sync.Mutex
+	live       *fan
+	sizer      payloadSizer
+	inFlight   atomic.Int64 // fan-out goroutines running, at most opts.MaxInFlight
 }
 
 // outputBufSize is the initial capacity of the execution output buffer.
@@ -105,6 +110,7 @@ type frame struct {
 	top          bool      // the root scope: a Wait may suspend here
 	wait         *waiting  // the suspended callback task or Wait, nil when none
 	fan          *fan      // the current state's unfinished fan-out, nil when none
+	fresh        bool      // a fan's child restored before it entered its first state
 	env          eval.Env
 	ctx          eval.Context
 	// Legacy scopes (legacy.go): input then holds the scope's $local, and
@@ -256,6 +262,7 @@ func (m *Machine) init(f *flow.Flow, ex Execution, input any) *failure {
 	r.newToken = ex.NewTaskToken
 	r.onMapRun = ex.OnMapRun
 	r.loadOut = ex.LoadOutputs
+	r.onProgress = ex.OnProgress
 	r.initFrame(&m.fr, f.Root(), input)
 	m.fr.top = true
 	if f.Legacy() {

@@ -35,7 +35,10 @@ type FanCheckpoint struct {
 
 // ChildCheckpoint is where one started, unfinished child of a fan stands.
 type ChildCheckpoint struct {
-	Index        int             `json:"index"`
+	Index int `json:"index"`
+	// Fresh marks a child that had started but not yet entered its first
+	// state: it starts again from its beginning.
+	Fresh        bool            `json:"fresh,omitempty"`
 	State        int             `json:"state"`
 	Input        json.RawMessage `json:"input"` // legacy: the scope's $local
 	RetryCount   int             `json:"retryCount,omitempty"`
@@ -75,6 +78,14 @@ func (r *run) fanCheckpoint(fn *fan) (*FanCheckpoint, error) {
 	}
 	for i := range fn.started {
 		k := fn.kids[i]
+		if b, running := fn.inflight[i]; running && k == nil {
+			cc, err := b.checkpoint(i)
+			if err != nil {
+				return nil, err
+			}
+			fc.Children = append(fc.Children, cc)
+			continue
+		}
 		if k == nil {
 			if inline {
 				if fc.Outputs[i], err = value.Encode(fn.outs[i]); err != nil {
@@ -93,6 +104,9 @@ func (r *run) fanCheckpoint(fn *fan) (*FanCheckpoint, error) {
 }
 
 func (r *run) childCheckpoint(i int, k *frame) (ChildCheckpoint, error) {
+	if k.fresh {
+		return ChildCheckpoint{Index: i, Fresh: true}, nil
+	}
 	in, err := value.Encode(k.input)
 	if err != nil {
 		return ChildCheckpoint{}, fmt.Errorf("checkpoint child input: %w", err)
@@ -173,10 +187,12 @@ func (r *run) restoreFan(fr *frame, fc *FanCheckpoint) error {
 		if cc.Index < 0 || cc.Index >= fc.Started || fn.kids[cc.Index] != nil {
 			return bad("child index %d out of range or repeated", cc.Index)
 		}
-		k := &frame{}
-		r.initChild(st, fn, cc.Index, k)
-		if err := r.restoreChild(k, &cc); err != nil {
-			return err
+		k := &frame{fresh: cc.Fresh}
+		if !cc.Fresh {
+			r.initChild(st, fn, cc.Index, k)
+			if err := r.restoreChild(k, &cc); err != nil {
+				return err
+			}
 		}
 		fn.kids[cc.Index] = k
 	}

@@ -65,6 +65,14 @@ type fan struct {
 	// fromHistory marks those children.
 	missing     bool
 	fromHistory []bool
+
+	// Progress tracking (progress.go), for a top-level fan of a Machine
+	// whose Execution has OnProgress: where each running child's current
+	// step started, and a count of changes.
+	track    bool
+	inflight map[int]bound
+	version  int64
+	flushed  int64 // version of the last Progress checkpoint
 }
 
 // newFan prepares parent's fan for n children, at most conc unfinished at
@@ -108,6 +116,9 @@ var suspended = &failure{suspend: true}
 // again.
 func (r *run) runFan(ctx context.Context, parent *frame, st *flow.State) ([]any, *failure) {
 	fn := parent.fan
+	if parent.top && r.onProgress != nil && !fn.track {
+		fn.track, fn.inflight = true, map[int]bound{}
+	}
 	outs, f := r.fanWork(ctx, parent, st, fn, fn.kind.size())
 	if f != suspended {
 		parent.fan = nil
@@ -173,9 +184,17 @@ func (r *run) fanWork(ctx context.Context, parent *frame, st *flow.State, fn *fa
 		case len(queue) > 0:
 			i := queue[0]
 			queue = queue[1:]
-			return i, fn.kids[i]
+			k := fn.kids[i]
+			fn.kids[i] = nil
+			if fn.track {
+				fn.inflight[i] = r.boundOf(k)
+			}
+			return i, k
 		case fn.started < fn.n:
 			fn.started++
+			if fn.track {
+				fn.inflight[fn.started-1] = bound{fresh: true}
+			}
 			return fn.started - 1, nil
 		}
 		return -1, nil
@@ -186,8 +205,8 @@ func (r *run) fanWork(ctx context.Context, parent *frame, st *flow.State, fn *fa
 			if i < 0 {
 				return
 			}
-			resume := k != nil
-			if !resume {
+			resume := k != nil && !k.fresh
+			if k == nil {
 				k = own
 			}
 			out, f := r.fanChild(cctx, parent, st, fn, i, k, !resume)
@@ -195,6 +214,8 @@ func (r *run) fanWork(ctx context.Context, parent *frame, st *flow.State, fn *fa
 			case f == suspended:
 				fn.mu.Lock()
 				fn.kids[i] = k
+				delete(fn.inflight, i)
+				fn.version++
 				fn.mu.Unlock()
 				waits.Store(true)
 				return // the child keeps this worker's place
@@ -222,12 +243,19 @@ func (r *run) fanWork(ctx context.Context, parent *frame, st *flow.State, fn *fa
 				}
 			}
 			fn.mu.Lock()
-			fn.outs[i], fn.kids[i] = out, nil
+			fn.outs[i] = out
+			delete(fn.inflight, i)
+			fn.version++
 			fn.mu.Unlock()
-			if resume {
-				own = k // the finished child's frame is free scratch now
+			if fn.track && r.onProgress != nil {
+				r.onProgress()
 			}
+			own = k // the finished child's frame is free scratch now
 		}
+	}
+	if fn.track {
+		r.publish(fn)
+		defer r.publish(nil)
 	}
 	// The calling goroutine works too; each extra worker needs one of the
 	// execution's MaxInFlight slots, taken without waiting, so a nested
@@ -381,26 +409,29 @@ func (r *run) fanChildRun(ctx context.Context, parent *frame, st *flow.State, fn
 			}
 		}
 	}
-	out, f := r.runScope(ctx, k)
+	var out any
+	var f *failure
+	for {
+		if fn.track {
+			b := r.boundOf(k)
+			fn.mu.Lock()
+			fn.inflight[i] = b
+			fn.mu.Unlock()
+		}
+		done, o, sf := r.step(ctx, k)
+		if sf != nil {
+			f = sf
+			break
+		}
+		if done {
+			out = o
+			break
+		}
+	}
 	if r.hist != nil && hasEvents && f == nil {
 		if _, ok := r.hist.emit(ev.exited, fn.entered, st.Name, detail{Output: out, Index: i, has: hasOutput | hasIndex}); !ok {
 			return nil, limitFailure(r)
 		}
 	}
 	return out, f
-}
-
-// runScope runs a scope (a Parallel branch, a Map iteration, a legacy
-// choice's steps) from its position and returns the output of its last
-// state, or suspended when a state of it waits for a callback report.
-func (r *run) runScope(ctx context.Context, fr *frame) (any, *failure) {
-	for {
-		done, out, f := r.step(ctx, fr)
-		if f != nil {
-			return nil, f
-		}
-		if done {
-			return out, nil
-		}
-	}
 }
