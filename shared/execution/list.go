@@ -56,31 +56,27 @@ func (s *Service) scanList(ctx context.Context, account string, f *Flow, in List
 }
 
 // indexList returns, in listing order from at (nil: from the start), up to
-// in.Limit+1 executions of flow f matching in, walking the flow's time
-// index (or its status index when in.Status is set) from the later of at's
-// position and in.StartedTimeEnd, and stopping at in.StartedTimeBegin.
-// Expiry and Qualifier are checked on the entries themselves, so skipped
-// executions cost an entry each, not a record. Every entry that passes is
-// verified against the record it names (which the page returns anyway):
-// a missing record, another execution of that name or another status
-// means a stale entry, skipped and, when it can never become true again,
-// deleted.
+// in.Limit+1 executions of flow f matching in. It walks the flow's index
+// range of in.Status, or merges the ranges of all six statuses, from the
+// later of at's position and in.StartedTimeEnd, and stops at
+// in.StartedTimeBegin. Expiry and Qualifier are checked on the entries
+// themselves, so skipped executions cost an entry each, not a record.
+// Every entry that passes is verified against the record it names (which
+// the page returns anyway): a missing record, another execution of that
+// name or another status means a stale entry, skipped and, when it can
+// never become true again, deleted.
 func (s *Service) indexList(ctx context.Context, account string, f *Flow, in ListInput, at *Execution) ([]*Execution, error) {
-	prefix := timeIndexPrefix(account, f.ID)
-	if in.Status != "" {
-		prefix = statusIndexPrefix(account, f.ID, in.Status)
-	}
 	now := s.opts.Clock.Now()
-	after := ""
+	from := "" // entries whose tail sorts after it
 	if !in.StartedTimeEnd.IsZero() {
-		after = prefix + timeKey(in.StartedTimeEnd) // before its entries
+		from = timeKey(in.StartedTimeEnd) // before its entries
 	}
 	var out []*Execution
 	if at != nil {
 		// at is the first execution of the page when it matches; the walk
 		// goes on strictly after it.
-		if pos := prefix + timeKey(at.StartedTime) + "/" + at.Name; pos > after {
-			after = pos
+		if pos := timeKey(at.StartedTime) + "/" + at.Name; pos > from {
+			from = pos
 			if listMatch(at, in, now) {
 				out = append(out, at)
 			}
@@ -90,49 +86,92 @@ func (s *Service) indexList(ctx context.Context, account string, f *Flow, in Lis
 	if !in.StartedTimeBegin.IsZero() {
 		stop = timeKey(in.StartedTimeBegin)
 	}
+	sts := statuses
+	if in.Status != "" {
+		sts = []Status{in.Status}
+	}
+	ranges := make([]*indexRange, len(sts))
+	for i, st := range sts {
+		p := indexPrefix(account, f.ID, st)
+		ranges[i] = &indexRange{status: st, prefix: p, after: p + from}
+		if from == "" {
+			ranges[i].after = ""
+		}
+	}
+	chunk := in.Limit + 1
+	if in.Qualifier != "" {
+		chunk = listPage // entries are skipped: read ahead
+	}
 	_, byVersion := ParseVersion(in.Qualifier)
 	for len(out) <= in.Limit {
-		chunk := in.Limit + 1 - len(out)
-		if in.Qualifier != "" {
-			chunk = listPage // entries are skipped: read ahead
+		var next *indexRange // the range whose next entry comes first
+		for _, r := range ranges {
+			if err := r.fill(ctx, s.store, chunk); err != nil {
+				return nil, fmt.Errorf("list executions of flow %q: %w", f.Name, err)
+			}
+			if len(r.items) > 0 && (next == nil || r.tail() < next.tail()) {
+				next = r
+			}
 		}
-		items, err := s.store.List(ctx, prefix, after, chunk)
-		if err != nil {
-			return nil, fmt.Errorf("list executions of flow %q: %w", f.Name, err)
+		if next == nil {
+			break
 		}
-		for _, it := range items {
-			after = it.Key
-			name, tk, ok := entryName(it.Key, prefix)
-			if !ok {
+		it := next.pop()
+		_, tk, name, ok := entryTail(it.Key, next.prefix)
+		if !ok {
+			continue
+		}
+		if stop != "" && tk > stop {
+			break // every range is past StartedTimeBegin
+		}
+		var v indexValue
+		if err := json.Unmarshal(it.Value, &v); err == nil {
+			if v.ExpiresAt > 0 && now.Unix() >= v.ExpiresAt ||
+				in.Qualifier != "" && (byVersion && v.FlowVersion != in.Qualifier || !byVersion && v.Qualifier != in.Qualifier) {
 				continue
 			}
-			if stop != "" && tk > stop {
-				return out, nil
-			}
-			var v indexValue
-			if len(it.Value) > 2 && json.Unmarshal(it.Value, &v) == nil {
-				if v.ExpiresAt > 0 && now.Unix() >= v.ExpiresAt ||
-					in.Qualifier != "" && (byVersion && v.FlowVersion != in.Qualifier || !byVersion && v.Qualifier != in.Qualifier) {
-					continue
-				}
-			} else if in.Qualifier != "" {
-				continue // the entry of an execution started without one
-			}
-			e, err := s.verifyEntry(ctx, Ref{Account: account, FlowID: f.ID, Name: name}, it, tk, in.Status, now)
-			if err != nil {
-				return nil, err
-			}
-			if e != nil && listMatch(e, in, now) {
-				if out = append(out, e); len(out) > in.Limit {
-					break
-				}
-			}
 		}
-		if len(items) < chunk {
-			break
+		e, err := s.verifyEntry(ctx, Ref{Account: account, FlowID: f.ID, Name: name}, it, tk, next.status, now)
+		if err != nil {
+			return nil, err
+		}
+		if e != nil && listMatch(e, in, now) {
+			out = append(out, e)
 		}
 	}
 	return out, nil
+}
+
+// indexRange reads one status range of the index in chunks.
+type indexRange struct {
+	status Status
+	prefix string
+	after  string    // the last key read ("": none yet)
+	items  []kv.Item // read, not yet taken
+	done   bool      // the range has no more entries after items
+}
+
+// fill reads the next chunk of r when it has none buffered.
+func (r *indexRange) fill(ctx context.Context, store Store, chunk int) error {
+	if len(r.items) > 0 || r.done {
+		return nil
+	}
+	items, err := store.List(ctx, r.prefix, r.after, chunk)
+	if err != nil {
+		return err
+	}
+	r.items, r.done = items, len(items) < chunk
+	return nil
+}
+
+// tail is the listing position of r's next entry.
+func (r *indexRange) tail() string { return strings.TrimPrefix(r.items[0].Key, r.prefix) }
+
+// pop takes r's next entry.
+func (r *indexRange) pop() kv.Item {
+	it := r.items[0]
+	r.items, r.after = r.items[1:], it.Key
+	return it
 }
 
 // statusRank orders statuses the way an execution moves through them.
@@ -146,8 +185,8 @@ func statusRank(st Status) int {
 	return 2
 }
 
-// verifyEntry returns the execution the index entry it (time key tk, under
-// status st or "" for the time index) stands for, or nil when the entry is
+// verifyEntry returns the execution the index entry it (time key tk, in
+// the range of status st) stands for, or nil when the entry is
 // stale. It deletes a stale entry (conditioned on the version read) when it
 // cannot become true again: the execution has moved past st, a later
 // execution of the same name replaced it, or no record came within
@@ -168,7 +207,7 @@ func (s *Service) verifyEntry(ctx context.Context, ref Ref, it kv.Item, tk strin
 	var drop bool
 	switch {
 	case e != nil && timeKey(e.StartedTime) == tk:
-		if st == "" || e.Status == st {
+		if e.Status == st {
 			return e, nil
 		}
 		drop = statusRank(e.Status) > statusRank(st)
@@ -254,16 +293,16 @@ func (s *Service) indexFlow(ctx context.Context, account string, f *Flow) error 
 		if e.expired(now) {
 			return nil // Recover deletes it
 		}
-		ops, err := indexPuts(e)
+		op, err := indexPut(e)
 		if err != nil {
 			return err
 		}
-		if len(batch)+len(ops) > kv.MaxOps {
+		if len(batch) == kv.MaxOps {
 			if err := flush(); err != nil {
 				return err
 			}
 		}
-		batch = append(batch, ops...)
+		batch = append(batch, op)
 		return nil
 	})
 	if err == nil {
