@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -104,6 +105,12 @@ type atomicStore interface {
 	Apply(ctx context.Context, ops []kv.Op) error
 }
 
+// atomic reports whether the store has Apply and has not refused it.
+func (s *Service) atomic() bool {
+	_, ok := s.store.(atomicStore)
+	return ok && !s.noApply.Load()
+}
+
 // apply writes the record operation rec together with the index
 // operations idx. With a store that has Apply it is one atomic write. Other
 // stores (Tablestore, and DynamoDB servers without transactions such as
@@ -120,6 +127,13 @@ func (s *Service) apply(ctx context.Context, rec kv.Op, idx []kv.Op) error {
 			return err
 		}
 		s.noApply.Store(true)
+		if slices.ContainsFunc(idx, func(op kv.Op) bool { return op.Kind == kv.OpCreate }) {
+			// History chunks (commitEvents) are only ever written
+			// atomically with the record: report a lost round, so the
+			// caller reads again and commitEvents keeps the events in
+			// the record from now on.
+			return fmt.Errorf("history chunks need an atomic write: %w", kv.ErrConditionFailed)
+		}
 	}
 	for _, op := range idx {
 		if op.Kind == kv.OpPut {

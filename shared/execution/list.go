@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -63,20 +64,27 @@ func (s *Service) scanList(ctx context.Context, account string, f *Flow, in List
 // themselves, so skipped executions cost an entry each, not a record.
 // Every entry that passes is verified against the record it names (which
 // the page returns anyway): a missing record, another execution of that
-// name or another status means a stale entry, skipped and, when it can
-// never become true again, deleted.
+// name or (with in.Status) another status means a stale entry, skipped
+// and, when it can never become true again, deleted.
+//
+// An execution changes status during a walk, so merged ranges are always
+// read together, in the order statuses follow (Starting, Running, then the
+// terminal ones), from the walk's position: an execution that moves from
+// one range to a later one between two reads is in the later one when that
+// is read. Two entries of one execution (its old one not yet deleted, or
+// both read across its move) sort next to each other and list it once.
 func (s *Service) indexList(ctx context.Context, account string, f *Flow, in ListInput, at *Execution) ([]*Execution, error) {
 	now := s.opts.Clock.Now()
-	from := "" // entries whose tail sorts after it
+	pos := "" // the walk lists entries whose tail sorts after it
 	if !in.StartedTimeEnd.IsZero() {
-		from = timeKey(in.StartedTimeEnd) // before its entries
+		pos = timeKey(in.StartedTimeEnd) // before its entries
 	}
 	var out []*Execution
 	if at != nil {
 		// at is the first execution of the page when it matches; the walk
 		// goes on strictly after it.
-		if pos := timeKey(at.StartedTime) + "/" + at.Name; pos > from {
-			from = pos
+		if p := timeKey(at.StartedTime) + "/" + at.Name; p > pos {
+			pos = p
 			if listMatch(at, in, now) {
 				out = append(out, at)
 			}
@@ -92,23 +100,24 @@ func (s *Service) indexList(ctx context.Context, account string, f *Flow, in Lis
 	}
 	ranges := make([]*indexRange, len(sts))
 	for i, st := range sts {
-		p := indexPrefix(account, f.ID, st)
-		ranges[i] = &indexRange{status: st, prefix: p, after: p + from}
-		if from == "" {
-			ranges[i].after = ""
-		}
+		ranges[i] = &indexRange{status: st, prefix: indexPrefix(account, f.ID, st)}
 	}
 	chunk := in.Limit + 1
 	if in.Qualifier != "" {
 		chunk = listPage // entries are skipped: read ahead
 	}
 	_, byVersion := ParseVersion(in.Qualifier)
+	last := "" // the tail of the entry taken last
 	for len(out) <= in.Limit {
+		if slices.ContainsFunc(ranges, (*indexRange).drained) {
+			for _, r := range ranges {
+				if err := r.read(ctx, s.store, pos, chunk); err != nil {
+					return nil, fmt.Errorf("list executions of flow %q: %w", f.Name, err)
+				}
+			}
+		}
 		var next *indexRange // the range whose next entry comes first
 		for _, r := range ranges {
-			if err := r.fill(ctx, s.store, chunk); err != nil {
-				return nil, fmt.Errorf("list executions of flow %q: %w", f.Name, err)
-			}
 			if len(r.items) > 0 && (next == nil || r.tail() < next.tail()) {
 				next = r
 			}
@@ -116,11 +125,13 @@ func (s *Service) indexList(ctx context.Context, account string, f *Flow, in Lis
 		if next == nil {
 			break
 		}
-		it := next.pop()
-		_, tk, name, ok := entryTail(it.Key, next.prefix)
-		if !ok {
+		it := next.items[0]
+		next.items = next.items[1:]
+		tail, tk, name, ok := entryTail(it.Key, next.prefix)
+		if !ok || tail == last {
 			continue
 		}
+		last, pos = tail, tail
 		if stop != "" && tk > stop {
 			break // every range is past StartedTimeBegin
 		}
@@ -131,7 +142,7 @@ func (s *Service) indexList(ctx context.Context, account string, f *Flow, in Lis
 				continue
 			}
 		}
-		e, err := s.verifyEntry(ctx, Ref{Account: account, FlowID: f.ID, Name: name}, it, tk, next.status, now)
+		e, err := s.verifyEntry(ctx, Ref{Account: account, FlowID: f.ID, Name: name}, it, tk, next.status, in.Status == "", now)
 		if err != nil {
 			return nil, err
 		}
@@ -142,21 +153,26 @@ func (s *Service) indexList(ctx context.Context, account string, f *Flow, in Lis
 	return out, nil
 }
 
-// indexRange reads one status range of the index in chunks.
+// indexRange holds the entries read ahead from one status range of the
+// index.
 type indexRange struct {
 	status Status
 	prefix string
-	after  string    // the last key read ("": none yet)
 	items  []kv.Item // read, not yet taken
-	done   bool      // the range has no more entries after items
+	done   bool      // no entries followed items when they were read
 }
 
-// fill reads the next chunk of r when it has none buffered.
-func (r *indexRange) fill(ctx context.Context, store Store, chunk int) error {
-	if len(r.items) > 0 || r.done {
-		return nil
+// drained reports whether r must be read again to go on.
+func (r *indexRange) drained() bool { return len(r.items) == 0 && !r.done }
+
+// read replaces r's entries with up to chunk entries whose tail sorts after
+// pos ("": from the start).
+func (r *indexRange) read(ctx context.Context, store Store, pos string, chunk int) error {
+	after := ""
+	if pos != "" {
+		after = r.prefix + pos
 	}
-	items, err := store.List(ctx, r.prefix, r.after, chunk)
+	items, err := store.List(ctx, r.prefix, after, chunk)
 	if err != nil {
 		return err
 	}
@@ -166,13 +182,6 @@ func (r *indexRange) fill(ctx context.Context, store Store, chunk int) error {
 
 // tail is the listing position of r's next entry.
 func (r *indexRange) tail() string { return strings.TrimPrefix(r.items[0].Key, r.prefix) }
-
-// pop takes r's next entry.
-func (r *indexRange) pop() kv.Item {
-	it := r.items[0]
-	r.items, r.after = r.items[1:], it.Key
-	return it
-}
 
 // statusRank orders statuses the way an execution moves through them.
 func statusRank(st Status) int {
@@ -186,13 +195,14 @@ func statusRank(st Status) int {
 }
 
 // verifyEntry returns the execution the index entry it (time key tk, in
-// the range of status st) stands for, or nil when the entry is
+// the range of status st) stands for, in any status when anyStatus is set,
+// or nil when the entry is
 // stale. It deletes a stale entry (conditioned on the version read) when it
 // cannot become true again: the execution has moved past st, a later
 // execution of the same name replaced it, or no record came within
 // staleGrace (without an atomic store entries are written just before the
 // record).
-func (s *Service) verifyEntry(ctx context.Context, ref Ref, it kv.Item, tk string, st Status, now time.Time) (*Execution, error) {
+func (s *Service) verifyEntry(ctx context.Context, ref Ref, it kv.Item, tk string, st Status, anyStatus bool, now time.Time) (*Execution, error) {
 	rec, err := s.store.Get(ctx, ref.key())
 	var e *Execution
 	switch {
@@ -207,10 +217,16 @@ func (s *Service) verifyEntry(ctx context.Context, ref Ref, it kv.Item, tk strin
 	var drop bool
 	switch {
 	case e != nil && timeKey(e.StartedTime) == tk:
-		if e.Status == st {
+		drop = statusRank(e.Status) > statusRank(st)
+		if drop {
+			_ = s.store.Delete(ctx, it.Key, it.Version) // best effort: the next reader retries
+		}
+		if e.Status == st || anyStatus {
+			// Without a status filter the execution is listed once,
+			// through whichever of its entries comes first.
 			return e, nil
 		}
-		drop = statusRank(e.Status) > statusRank(st)
+		return nil, nil
 	case e != nil && timeKey(e.StartedTime) < tk: // newer than the entry
 		drop = true
 	default:
@@ -218,7 +234,7 @@ func (s *Service) verifyEntry(ctx context.Context, ref Ref, it kv.Item, tk strin
 		drop = ok && now.Sub(t) > staleGrace
 	}
 	if drop {
-		_ = s.store.Delete(ctx, it.Key, it.Version) // best effort: the next reader retries
+		_ = s.store.Delete(ctx, it.Key, it.Version)
 	}
 	return nil, nil
 }
