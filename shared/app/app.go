@@ -92,6 +92,11 @@ func newApp(cfg Config, sopts execution.Options, hopts api.Options) (*App, error
 	if sopts.LeaseDuration == 0 {
 		sopts.LeaseDuration = cfg.LeaseDuration
 	}
+	if sopts.MaxFinished == 0 && cfg.Store == StoreMemory {
+		// The memory store is this process's own: what it finished is
+		// all there is, and memory is the limit.
+		sopts.MaxFinished = cfg.MemoryKeep
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
 	defer cancel()
 	cfg, err := loadAccessKeys(ctx, cfg)
@@ -204,7 +209,7 @@ func useTasks(cfg Config, children *childStarter, sopts *execution.Options) erro
 	}
 	reg := action.NewRegistry(m, integrations(cfg, children))
 	if sopts.Engine == nil {
-		sopts.Engine = interp.New(interp.Options{Tasks: reg, Clock: cfg.EngineClock})
+		sopts.Engine = interp.New(interp.Options{Tasks: reg, Clock: cfg.EngineClock, MaxEvents: cfg.MaxEvents})
 	}
 	if sopts.KnownAction == nil {
 		sopts.KnownAction = reg.Known

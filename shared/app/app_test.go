@@ -22,9 +22,9 @@ func TestConfigFromEnv(t *testing.T) {
 		want    Config
 		wantErr string
 	}{
-		{"defaults", nil, Config{Store: "bbolt", DataDir: ".cloudflow-data", Region: "cn-hangzhou", Workers: 1000, Retention: 720 * time.Hour, LeaseDuration: 30 * time.Second}, ""},
-		{"all set", map[string]string{"STORE": "memory", "DATA_DIR": "/d", "CLOUDFLOW_REGION": "cn-beijing", "CLOUDFLOW_WORKERS": "8", "CLOUDFLOW_RETENTION": "36h", "CLOUDFLOW_LEASE_DURATION": "3s"},
-			Config{Store: "memory", DataDir: "/d", Region: "cn-beijing", Workers: 8, Retention: 36 * time.Hour, LeaseDuration: 3 * time.Second}, ""},
+		{"defaults", nil, Config{Store: "bbolt", DataDir: ".cloudflow-data", Region: "cn-hangzhou", Workers: 1000, Retention: 720 * time.Hour, LeaseDuration: 30 * time.Second, MemoryKeep: 10000}, ""},
+		{"all set", map[string]string{"STORE": "memory", "DATA_DIR": "/d", "CLOUDFLOW_REGION": "cn-beijing", "CLOUDFLOW_WORKERS": "8", "CLOUDFLOW_RETENTION": "36h", "CLOUDFLOW_LEASE_DURATION": "3s", "CLOUDFLOW_MEMORY_KEEP": "50"},
+			Config{Store: "memory", DataDir: "/d", Region: "cn-beijing", Workers: 8, Retention: 36 * time.Hour, LeaseDuration: 3 * time.Second, MemoryKeep: 50}, ""},
 		{"bad store", map[string]string{"STORE": "dynamo"}, Config{}, `STORE="dynamo"`},
 		{"bad workers", map[string]string{"CLOUDFLOW_WORKERS": "many"}, Config{}, `CLOUDFLOW_WORKERS="many"`},
 		{"zero workers", map[string]string{"CLOUDFLOW_WORKERS": "0"}, Config{}, `CLOUDFLOW_WORKERS="0"`},
@@ -33,6 +33,8 @@ func TestConfigFromEnv(t *testing.T) {
 		{"negative retention", map[string]string{"CLOUDFLOW_RETENTION": "-1h"}, Config{}, `CLOUDFLOW_RETENTION="-1h"`},
 		{"lease below 1s", map[string]string{"CLOUDFLOW_LEASE_DURATION": "500ms"}, Config{}, `CLOUDFLOW_LEASE_DURATION="500ms"`},
 		{"lease above 1h", map[string]string{"CLOUDFLOW_LEASE_DURATION": "2h"}, Config{}, `CLOUDFLOW_LEASE_DURATION="2h"`},
+		{"memory keep zero", map[string]string{"CLOUDFLOW_MEMORY_KEEP": "0"}, Config{}, `CLOUDFLOW_MEMORY_KEEP="0"`},
+		{"memory keep not a number", map[string]string{"CLOUDFLOW_MEMORY_KEEP": "lots"}, Config{}, `CLOUDFLOW_MEMORY_KEEP="lots"`},
 		{"lease not a duration", map[string]string{"CLOUDFLOW_LEASE_DURATION": "30"}, Config{}, `CLOUDFLOW_LEASE_DURATION="30"`},
 	}
 	for _, tc := range tests {
@@ -44,7 +46,7 @@ func TestConfigFromEnv(t *testing.T) {
 				}
 				return
 			}
-			if err != nil || got.Store != tc.want.Store || got.DataDir != tc.want.DataDir || got.Region != tc.want.Region || got.Workers != tc.want.Workers || got.Retention != tc.want.Retention || got.LeaseDuration != tc.want.LeaseDuration {
+			if err != nil || got.Store != tc.want.Store || got.DataDir != tc.want.DataDir || got.Region != tc.want.Region || got.Workers != tc.want.Workers || got.Retention != tc.want.Retention || got.LeaseDuration != tc.want.LeaseDuration || got.MemoryKeep != tc.want.MemoryKeep {
 				t.Fatalf("ConfigFromEnv() = %+v, %v; want %+v", got, err, tc.want)
 			}
 		})
@@ -251,3 +253,29 @@ func TestApp_StartSyncExecution_RealEngine(t *testing.T) {
 }
 
 func str(v any) string { s, _ := v.(string); return s }
+
+// On the memory store the app keeps CLOUDFLOW_MEMORY_KEEP finished
+// executions: a third finished one drops the first.
+func TestApp_MemoryKeep_DropsOldestFinished(t *testing.T) {
+	a, err := New(Config{Store: StoreMemory, MemoryKeep: 2, Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	mustCall(t, a.Handler, "CreateFlow", map[string]string{"Name": "greet", "Definition": define("greet", passFlow)})
+	for _, name := range []string{"e1", "e2", "e3"} {
+		mustCall(t, a.Handler, "StartExecution", map[string]string{"FlowName": "greet", "ExecutionName": name, "Input": `{"name":"Al"}`})
+		done := mustCall(t, a.Handler, "DescribeExecution", map[string]string{"FlowName": "greet", "ExecutionName": name, "WaitTimeSeconds": "10"})
+		if done["Status"] != "Succeeded" {
+			t.Fatalf("%s = %v, want Succeeded", name, done)
+		}
+	}
+	if code, body := call(t, a.Handler, "DescribeExecution", map[string]string{"FlowName": "greet", "ExecutionName": "e1"}); code != http.StatusNotFound || body["Code"] != "ExecutionNotExists" {
+		t.Errorf("DescribeExecution(e1) = %d %v, want 404 ExecutionNotExists (dropped)", code, body)
+	}
+	for _, name := range []string{"e2", "e3"} {
+		if code, body := call(t, a.Handler, "DescribeExecution", map[string]string{"FlowName": "greet", "ExecutionName": name}); code != http.StatusOK {
+			t.Errorf("DescribeExecution(%s) = %d %v, want it kept", name, code, body)
+		}
+	}
+}

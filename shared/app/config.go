@@ -114,10 +114,15 @@ type Config struct {
 	Region     string   // default "cn-hangzhou"
 	Operations []string // Actions served; empty = all (functions/local); one entry in per-operation binaries
 	Workers    int      // most executions the local runner runs at a time, 1 to MaxWorkers, default DefaultWorkers
+	MaxEvents  int      // history events per execution (interp.Options.MaxEvents); 0 = interp.DefaultMaxEvents
 	// Retention is how long a finished execution is kept before it reads
 	// as absent and is deleted (execution.Options.Retention); zero means
 	// execution.DefaultRetention (30 days, reference 9.4).
 	Retention time.Duration
+	// MemoryKeep is how many finished executions the memory store keeps
+	// (execution.Options.MaxFinished with STORE=memory); zero means
+	// DefaultMemoryKeep.
+	MemoryKeep int
 	// LeaseDuration is how long a runner's lease on an execution lasts
 	// unrenewed (execution.Options.LeaseDuration); zero means
 	// execution.DefaultLeaseDuration. Locally it also bounds the sweep
@@ -228,6 +233,9 @@ func (c Config) withDefaults() Config {
 	if c.Retention == 0 {
 		c.Retention = execution.DefaultRetention
 	}
+	if c.MemoryKeep == 0 {
+		c.MemoryKeep = DefaultMemoryKeep
+	}
 	if c.LeaseDuration == 0 {
 		c.LeaseDuration = execution.DefaultLeaseDuration
 	}
@@ -266,6 +274,9 @@ func (c Config) validate() error {
 	}
 	if c.Retention <= 0 {
 		return fmt.Errorf("retention %s: want a positive duration", c.Retention)
+	}
+	if c.MemoryKeep < 1 || c.MemoryKeep > MaxMemoryKeep {
+		return fmt.Errorf("memory keep %d: want 1 to %d", c.MemoryKeep, MaxMemoryKeep)
 	}
 	if c.LeaseDuration < MinLeaseDuration || c.LeaseDuration > MaxLeaseDuration {
 		return fmt.Errorf("lease duration %s: want %s to %s", c.LeaseDuration, MinLeaseDuration, MaxLeaseDuration)

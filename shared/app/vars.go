@@ -37,6 +37,8 @@ const (
 	EnvRates           = "CLOUDFLOW_API_RATES"
 	EnvRetention       = "CLOUDFLOW_RETENTION"
 	EnvLeaseDuration   = "CLOUDFLOW_LEASE_DURATION"
+	EnvMaxEvents       = "CLOUDFLOW_MAX_HISTORY_EVENTS"
+	EnvMemoryKeep      = "CLOUDFLOW_MEMORY_KEEP"
 	EnvMockFile        = "CLOUDFLOW_MOCK_FILE"
 	EnvTimeScale       = "CLOUDFLOW_TIME_SCALE"
 	EnvHTTPAllowHosts  = "CLOUDFLOW_HTTP_ALLOW_HOSTS"
@@ -80,9 +82,17 @@ const (
 	DefaultFCPort = "9000"
 	// MaxFunctionTimeout is the largest FUNCTION_TIMEOUT_S accepted (a day, FC's own limit).
 	MaxFunctionTimeout = 24 * time.Hour
+	// DefaultMemoryKeep is how many finished executions the memory store
+	// keeps (about 3 KB each with a short history); MaxMemoryKeep bounds
+	// CLOUDFLOW_MEMORY_KEEP.
+	DefaultMemoryKeep = 10000
+	MaxMemoryKeep     = 10000000
 	// MinLeaseDuration and MaxLeaseDuration bound CLOUDFLOW_LEASE_DURATION.
 	MinLeaseDuration = time.Second
 	MaxLeaseDuration = time.Hour
+	// MinMaxEvents and MaxMaxEvents bound CLOUDFLOW_MAX_HISTORY_EVENTS.
+	MinMaxEvents = 100
+	MaxMaxEvents = 1000000
 )
 
 // Var describes one environment variable. The table [Vars] is the single source of the
@@ -178,6 +188,26 @@ var vars = []Var{
 				return errors.New("want a positive duration such as 720h")
 			}
 			c.Retention = d
+			return nil
+		}},
+	{Name: EnvMaxEvents, Meaning: "History events per execution; one more fails it with `FnF.LimitExceeded` (reference 9.6). Raise it for Standard flows whose Maps have many items: each iteration records about six events or more.",
+		Default: "`" + strconv.Itoa(interp.DefaultMaxEvents) + "`", Bounds: strconv.Itoa(MinMaxEvents) + " to " + strconv.Itoa(MaxMaxEvents),
+		load: func(c *Config, v string) error {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < MinMaxEvents || n > MaxMaxEvents {
+				return fmt.Errorf("want an integer from %d to %d", MinMaxEvents, MaxMaxEvents)
+			}
+			c.MaxEvents = n
+			return nil
+		}},
+	{Name: EnvMemoryKeep, Meaning: "With `STORE=memory`: how many finished executions are kept. When one more finishes, the oldest finished one is deleted with its history, whatever its retention; so the memory store's size stays bounded.",
+		Default: "`" + strconv.Itoa(DefaultMemoryKeep) + "`", Bounds: "1 to " + strconv.Itoa(MaxMemoryKeep),
+		load: func(c *Config, v string) error {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 || n > MaxMemoryKeep {
+				return fmt.Errorf("want an integer from 1 to %d", MaxMemoryKeep)
+			}
+			c.MemoryKeep = n
 			return nil
 		}},
 	{Name: EnvLeaseDuration, Meaning: "How long a runner's lease on a Standard execution lasts unrenewed; the runner renews it every third of it. When instances share a table (`dynamodb`, `tablestore`) and one dies, another takes its executions over once their leases expired; locally the sweep looks every `10s`, or every lease duration when that is shorter. On `bbolt` a restart takes leases over at once.",

@@ -106,8 +106,15 @@
 // writers share commits (kv group commit), so syncs per execution fall with
 // load. Every optimistic write loop is a kv.Retry (jittered backoff, one
 // cap, kv.MaxAttempts); giving up is ResourceError(ErrConflict).
-// Parallel and Map states, and a Wait interrupted midway, restart from the
-// state's beginning (the checkpoint records only the top-level position).
+// A Wait interrupted midway restarts from the state's beginning. A Parallel
+// or Map whose branches or iterations wait for callbacks is checkpointed
+// with its progress (interp.FanCheckpoint): the finished children are not
+// run again. Their outputs are not copied into the checkpoint: the
+// engine reads them back from the committed history (their BranchExited or
+// IterationExited events, interp.Execution.LoadOutputs) when the fan ends.
+// A report (report.go) finds its task anywhere in the checkpoint's tree
+// (Checkpoint.FindWait); Recover leaves an execution alone while every
+// unfinished part of it waits (Checkpoint.Waiting).
 //
 // # History
 //

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/cloudflow-oss/cloudflow/shared/flow"
+	"github.com/cloudflow-oss/cloudflow/shared/interp"
 )
 
 // Error names the service gives executions it fails or stops itself (the
@@ -16,7 +17,7 @@ const (
 	ErrorInvalidDefinition = "FnF.InvalidDefinition"
 	// ErrorInvalidCheckpoint fails a Standard execution whose checkpoint does
 	// not fit its flow.
-	ErrorInvalidCheckpoint = "FnF.InvalidCheckpoint"
+	ErrorInvalidCheckpoint = interp.ErrorInvalidCheckpoint
 	// ErrorFlowDeleted stops the running executions of a deleted flow.
 	ErrorFlowDeleted = "FnF.FlowDeleted"
 	// ErrorExecutionStopped is what a parent waiting for a child execution

@@ -65,6 +65,17 @@ func (b *eventBuffer) drop(n int) {
 	b.evs = append([]Event(nil), b.evs[n:]...)
 }
 
+// peekBelow returns the buffered events whose EventId is below id.
+func (b *eventBuffer) peekBelow(id int64) []Event {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	n := 0
+	for n < len(b.evs) && b.evs[n].ID < id {
+		n++
+	}
+	return append([]Event(nil), b.evs[:n]...)
+}
+
 // peek returns the buffered events without forgetting them.
 func (b *eventBuffer) peek() []Event {
 	b.mu.Lock()
@@ -158,42 +169,55 @@ func (s *Service) GetExecutionHistory(ctx context.Context, in HistoryInput) ([]E
 	if err != nil {
 		return nil, "", err
 	}
-	var held []Event
-	if len(e.Events) > 0 {
-		if err := json.Unmarshal(e.Events, &held); err != nil {
-			return nil, "", fmt.Errorf("decode history of %q: %w", e.Name, err)
-		}
-	}
 	from := max(in.NextToken, 1)
 	if in.NextToken > 0 && in.NextToken >= max(e.NextEventID, 1) {
 		return nil, "", invalid("NextToken", "NextToken %d names no event of execution %s.", in.NextToken, e.Name)
 	}
 	want := in.Limit + 1 // one more tells whether there is a next page
 	out := make([]Event, 0, min(want, 64))
+	err = s.scanEvents(ctx, ref, e, from, func(ev Event) bool {
+		out = append(out, ev)
+		return len(out) < want
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	if len(out) > in.Limit {
+		return out[:in.Limit], strconv.FormatInt(out[in.Limit].ID, 10), nil
+	}
+	return out, "", nil
+}
+
+// scanEvents calls fn with the committed events of e (the record of ref)
+// from EventId from on, in order, until fn returns false: first those in
+// history chunks, then those held in the record.
+func (s *Service) scanEvents(ctx context.Context, ref Ref, e *Execution, from int64, fn func(Event) bool) error {
+	var held []Event
+	if len(e.Events) > 0 {
+		if err := json.Unmarshal(e.Events, &held); err != nil {
+			return fmt.Errorf("decode history of %q: %w", e.Name, err)
+		}
+	}
 	if len(held) == 0 || from < held[0].ID {
 		// Older events live in chunks keyed by their last EventId: start
 		// at the first chunk whose last event is at or after from.
 		after := chunkKey(ref, from-1)
-	chunks:
 		for {
 			// Every chunk holds at least one event.
 			limit := min(listPage, want-len(out))
 			items, err := s.store.List(ctx, histPrefix(ref), after, limit)
 			if err != nil {
-				return nil, "", fmt.Errorf("list history of %q: %w", e.Name, err)
+				return fmt.Errorf("list history of %q: %w", e.Name, err)
 			}
 			for _, it := range items {
 				var evs []Event
 				if err := json.Unmarshal(it.Value, &evs); err != nil {
-					return nil, "", fmt.Errorf("decode history chunk %q: %w", it.Key, err)
+					return fmt.Errorf("decode history chunk %q: %w", it.Key, err)
 				}
 				for _, ev := range evs {
-					if ev.ID >= from && (len(held) == 0 || ev.ID < held[0].ID) {
-						out = append(out, ev)
+					if ev.ID >= from && (len(held) == 0 || ev.ID < held[0].ID) && !fn(ev) {
+						return nil
 					}
-				}
-				if len(out) >= want {
-					break chunks
 				}
 				after = it.Key
 			}
@@ -203,15 +227,41 @@ func (s *Service) GetExecutionHistory(ctx context.Context, in HistoryInput) ([]E
 		}
 	}
 	for _, ev := range held {
-		if len(out) >= want {
-			break
-		}
-		if ev.ID >= from {
-			out = append(out, ev)
+		if ev.ID >= from && !fn(ev) {
+			return nil
 		}
 	}
-	if len(out) > in.Limit {
-		return out[:in.Limit], strconv.FormatInt(out[in.Limit].ID, 10), nil
+	return nil
+}
+
+// loadOutputs is interp.Execution.LoadOutputs for the stored execution
+// ref: the Output of the last BranchExited or IterationExited event per
+// Index with ScheduleEventId sched and EventId since or later, read from
+// the committed history.
+func (s *Service) loadOutputs(ctx context.Context, ref Ref, sched, since int64) (map[int]json.RawMessage, error) {
+	e, err := s.getExecution(ctx, ref, "")
+	if err != nil {
+		return nil, err
 	}
-	return out, "", nil
+	out := map[int]json.RawMessage{}
+	var derr error
+	err = s.scanEvents(ctx, ref, e, max(since, 1), func(ev Event) bool {
+		if ev.ScheduleID != sched || (ev.Type != string(interp.BranchExited) && ev.Type != string(interp.IterationExited)) {
+			return true
+		}
+		var d struct {
+			Output json.RawMessage
+			Index  int
+		}
+		if err := json.Unmarshal([]byte(ev.Detail), &d); err != nil {
+			derr = fmt.Errorf("decode event %d of %q: %w", ev.ID, ref.Name, err)
+			return false
+		}
+		out[d.Index] = d.Output
+		return true
+	})
+	if err == nil {
+		err = derr
+	}
+	return out, err
 }

@@ -112,13 +112,21 @@ func (s *Service) report(ctx context.Context, t token.Token, tok string, res tas
 			return false, &TaskError{Err: ErrTaskCompleted, Token: tok}
 		}
 		var w *interp.WaitCheckpoint
-		if e.Checkpoint != nil && e.Checkpoint.Wait != nil && e.Checkpoint.Wait.Token != "" {
-			w = e.Checkpoint.Wait // a Wait state's timer (no token) takes no report
+		if e.Checkpoint != nil {
+			if e.Checkpoint.Running && e.Lease.heldBy("", s.now()) {
+				// A runner is inside a Parallel or Map step; its waiting
+				// branches take reports once the step parks.
+				return false, &TaskError{Err: ErrTaskInvalidState, Token: tok}
+			}
+			w = e.Checkpoint.FindWait(tok)
 		}
 		switch {
-		case w == nil && t.EventID >= e.NextEventID, w != nil && w.Token != tok && t.EventID > w.ScheduleEventID:
+		case w == nil && t.EventID >= e.NextEventID:
+			// The task's submission is not persisted yet.
 			return false, &TaskError{Err: ErrTaskInvalidState, Token: tok}
-		case w == nil, w.Token != tok, w.Reported:
+		case w == nil, w.Reported:
+			// Reported, timed out, superseded by a retry, or dropped
+			// with its Parallel or Map.
 			return false, &TaskError{Err: ErrTaskCompleted, Token: tok}
 		}
 		parsed, err := s.parse(e.FlowID, e.FlowName, e.FlowMode, e.FlowDefinition)
@@ -162,8 +170,12 @@ func (s *Service) report(ctx context.Context, t token.Token, tok string, res tas
 // recording into rec and issuing task tokens of e.
 func (s *Service) interpExecution(e *Execution, rec interp.Recorder) interp.Execution {
 	account, flowID, name := e.Account, e.FlowID, e.Name
+	ref := e.ref()
 	return interp.Execution{
 		Name: e.Name, Input: json.RawMessage(e.Input), RoleArn: e.RoleArn, Recorder: rec,
+		LoadOutputs: func(ctx context.Context, sched, since int64) (map[int]json.RawMessage, error) {
+			return s.loadOutputs(ctx, ref, sched, since)
+		},
 		NewTaskToken: func(eventID int64) (string, error) {
 			t, err := token.New(s.opts.TokenRand, account, flowID, name, eventID)
 			if err != nil {
@@ -176,15 +188,16 @@ func (s *Service) interpExecution(e *Execution, rec interp.Recorder) interp.Exec
 
 // parkedUntil returns the wake-up time of the parked execution e (zero when
 // only a report or a stop wakes it), and whether e is parked: it has a
-// WakeAt, or its checkpoint waits in a Wait or an unreported callback task.
+// WakeAt, or its checkpoint waits in a Wait or in unreported callback tasks
+// (at top level, or in every unfinished branch and iteration).
 func parkedUntil(e *Execution) (wake time.Time, ok bool) {
 	if !e.WakeAt.IsZero() {
 		return e.WakeAt, true
 	}
-	if e.Checkpoint == nil || e.Checkpoint.Wait == nil || e.Checkpoint.Wait.Reported {
+	if e.Checkpoint == nil {
 		return time.Time{}, false
 	}
-	return e.Checkpoint.Wait.Deadline, true
+	return e.Checkpoint.Waiting()
 }
 
 // Child → parent reports (reference 7.2, 7.5).

@@ -25,13 +25,21 @@ type retained struct {
 
 func newRetained(t *testing.T) *retained {
 	t.Helper()
+	return newRetainedWith(t, execution.Options{})
+}
+
+// newRetainedWith is newRetained with opts (their clock, engine and
+// enqueuer are the test's).
+func newRetainedWith(t *testing.T, opts execution.Options) *retained {
+	t.Helper()
 	r := &retained{
 		ctx:   auth.NewContext(context.Background(), auth.Identity{AccountID: "acct"}),
 		store: kv.NewMemStore(),
 		clock: &fakeClock{now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)},
 		enq:   &recordingEnqueuer{},
 	}
-	r.svc = execution.New(r.store, execution.Options{Clock: r.clock, Engine: openEngine(), Enqueuer: r.enq})
+	opts.Clock, opts.Engine, opts.Enqueuer = r.clock, openEngine(), r.enq
+	r.svc = execution.New(r.store, opts)
 	t.Cleanup(func() { _ = r.svc.Close() })
 	r.flow = mustCreate(t, r.svc, r.ctx, "f")
 	return r
@@ -199,5 +207,50 @@ func TestService_Recover_DeletesExpired(t *testing.T) {
 		if _, err := r.store.Get(r.ctx, tc.key); !errors.Is(err, tc.want) {
 			t.Errorf("Get(%s) after Recover = %v, want %v", tc.key, err, tc.want)
 		}
+	}
+}
+
+// With MaxFinished 3, finishing a fourth and a fifth execution deletes the
+// two oldest finished ones with their history and map runs, long before
+// their retention ends; a stopped execution counts as finished, a pending one
+// is never dropped.
+func TestService_MaxFinished_DropsOldest(t *testing.T) {
+	r := newRetainedWith(t, execution.Options{MaxFinished: 3})
+	if _, err := r.svc.StartExecution(r.ctx, execution.StartInput{FlowName: "f", ExecutionName: "pending"}); err != nil {
+		t.Fatal(err)
+	}
+	r.finished(t, "e0")
+	r.finished(t, "e1")
+	if _, err := r.svc.StartExecution(r.ctx, execution.StartInput{FlowName: "f", ExecutionName: "stopped"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.svc.StopExecution(r.ctx, execution.StopInput{FlowName: "f", ExecutionName: "stopped"}); err != nil {
+		t.Fatal(err)
+	}
+	r.finished(t, "e2") // e0 goes
+	r.finished(t, "e3") // e1 goes
+	execKey := func(name string) string { return "exec/acct/" + r.flow.ID + "/" + name }
+	tests := []struct {
+		key  string
+		want error
+	}{
+		{key: execKey("e0"), want: kv.ErrNotFound},
+		{key: r.histKey("e0"), want: kv.ErrNotFound},
+		{key: r.mapRunKey("e0"), want: kv.ErrNotFound},
+		{key: execKey("e1"), want: kv.ErrNotFound},
+		{key: execKey("stopped")},
+		{key: execKey("e2")},
+		{key: r.histKey("e2")},
+		{key: execKey("e3")},
+		{key: execKey("pending")},
+	}
+	for _, tc := range tests {
+		if _, err := r.store.Get(r.ctx, tc.key); !errors.Is(err, tc.want) {
+			t.Errorf("Get(%s) = %v, want %v", tc.key, err, tc.want)
+		}
+	}
+	list, _, err := r.svc.ListExecutions(r.ctx, execution.ListInput{FlowName: "f", Limit: 10})
+	if err != nil || len(list) != 4 {
+		t.Errorf("ListExecutions = %d executions, %v; want 4 (three finished, one pending)", len(list), err)
 	}
 }

@@ -106,10 +106,14 @@ func (s *Service) Run(ctx context.Context, ref Ref) error {
 	}
 	buf := &eventBuffer{}
 	ex := s.interpExecution(e, buf)
+	prog := newProgress(s, ref, h, buf)
+	ex.OnProgress = prog.notify
 	ex.OnMapRun = func(run *maprun.Run) {
 		// The history shows the Map's StepStarted (and its MapRunName)
 		// while the Map runs, not only once its step ends.
+		prog.mu.Lock()
 		s.flushEvents(runCtx, ref, h, buf)
+		prog.mu.Unlock()
 		s.trackMapRun(e, run)
 	}
 	var m *interp.Machine
@@ -135,12 +139,28 @@ func (s *Service) Run(ctx context.Context, ref Ref) error {
 	beatDone := make(chan struct{})
 	defer close(beatDone)
 	go s.heartbeat(ref, h, beatDone, cancel)
+	prog.m = m
+	go prog.loop(runCtx, beatDone, cancel)
 
 	// A run woken before its time (a spare enqueue) parks again at once.
 	_, parkNow := s.parkUntil(ctx, m)
+	// Between Steps the run holds prog.mu, so a progress write never
+	// interleaves with its own writes or takes its events.
+	locked := false
+	defer func() {
+		if locked {
+			prog.mu.Unlock()
+		}
+	}()
 	for step := !parkNow; ; step = true {
 		if step {
+			if locked {
+				prog.mu.Unlock()
+				locked = false
+			}
 			done := m.Step(stepCtx)
+			prog.mu.Lock()
+			locked = true
 			if errors.Is(context.Cause(runCtx), errLeaseLost) {
 				return nil // another writer owns the record now
 			}

@@ -89,6 +89,9 @@ const (
 	// worker held for 100 ms costs more than that. A Wait lasts at least
 	// 1 s, so this concerns the end of a flow's Timeout and short retries.
 	DefaultParkAfter = 100 * time.Millisecond
+	// DefaultProgressInterval is how long a run gathers finished branches
+	// and iterations before it writes them (a group commit).
+	DefaultProgressInterval = 250 * time.Millisecond
 	// DefaultMaxQueued bounds the executions the in-process Pool keeps
 	// queued in memory; beyond it a started execution waits in the store
 	// (status Starting) for the sweep.
@@ -132,6 +135,10 @@ type Options struct {
 	// their runner (an engine clock that is not real time, see
 	// interp.ScaledClock, cannot be parked on). Callback tasks always park.
 	ParkAfter time.Duration
+	// ProgressInterval is how long a run gathers finished branches and
+	// iterations of a long Parallel or Map before it writes them with a
+	// checkpoint (progress.go); default DefaultProgressInterval.
+	ProgressInterval time.Duration
 	// ExclusiveStore says the store belongs to this process alone (the
 	// embedded bbolt file, which is locked): a lease naming another runner
 	// was left by a previous process, so Recover and Run take it over at
@@ -163,6 +170,13 @@ type Options struct {
 	// an expired record as absent, its name can be started again, and
 	// Recover deletes it. Default DefaultRetention (30 days).
 	Retention time.Duration
+	// MaxFinished, when positive, bounds the finished executions kept:
+	// once this service has finished more than MaxFinished executions, the
+	// oldest of them is deleted with its history as soon as another one
+	// finishes, as if its retention had ended. It counts what this process
+	// finished, so it suits a store of its own (the memory store, whose
+	// contents end with the process); zero keeps each one for Retention.
+	MaxFinished int
 	// MapRunSaveInterval is how often a running map run's counts are
 	// written to its record; default DefaultMapRunSaveInterval.
 	MapRunSaveInterval time.Duration
@@ -194,6 +208,7 @@ type Service struct {
 	shutdown context.CancelFunc
 	bg       sync.WaitGroup // background work: parent reports, the timer service, the sweep
 	timers   *timers        // parked executions by due time (timers.go)
+	finished finishedQueue  // executions finished here, for MaxFinished (finished.go)
 
 	mu       sync.Mutex
 	running  map[string]context.CancelFunc // in-process runs by execution key
@@ -226,6 +241,9 @@ func New(store Store, opts Options) *Service {
 	}
 	if opts.ParkAfter == 0 {
 		opts.ParkAfter = DefaultParkAfter
+	}
+	if opts.ProgressInterval <= 0 {
+		opts.ProgressInterval = DefaultProgressInterval
 	}
 	if opts.MaxQueued <= 0 {
 		opts.MaxQueued = DefaultMaxQueued
@@ -531,6 +549,9 @@ func (s *Service) updateExecution(ctx context.Context, ref Ref, flowName string,
 		next.version = it.Version
 		s.notify(ref.key())
 		out = &next
+		if next.Status.Terminal() && !cur.Status.Terminal() {
+			s.noteFinished(out)
+		}
 		return false, nil
 	})
 	if err != nil {

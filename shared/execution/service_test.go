@@ -68,6 +68,18 @@ func (g *gateTasks) Invoke(ctx context.Context, call interp.TaskCall) (any, erro
 	}
 }
 
+// awaitStarted waits until n more Task calls have entered the gate.
+func (g *gateTasks) awaitStarted(t *testing.T, n int) {
+	t.Helper()
+	for i := range n {
+		select {
+		case <-g.started:
+		case <-time.After(5 * time.Second):
+			t.Fatalf("%d of %d Task calls entered the gate", i, n)
+		}
+	}
+}
+
 // openEngine is the real engine with an open gate: every run succeeds at
 // once.
 func openEngine() *interp.Engine {

@@ -237,20 +237,23 @@ func (s *Service) DeleteFlowVersion(ctx context.Context, flowName, version strin
 		}
 		return nil
 	})
-	if err != nil || used {
-		v.Deleting = false
-		if back, merr := json.Marshal(v); merr == nil {
-			_, _ = s.store.CompareAndSwap(ctx, key, it.Version, back)
-		}
-		if err != nil {
-			return err
-		}
-		return &ResourceError{Err: ErrConflict, Flow: f.Name}
+	if err == nil && used {
+		err = &ResourceError{Err: ErrConflict, Flow: f.Name}
 	}
-	if err := s.store.Delete(ctx, key, it.Version); err != nil && !errors.Is(err, kv.ErrNotFound) {
-		return fmt.Errorf("delete version %s of flow %q: %w", version, f.Name, err)
+	if err == nil {
+		err = s.store.Delete(ctx, key, it.Version)
+		if err == nil || errors.Is(err, kv.ErrNotFound) {
+			return nil
+		}
+		err = fmt.Errorf("delete version %s of flow %q: %w", version, f.Name, err)
 	}
-	return nil
+	// The version stays: unmark it, or alias writes would keep treating it
+	// as gone.
+	v.Deleting = false
+	if back, merr := json.Marshal(v); merr == nil {
+		_, _ = s.store.CompareAndSwap(ctx, key, it.Version, back)
+	}
+	return err
 }
 
 // deleteUnder removes every key under prefix (cleanup after DeleteFlow).

@@ -1,6 +1,7 @@
 package interp
 
 import (
+	"context"
 	"encoding/json"
 
 	"github.com/cloudflow-oss/cloudflow/shared/maprun"
@@ -35,6 +36,18 @@ type Execution struct {
 	// run as it starts (before any item runs); the engine finishes the run
 	// when the Map ends. The caller may read and Update it meanwhile.
 	OnMapRun func(*maprun.Run)
+	// LoadOutputs, when set (with a Recorder), is how a resumed execution
+	// gets back the outputs of the Parallel branches and Map iterations
+	// that finished before its checkpoint: for each index, the Output of
+	// the last BranchExited or IterationExited event recorded with
+	// ScheduleEventId scheduleID and an EventId of at least since.
+	// Checkpoints then leave those outputs out (see FanCheckpoint).
+	LoadOutputs func(ctx context.Context, scheduleID, since int64) (map[int]json.RawMessage, error)
+	// OnProgress, when set, is called (from a goroutine of the Step) each
+	// time a branch or iteration of a top-level Parallel or Map finishes;
+	// Machine.Progress then returns a checkpoint that counts it. A durable
+	// runner batches these into writes.
+	OnProgress func()
 }
 
 // Result is how a run ended.

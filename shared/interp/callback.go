@@ -36,10 +36,9 @@ type waiting struct {
 // task at once (a job the integration ran synchronously). The result of a
 // WaitForCustomCallback task's runner is ignored: that task always waits.
 //
-// Project decision: only top-level states (of a new or a legacy flow) can
-// wait; Parallel branches, Map iterations and the inline steps of a legacy
-// choice run inside one Step, so a Task there that would wait fails with
-// FnF.ActionNotSupported.
+// A Task inside a Parallel branch, a Map iteration, a legacy parallel or
+// foreach, or a legacy choice's inline steps waits the same way: only its
+// branch or iteration suspends, the siblings go on (see fan).
 type Submitted struct{}
 
 // issueToken builds the attempt's task token and exposes it as
@@ -90,27 +89,24 @@ func (r *run) submitted(fr *frame, st *flow.State, call TaskCall, sched int64, i
 		w.deadline = r.opts.Clock.Now().Add(call.Timeout)
 	}
 	fr.wait = w
-	return &failure{suspend: true}
+	return suspended
 }
 
-// stepWaiting is Step while a top-level state is suspended: it ends the run
-// on a stop or the flow Timeout; a Wait sleeps what is left of its time; a
-// callback task reports waiting=true while it has neither a result nor a
-// passed deadline. Otherwise it finishes the state with the result.
-func (r *run) stepWaiting(ctx context.Context, fr *frame) (done bool, out any, f *failure, waiting bool) {
-	if f := r.checkAbort(ctx); f != nil {
-		return false, nil, f, false
-	}
+// stepWaiting is step while fr's state is suspended: a Wait sleeps what is
+// left of its time; a callback task returns suspended while it has neither
+// a result nor a passed deadline. Otherwise it finishes the state with the
+// result.
+func (r *run) stepWaiting(ctx context.Context, fr *frame) (done bool, out any, f *failure) {
 	w := fr.wait
 	if !w.reported && w.token == "" {
 		if f := r.sleep(ctx, w.deadline.Sub(r.opts.Clock.Now())); f != nil {
-			return false, nil, f, false
+			return false, nil, f
 		}
 		w.reported, w.output = true, w.input // a Wait's output is its input
 	}
 	if !w.reported {
 		if w.deadline.IsZero() || r.opts.Clock.Now().Before(w.deadline) {
-			return false, nil, nil, true
+			return false, nil, suspended
 		}
 		st := fr.scope.States[fr.cur]
 		e := &Error{Name: st.TaskTimeoutName(), Detail: fmt.Sprintf("task %s was not reported within its Timeout", st.Name)}
@@ -118,14 +114,13 @@ func (r *run) stepWaiting(ctx context.Context, fr *frame) (done bool, out any, f
 	}
 	fr.wait = nil
 	if w.limit {
-		return false, nil, limitFailure(r), false
+		return false, nil, limitFailure(r)
 	}
 	st := fr.scope.States[fr.cur]
 	fr.entered = w.entered
 	if st.Legacy != nil {
 		out, f := r.legacyResume(fr, st, w)
-		done, out, f = r.settle(fr, st, out, st.Next, f)
-		return done, out, f, false
+		return r.settle(fr, st, out, st.Next, f)
 	}
 	env := &fr.env
 	env.Input, env.Output, env.Item = w.input, nil, nil
@@ -137,8 +132,7 @@ func (r *run) stepWaiting(ctx context.Context, fr *frame) (done bool, out any, f
 	} else {
 		out, next, f = r.finishAttempt(fr, st, w.input, w.output, next, w.token != "")
 	}
-	done, out, f = r.settle(fr, st, out, next, f)
-	return done, out, f, false
+	return r.settle(fr, st, out, next, f)
 }
 
 // report records a task's result and its history event, returning the
@@ -159,36 +153,89 @@ func (r *run) report(w *waiting, step string, typ EventType, out any, e *Error) 
 	return id
 }
 
-// Waiting reports whether the Machine is suspended on a submitted
-// callback-mode task that has no result yet, with the task's token and its
-// deadline (zero when the Task has no Timeout). Step returns false at once
-// while it waits and the deadline has not passed.
+// Waiting reports whether the Machine is suspended: every unfinished part
+// of it (the top-level state, or the branches and iterations of a Parallel
+// or Map in progress) waits for a callback task that has no result yet and
+// whose Timeout has not passed. token is the first such task's (in branch
+// and item order), deadline the earliest Timeout of them all (zero when
+// none has one); Pending lists every task. Step returns false at once while
+// the Machine waits.
 func (m *Machine) Waiting() (token string, deadline time.Time, ok bool) {
-	w := m.fr.wait
-	if m.done || w == nil || w.reported || w.token == "" {
+	if m.done || (m.fr.wait != nil && m.fr.wait.token == "") || !m.r.blocked(&m.fr, m.r.nowFunc()) {
 		return "", time.Time{}, false
 	}
-	return w.token, w.deadline, true
+	for _, p := range m.Pending() {
+		if token == "" {
+			token = p.Token
+		}
+		if !p.Deadline.IsZero() && (deadline.IsZero() || p.Deadline.Before(deadline)) {
+			deadline = p.Deadline
+		}
+	}
+	return token, deadline, true
+}
+
+// Pending is a submitted callback task without a result.
+type Pending struct {
+	Token    string
+	Deadline time.Time // the Task Timeout on the engine clock; zero = none
+}
+
+// Pending lists the Machine's submitted callback tasks that have no result
+// yet, in branch and item order.
+func (m *Machine) Pending() []Pending {
+	var ps []Pending
+	if m.done {
+		return nil
+	}
+	walkWaits(&m.fr, func(fr *frame) bool {
+		if w := fr.wait; !w.reported && w.token != "" {
+			ps = append(ps, Pending{Token: w.token, Deadline: w.deadline})
+		}
+		return true
+	})
+	return ps
+}
+
+// firstWait returns the first frame holding a callback task, nil when none.
+func (m *Machine) firstWait() *frame {
+	var first *frame
+	walkWaits(&m.fr, func(fr *frame) bool {
+		if fr.wait.token == "" {
+			return true
+		}
+		first = fr
+		return false
+	})
+	return first
 }
 
 // Parked reports whether the next Step would wait rather than work, and
-// until when: on a callback task without a result (callback is true: Complete
-// or Fail wakes it), on a top-level Wait state, or on a Retry interval. wake
-// is when the next Step can move on without a report: the earliest of the
-// task's Timeout, the Wait's or the retry's due time and the flow's Timeout;
-// zero when only a report or a stop can. Before wake, a Step returns at once
-// on a callback task and sleeps until wake otherwise, so a caller may either
-// call Step or park the execution until wake: its Checkpoint records the due
-// time, so a Machine resumed later (after a crash too) waits only what is
-// left. Parallel branches and Map iterations sleep inside their state's Step.
+// until when: on callback tasks without a result (callback is true:
+// Complete or Fail wakes them; at top level, or in every unfinished branch
+// and iteration of a Parallel or Map in progress), on a top-level Wait
+// state, or on a Retry interval. wake is when the next Step can move on
+// without a report: the earliest of the tasks' Timeouts, the Wait's or the
+// retry's due time and the flow's Timeout; zero when only a report or a
+// stop can. Before wake, a Step returns at once on callback tasks and sleeps
+// until wake otherwise, so a caller may either call Step or park the
+// execution until wake: its Checkpoint records the due time, so a Machine
+// resumed later (after a crash too) waits only what is left. Waits and
+// retries inside Parallel branches and Map iterations sleep inside their
+// state's Step.
 func (m *Machine) Parked() (wake time.Time, callback, ok bool) {
 	switch w := m.fr.wait; {
 	case m.done:
 		return time.Time{}, false, false
 	case w != nil && !w.reported:
 		wake, callback = w.deadline, w.token != ""
-	case w == nil && !m.fr.retryAt.IsZero():
+	case w == nil && m.fr.fan == nil && !m.fr.retryAt.IsZero():
 		wake = m.fr.retryAt
+	case m.fr.fan != nil:
+		_, wake, callback = m.Waiting()
+		if !callback {
+			return time.Time{}, false, false
+		}
 	default:
 		return time.Time{}, false, false
 	}
@@ -198,43 +245,58 @@ func (m *Machine) Parked() (wake time.Time, callback, ok bool) {
 	return wake, callback, true
 }
 
-// Complete reports the waiting task succeeded with output (its $Output, in
-// the value model of package value). It records the TaskSucceeded event and
-// returns its EventId (0 when not recording); the next Step continues the
-// state. Errors: ErrNotWaiting, ErrTokenMismatch, ErrAlreadyReported.
+// Complete reports the waiting task with token succeeded with output (its
+// $Output, in the value model of package value). It records the
+// TaskSucceeded event and returns its EventId (0 when not recording); the
+// next Step continues the state. Errors: ErrNotWaiting, ErrTokenMismatch,
+// ErrAlreadyReported.
 func (m *Machine) Complete(token string, output any) (int64, error) {
-	w, err := m.pending(token)
+	fr, err := m.pending(token)
 	if err != nil {
 		return 0, err
 	}
-	return m.r.report(w, m.stateName(), TaskSucceeded, output, nil), nil
+	return m.r.report(fr.wait, fr.scope.States[fr.cur].Name, TaskSucceeded, output, nil), nil
 }
 
-// Fail reports the waiting task failed with error name and cause, which
-// Retry and Catch then match. It records the TaskFailed event and returns
-// its EventId (0 when not recording). Errors: ErrNotWaiting,
+// Fail reports the waiting task with token failed with error name and
+// cause, which Retry and Catch then match. It records the TaskFailed event
+// and returns its EventId (0 when not recording). Errors: ErrNotWaiting,
 // ErrTokenMismatch, ErrAlreadyReported.
 func (m *Machine) Fail(token, name, cause string) (int64, error) {
-	w, err := m.pending(token)
+	fr, err := m.pending(token)
 	if err != nil {
 		return 0, err
 	}
-	return m.r.report(w, m.stateName(), TaskFailed, nil, &Error{Name: name, Detail: cause}), nil
+	return m.r.report(fr.wait, fr.scope.States[fr.cur].Name, TaskFailed, nil, &Error{Name: name, Detail: cause}), nil
 }
 
-func (m *Machine) stateName() string { return m.fr.scope.States[m.fr.cur].Name }
-
-func (m *Machine) pending(token string) (*waiting, error) {
-	w := m.fr.wait
-	switch {
-	case m.done || w == nil || w.token == "":
+// pending finds the frame whose callback task has token.
+func (m *Machine) pending(token string) (*frame, error) {
+	if m.done {
 		return nil, ErrNotWaiting
-	case w.token != token:
+	}
+	var found *frame
+	any := false
+	walkWaits(&m.fr, func(fr *frame) bool {
+		if fr.wait.token == "" {
+			return true // a Wait state's timer takes no report
+		}
+		any = true
+		if fr.wait.token == token {
+			found = fr
+			return false
+		}
+		return true
+	})
+	switch {
+	case !any:
+		return nil, ErrNotWaiting
+	case found == nil:
 		return nil, ErrTokenMismatch
-	case w.reported:
+	case found.wait.reported:
 		return nil, ErrAlreadyReported
 	}
-	return w, nil
+	return found, nil
 }
 
 // WaitCheckpoint is the suspended state of a Checkpoint: a pending callback

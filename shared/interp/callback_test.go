@@ -262,22 +262,6 @@ func TestEngine_Run_CallbackNeedsStoredRun(t *testing.T) {
 	wantResult(t, res, Failed, "", ErrorActionNotSupported)
 }
 
-func TestMachine_Step_CallbackInParallel(t *testing.T) {
-	src := header + `StartAt: P
-States:
-  - Name: P
-    Type: Parallel
-    Branches:
-      - StartAt: W
-        States:
-          - {Name: W, Type: Task, Action: "Test:Echo", TaskMode: WaitForCustomCallback, End: true}
-    End: true
-`
-	e := New(Options{Clock: newFakeClock(), Tasks: &testTasks{}})
-	m := e.Start(mustParse(t, flow.Standard, src), Execution{Name: "p"})
-	wantResult(t, runToEnd(t, m), Failed, "", ErrorActionNotSupported)
-}
-
 func TestMachine_Step_SystemCallbackSubmitted(t *testing.T) {
 	src := header + `StartAt: C
 States:

@@ -8,10 +8,24 @@
 // returns a Machine whose Step runs one state attempt (after a failed attempt
 // that a Retry rule matched, the next Step first waits out the backoff);
 // Machine.Checkpoint captures the position between Steps as JSON and
-// Engine.Resume continues from it. Parallel and Map states run their whole
-// sub-scopes (branches run on goroutines, Map iterations on at most
-// MaxConcurrency goroutines) inside the one Step of the enclosing state, so a
-// checkpoint only records the top-level position.
+// Engine.Resume continues from it. Parallel and Map states (and legacy
+// parallel, foreach and choice inline steps) run their sub-scopes (branches
+// on goroutines, Map iterations on at most MaxConcurrency goroutines) inside
+// the one Step of the enclosing state. A callback Task suspends only its own
+// branch or iteration; the Step returns once every unfinished child waits
+// (fanout.go, fanstep.go), Machine.Waiting and Pending report the tokens,
+// Complete and Fail route a report to its branch, and the checkpoint then
+// holds the fan's progress (FanCheckpoint): the finished children, and where
+// each unfinished one stands, recursively.
+//
+// # Suspension
+//
+// A frame is suspended when it holds a callback task without a result
+// (frame.wait) or a fan whose unfinished children are all suspended
+// (frame.fan); blocked and walkWaits are the one reading of that tree. A
+// timer-only suspension (a parked Wait state or Retry interval) fits the same
+// model as a waiting with no token and a deadline: blocked already treats a
+// passed deadline as runnable.
 //
 // # Data
 //

@@ -36,9 +36,9 @@ func (e *Engine) Run(ctx context.Context, f *flow.Flow, ex Execution) Result {
 		defer cancel()
 	}
 	for !m.Step(ctx) {
-		if _, _, waiting := m.Waiting(); waiting {
+		if w := m.firstWait(); w != nil {
 			// Nobody can report to a run that is not stored.
-			m.finish(fail(ErrorActionNotSupported, "task %s: callback task modes need a stored Standard execution", m.r.flow.Root().States[m.fr.cur].Name))
+			m.finish(fail(ErrorActionNotSupported, "task %s: callback task modes need a stored Standard execution", w.scope.States[w.cur].Name))
 			break
 		}
 	}
@@ -78,8 +78,14 @@ type run struct {
 	hist     *history                            // nil when not recording
 	newToken func(eventID int64) (string, error) // Execution.NewTaskToken
 	onMapRun func(*maprun.Run)                   // Execution.OnMapRun
-	sizer    payloadSizer
-	inFlight atomic.Int64 // fan-out goroutines running, at most opts.MaxInFlight
+	loadOut  func(ctx context.Context, scheduleID, since int64) (map[int]json.RawMessage, error)
+	// Progress (progress.go): Execution.OnProgress, and the top-level fan
+	// a Step runs.
+	onProgress func()
+	liveMu     sync.Mutex
+	live       *fan
+	sizer      payloadSizer
+	inFlight   atomic.Int64 // fan-out goroutines running, at most opts.MaxInFlight
 }
 
 // outputBufSize is the initial capacity of the execution output buffer.
@@ -101,8 +107,10 @@ type frame struct {
 	noGlobal     bool      // distributed Map child: $Global is always {}
 	entered      int64     // EventId of the current StepEntered (recording only)
 	mapRun       string    // MapRunName of the current distributed Map attempt
-	top          bool      // the root scope: a callback task or a Wait may suspend here
+	top          bool      // the root scope: a Wait may suspend here
 	wait         *waiting  // the suspended callback task or Wait, nil when none
+	fan          *fan      // the current state's unfinished fan-out, nil when none
+	fresh        bool      // a fan's child restored before it entered its first state
 	env          eval.Env
 	ctx          eval.Context
 	// Legacy scopes (legacy.go): input then holds the scope's $local, and
@@ -162,23 +170,10 @@ func (r *run) sleep(ctx context.Context, d time.Duration) *failure {
 	return nil
 }
 
-// runScope runs a whole scope (a Parallel branch or a Map iteration) from
-// its start and returns the output of its last state.
-func (r *run) runScope(ctx context.Context, fr *frame) (any, *failure) {
-	for {
-		done, out, f := r.step(ctx, fr)
-		if f != nil {
-			return nil, f
-		}
-		if done {
-			return out, nil
-		}
-	}
-}
-
 // Machine is one execution that advances one state attempt per Step. Parallel
-// and Map states run their whole sub-scopes inside the one Step of the
-// enclosing state. A Machine is not safe for concurrent use.
+// and Map states run their sub-scopes inside the one Step of the enclosing
+// state, up to the children that wait for callback reports (a later Step
+// goes on with them). A Machine is not safe for concurrent use.
 type Machine struct {
 	r      *run
 	fr     frame
@@ -266,6 +261,8 @@ func (m *Machine) init(f *flow.Flow, ex Execution, input any) *failure {
 	}
 	r.newToken = ex.NewTaskToken
 	r.onMapRun = ex.OnMapRun
+	r.loadOut = ex.LoadOutputs
+	r.onProgress = ex.OnProgress
 	r.initFrame(&m.fr, f.Root(), input)
 	m.fr.top = true
 	if f.Legacy() {
@@ -281,18 +278,10 @@ func (m *Machine) Step(ctx context.Context) bool {
 	if m.done {
 		return true
 	}
-	var done bool
-	var out any
-	var f *failure
-	if m.fr.wait != nil {
-		var waiting bool
-		if done, out, f, waiting = m.r.stepWaiting(ctx, &m.fr); waiting {
-			return false
-		}
-	} else {
-		done, out, f = m.r.step(ctx, &m.fr)
-	}
+	done, out, f := m.r.step(ctx, &m.fr)
 	switch {
+	case f == suspended:
+		return false
 	case f != nil:
 		m.finish(f)
 	case done && m.r.flow.Legacy() && m.legacyFinish(&out):

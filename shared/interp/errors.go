@@ -17,6 +17,10 @@ const (
 	ErrorInvalidData        = "FnF.InvalidData"        // state data not an object, too large, or a bad $Global write
 	ErrorActionNotSupported = "FnF.ActionNotSupported" // no task runner can serve the Action
 	ErrorLimitExceeded      = "FnF.LimitExceeded"      // the history-event limit was hit; not catchable
+	// ErrorInvalidCheckpoint fails an execution whose checkpoint cannot be
+	// continued (it does not fit the flow, or the outputs of finished
+	// branches or iterations cannot be read back); not catchable.
+	ErrorInvalidCheckpoint = "FnF.InvalidCheckpoint"
 	// ErrorTaskFailed is raised when a task runner returns an error that is
 	// not (and does not wrap) an *Error. Project decision: the reference names
 	// no generic task error.

@@ -253,7 +253,7 @@ func legacyLocal(st *flow.State, v any) (any, *failure) {
 // result ({} without steps); the next step is the branch's goto, or the
 // choice's next step in order.
 func (r *run) legacyChoice(ctx context.Context, fr *frame, st *flow.State, in any) (int, any, *failure) {
-	next, steps := st.Default, st.Legacy.DefaultSteps
+	next, steps, chosen := st.Default, st.Legacy.DefaultSteps, -1
 	for i := range st.Choices {
 		b := &st.Choices[i]
 		v, err := b.Condition.Eval(&fr.env)
@@ -265,21 +265,36 @@ func (r *run) legacyChoice(ctx context.Context, fr *frame, st *flow.State, in an
 			return 0, nil, fail(ErrorExpression, "condition %q yielded %s, not a boolean", b.Condition.Source(), value.Describe(v))
 		}
 		if ok {
-			next, steps = b.Next, st.Legacy.ChoiceSteps[i]
+			next, steps, chosen = b.Next, st.Legacy.ChoiceSteps[i], i
 			break
 		}
 	}
 	if steps == nil {
 		return next, map[string]any{}, nil
 	}
-	var sub frame
-	r.initLegacyFrame(&sub, steps, in, fr.noGlobal)
-	sub.entered = fr.entered
-	out, f := r.runScope(ctx, &sub)
+	fn := r.newFan(fr, fanLegacyChoice, in, nil, 1, 1)
+	fn.choice, fn.next = chosen, next
+	return r.legacyChoiceResult(ctx, fr, st)
+}
+
+// legacyChoiceResult runs the chosen inline steps of fr's choice on and
+// returns the step after the choice and their $local.
+func (r *run) legacyChoiceResult(ctx context.Context, fr *frame, st *flow.State) (int, any, *failure) {
+	next := fr.fan.next
+	outs, f := r.runFan(ctx, fr, st)
 	if f != nil {
 		return 0, nil, f
 	}
-	return next, out, nil
+	return next, outs[0], nil
+}
+
+// choiceSteps returns the inline steps of a legacy choice's branch
+// (-1 = the default).
+func choiceSteps(st *flow.State, choice int) *flow.Scope {
+	if choice < 0 {
+		return st.Legacy.DefaultSteps
+	}
+	return st.Legacy.ChoiceSteps[choice]
 }
 
 // The $local array of a legacy parallel or foreach step counts toward the
@@ -292,10 +307,14 @@ var (
 // legacyParallel runs every branch on the step input; $local is the array of
 // branch results.
 func (r *run) legacyParallel(ctx context.Context, parent *frame, st *flow.State, in any) (any, *failure) {
-	outs, f := r.fanOut(ctx, len(st.Branches), len(st.Branches), legacyParallelSize, func(ctx context.Context, i int, fr *frame) (any, *failure) {
-		r.initLegacyFrame(fr, st.Branches[i], in, parent.noGlobal)
-		return r.runChild(ctx, fr, parent, st, i, in, branchEvents)
-	})
+	r.newFan(parent, fanLegacyParallel, in, nil, len(st.Branches), len(st.Branches))
+	return r.legacyFanResult(ctx, parent, st)
+}
+
+// legacyFanResult runs parent's legacy parallel or foreach fan on; $local
+// is the array of the children's results.
+func (r *run) legacyFanResult(ctx context.Context, parent *frame, st *flow.State) (any, *failure) {
+	outs, f := r.runFan(ctx, parent, st)
 	if f != nil {
 		return nil, f
 	}
@@ -317,22 +336,23 @@ func (r *run) legacyForeach(ctx context.Context, parent *frame, st *flow.State, 
 	if !ok {
 		return nil, fail(ErrorExpression, "collection %q yielded %s, not an array", lg.Collection.Source(), value.Describe(v))
 	}
-	outs, f := r.fanOut(ctx, len(items), st.MaxConcurrency, legacyForeachSize, func(ctx context.Context, i int, fr *frame) (any, *failure) {
-		input := make(map[string]any, len(in)+2)
-		for k, x := range in {
-			input[k] = x
-		}
-		input[lg.Item] = items[i]
-		if lg.Index != "" {
-			input[lg.Index] = int64(i)
-		}
-		r.initLegacyFrame(fr, st.Processor, input, parent.noGlobal)
-		return r.runChild(ctx, fr, parent, st, i, input, iterationEvents)
-	})
-	if f != nil {
-		return nil, f
+	r.newFan(parent, fanLegacyForeach, in, items, len(items), st.MaxConcurrency)
+	return r.legacyFanResult(ctx, parent, st)
+}
+
+// foreachInput is the input of iteration i of a foreach step on input in.
+func foreachInput(st *flow.State, in any, items []any, i int) map[string]any {
+	lg := st.Legacy
+	m, _ := in.(map[string]any)
+	input := make(map[string]any, len(m)+2)
+	for k, x := range m {
+		input[k] = x
 	}
-	return outs, nil
+	input[lg.Item] = items[i]
+	if lg.Index != "" {
+		input[lg.Index] = int64(i)
+	}
+	return input
 }
 
 // legacyWait pauses for the duration, or until the timestamp (a past one

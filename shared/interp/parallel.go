@@ -18,14 +18,16 @@ var branchKeys = func() []string {
 
 // runParallel runs every branch concurrently on the same input and returns
 // {"Branch0": out0, ...} (reference 3.9). An uncaught branch error cancels the
-// other branches and fails the state. The whole Parallel runs inside one
-// Machine.Step.
+// other branches and fails the state. A branch whose Task waits for a
+// callback suspends alone; the state then waits (see fan).
 func (r *run) runParallel(ctx context.Context, parent *frame, st *flow.State, in any) (any, *failure) {
-	outs, f := r.fanOut(ctx, len(st.Branches), len(st.Branches), parallelSize, func(ctx context.Context, i int, fr *frame) (any, *failure) {
-		r.initFrame(fr, st.Branches[i], in)
-		fr.noGlobal = parent.noGlobal
-		return r.runChild(ctx, fr, parent, st, i, in, branchEvents)
-	})
+	r.newFan(parent, fanParallel, in, nil, len(st.Branches), len(st.Branches))
+	return r.parallelResult(ctx, parent, st)
+}
+
+// parallelResult runs parent's Parallel fan on and builds its output.
+func (r *run) parallelResult(ctx context.Context, parent *frame, st *flow.State) (any, *failure) {
+	outs, f := r.runFan(ctx, parent, st)
 	if f != nil {
 		return nil, f
 	}

@@ -17,6 +17,12 @@ func (r *run) step(ctx context.Context, fr *frame) (done bool, out any, f *failu
 	if f := r.checkAbort(ctx); f != nil {
 		return false, nil, f
 	}
+	switch {
+	case fr.wait != nil:
+		return r.stepWaiting(ctx, fr)
+	case fr.fan != nil:
+		return r.stepFan(ctx, fr)
+	}
 	if fr.cur < 0 || fr.cur >= len(fr.scope.States) {
 		return false, nil, &failure{err: &Error{Name: ErrorInvalidData, Detail: "invalid state position"}, status: Failed, fatal: true}
 	}
@@ -37,8 +43,8 @@ func (r *run) step(ctx context.Context, fr *frame) (done bool, out any, f *failu
 		}
 	}
 	out, next, f := r.attempt(ctx, fr, st)
-	if f != nil && f.suspend {
-		return false, nil, nil // a callback task or a Wait now waits (callback.go)
+	if f == suspended {
+		return false, nil, f // a callback task or a Wait now waits (callback.go)
 	}
 	return r.settle(fr, st, out, next, f)
 }
@@ -182,7 +188,7 @@ func (r *run) attempt(ctx context.Context, fr *frame, st *flow.State) (any, int,
 		raw, f = r.runTask(ctx, fr, st, in)
 	case flow.Parallel:
 		raw, f = r.runParallel(ctx, fr, st, in)
-		fresh = false // fanOut kept the object within the limit: no second walk
+		fresh = false // runFan kept the object within the limit: no second walk
 	case flow.Map:
 		raw, f = r.runMap(ctx, fr, st, in)
 		fresh = false // as for Parallel

@@ -27,10 +27,6 @@ func (r *run) runTask(ctx context.Context, fr *frame, st *flow.State, in any) (a
 		Timeout:    st.Timeout,
 		RetryCount: fr.retries,
 	}
-	suspendable := fr.top
-	if st.TaskMode == flow.WaitForCustomCallback && !suspendable {
-		return nil, fail(ErrorActionNotSupported, "task %s: TaskMode %s is supported only in top-level states", st.Name, st.TaskMode)
-	}
 	if st.TaskMode == flow.WaitForCustomCallback || st.TaskMode == flow.WaitForSystemCallback {
 		// The token exists before Parameters, which may pass it on (a
 		// legacy step issued it before its inputMappings).
@@ -70,10 +66,7 @@ func (r *run) runTask(ctx context.Context, fr *frame, st *flow.State, in any) (a
 		}
 	}
 	res, f := r.invoke(ctx, call, st.TaskTimeoutName())
-	if _, async := res.(Submitted); async && f == nil && st.TaskMode == flow.WaitForSystemCallback && !suspendable {
-		res, f = nil, fail(ErrorActionNotSupported, "task %s: TaskMode %s waits only in top-level states", st.Name, st.TaskMode)
-	}
-	if _, async := res.(Submitted); st.TaskMode == flow.WaitForCustomCallback || (async && f == nil && suspendable) {
+	if _, async := res.(Submitted); st.TaskMode == flow.WaitForCustomCallback || (async && f == nil) {
 		return nil, r.submitted(fr, st, call, sched, in, f)
 	}
 	if r.hist != nil {

@@ -31,7 +31,7 @@ func (r *run) runWait(ctx context.Context, fr *frame, st *flow.State, in any) *f
 	d := time.Duration(secs) * time.Second
 	if fr.top {
 		fr.wait = &waiting{deadline: r.opts.Clock.Now().Add(d), entered: fr.entered, input: in}
-		return &failure{suspend: true}
+		return suspended
 	}
 	return r.sleep(ctx, d)
 }

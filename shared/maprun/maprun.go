@@ -63,6 +63,17 @@ func New(name string, total, concurrency int, now time.Time) *Run {
 	}
 }
 
+// Restore returns the map run name of a resumed execution: total items of
+// which done have already finished (counted as succeeded), the rest
+// pending, at most concurrency running at once.
+func Restore(name string, total, concurrency int, now time.Time, done int) *Run {
+	r := New(name, total, concurrency, now)
+	done = min(max(done, 0), total)
+	r.st.Counts.Pending -= done
+	r.st.Counts.Succeed += done
+	return r
+}
+
 // Acquire waits until fewer items run than the current limit, then counts
 // one pending item as running. The limit is read as each item is about to
 // start, so a change applies to the items not yet started. It returns

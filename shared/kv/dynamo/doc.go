@@ -16,6 +16,8 @@
 //	sk   the whole key
 //	val  the value (Binary; absent when empty)
 //	ver  the version (Number)
+//	wt   the write token of the PutIfAbsent or CompareAndSwap that stored
+//	     it (String, random)
 //
 // Keys are arbitrary bytes but DynamoDB strings are UTF-8, so pk and sk hold
 // an encoding of the key that keeps its byte order and prefixes: ASCII stays
@@ -53,6 +55,17 @@
 // dynalite has no transactions and answers it with errors.ErrUnsupported,
 // so the Apply contract tests run on DynamoDB Local only. Every read
 // (GetItem, Query, Scan) is strongly consistent.
+//
+// A write DynamoDB applied may still be answered with an error (a 500, a
+// dropped connection; AWS documents that the operation may have
+// succeeded), and the SDK's retryer then sends it again: the retry's
+// condition fails against the write itself. Each PutIfAbsent and
+// CompareAndSwap therefore stores a fresh random token in wt, and a lost
+// condition that finds its own token at its own version counts as the
+// success it was. Without that a runner would read its own write back as
+// another's, apply its step a second time and append the step's history
+// events twice. A Delete whose answer was lost is reported kv.ErrNotFound
+// by its retry (the item is gone either way).
 //
 // # Lifecycle
 //

@@ -24,6 +24,13 @@ const (
 	// seconds). Only CompareAndSwapExpiring writes it; CreateTable enables
 	// TTL on it.
 	AttrExpiresAt = "expiresAt"
+	// AttrWriteToken holds a random String naming the PutIfAbsent or
+	// CompareAndSwap that stored the item. When DynamoDB applies a write
+	// but its answer is an error (a 500, a dropped connection), the SDK
+	// sends the write again and the retry's condition fails against the
+	// write itself; finding its own token tells the store that the write
+	// is done rather than lost to another writer.
+	AttrWriteToken = "wt"
 )
 
 const (
@@ -48,10 +55,13 @@ const MaxItemSize = 400 * 1024
 // about one byte per two significant digits plus one).
 const maxNumberSize = 21
 
+// writeTokenSize is the length of a write token (AttrWriteToken).
+const writeTokenSize = 16
+
 // maxValueSize is the largest value that fits in one item with key k.
 func maxValueSize(k itemKey) int {
 	return MaxItemSize - len(AttrPartitionKey) - len(k.pk) - len(AttrSortKey) - len(k.sk) -
-		len(AttrVersion) - maxNumberSize - len(AttrValue)
+		len(AttrVersion) - maxNumberSize - len(AttrValue) - len(AttrWriteToken) - writeTokenSize
 }
 
 // checkValue reports whether value fits in the item of key k.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"slices"
 	"strconv"
 	"strings"
@@ -138,18 +139,52 @@ func (s *Store) Get(ctx context.Context, key string) (kv.Item, error) {
 }
 
 func (s *Store) get(ctx context.Context, k itemKey) (kv.Item, error) {
+	m, err := s.getRaw(ctx, k)
+	if err != nil {
+		return kv.Item{}, err
+	}
+	return decodeItem(m)
+}
+
+// getRaw reads the stored record of k (consistently); kv.ErrNotFound when
+// there is none.
+func (s *Store) getRaw(ctx context.Context, k itemKey) (map[string]types.AttributeValue, error) {
 	out, err := s.client.GetItem(ctx, &dynamodb.GetItemInput{
 		TableName:      aws.String(s.table),
 		Key:            k.attrs(),
 		ConsistentRead: aws.Bool(true),
 	})
 	if err != nil {
-		return kv.Item{}, fmt.Errorf("dynamo: get %q: %w", k.sk, err)
+		return nil, fmt.Errorf("dynamo: get %q: %w", k.sk, err)
 	}
 	if len(out.Item) == 0 {
-		return kv.Item{}, kv.ErrNotFound
+		return nil, kv.ErrNotFound
 	}
-	return decodeItem(out.Item)
+	return out.Item, nil
+}
+
+// newWriteToken returns a fresh write token (AttrWriteToken): random, not
+// secret.
+func newWriteToken() types.AttributeValue {
+	return &types.AttributeValueMemberS{Value: fmt.Sprintf("%0*x", writeTokenSize, rand.Uint64())}
+}
+
+// ownWrite reports whether the stored record m is the write that carried
+// token at version: an earlier attempt of the same request that DynamoDB
+// applied although its answer was an error.
+func ownWrite(m map[string]types.AttributeValue, token types.AttributeValue, version int64) bool {
+	got, ok := m[AttrWriteToken].(*types.AttributeValueMemberS)
+	ver, vok := m[AttrVersion].(*types.AttributeValueMemberN)
+	return ok && vok && got.Value == token.(*types.AttributeValueMemberS).Value && ver.Value == strconv.FormatInt(version, 10)
+}
+
+// current returns the record a lost condition found: the one DynamoDB sent
+// back with the failure, or (dynalite) a consistent read.
+func (s *Store) current(ctx context.Context, k itemKey, old map[string]types.AttributeValue) (map[string]types.AttributeValue, error) {
+	if len(old) > 0 {
+		return old, nil
+	}
+	return s.getRaw(ctx, k)
 }
 
 // PutIfAbsent creates key with value and Version 1 (PutItem conditioned on
@@ -167,10 +202,13 @@ func (s *Store) PutIfAbsent(ctx context.Context, key string, value []byte) (kv.I
 	if err := checkValue(k, value); err != nil {
 		return kv.Item{}, err
 	}
+	item := k.record(value, 1)
+	token := newWriteToken()
+	item[AttrWriteToken] = token
 	for range maxRounds {
 		_, err := s.client.PutItem(ctx, &dynamodb.PutItemInput{
 			TableName:                           aws.String(s.table),
-			Item:                                k.record(value, 1),
+			Item:                                item,
 			ConditionExpression:                 aws.String("attribute_not_exists(pk)"),
 			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 		})
@@ -181,19 +219,19 @@ func (s *Store) PutIfAbsent(ctx context.Context, key string, value []byte) (kv.I
 		if !lost {
 			return kv.Item{}, fmt.Errorf("dynamo: put %q: %w", key, err)
 		}
-		if len(old) > 0 {
-			cur, err := decodeItem(old)
-			if err != nil {
-				return kv.Item{}, err
-			}
-			return cur, kv.ErrConditionFailed
-		}
-		cur, err := s.get(ctx, k)
+		old, err = s.current(ctx, k, old)
 		if errors.Is(err, kv.ErrNotFound) {
 			continue // deleted since our write lost: try again
 		}
 		if err != nil {
 			return kv.Item{}, fmt.Errorf("dynamo: read existing item: %w", err)
+		}
+		if ownWrite(old, token, 1) {
+			return kv.Item{Key: key, Value: clone(value), Version: 1}, nil
+		}
+		cur, err := decodeItem(old)
+		if err != nil {
+			return kv.Item{}, err
 		}
 		return cur, kv.ErrConditionFailed
 	}
@@ -231,6 +269,8 @@ func (s *Store) compareAndSwap(ctx context.Context, key string, version int64, v
 		return kv.Item{}, err
 	}
 	item := k.record(value, version+1)
+	token := newWriteToken()
+	item[AttrWriteToken] = token
 	if expiresAt > 0 {
 		if limit := maxValueSize(k) - len(AttrExpiresAt) - maxNumberSize; len(value) > limit {
 			return kv.Item{}, fmt.Errorf("%w: value is %d bytes, limit %d for this key with a TTL", ErrValueTooLarge, len(value), limit)
@@ -253,14 +293,15 @@ func (s *Store) compareAndSwap(ctx context.Context, key string, version int64, v
 		if !lost {
 			return kv.Item{}, fmt.Errorf("dynamo: compare-and-swap %q: %w", key, err)
 		}
-		var cur kv.Item
-		if len(old) > 0 {
-			cur, err = decodeItem(old)
-		} else {
-			cur, err = s.get(ctx, k)
-		}
-		if err != nil {
+		if old, err = s.current(ctx, k, old); err != nil {
 			return kv.Item{}, err // includes kv.ErrNotFound
+		}
+		if ownWrite(old, token, version+1) {
+			return kv.Item{Key: key, Value: clone(value), Version: version + 1}, nil
+		}
+		cur, err := decodeItem(old)
+		if err != nil {
+			return kv.Item{}, err
 		}
 		if cur.Version != version {
 			return cur, kv.ErrConditionFailed
