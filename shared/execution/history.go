@@ -203,9 +203,7 @@ func (s *Service) scanEvents(ctx context.Context, ref Ref, e *Execution, from in
 		// at the first chunk whose last event is at or after from.
 		after := chunkKey(ref, from-1)
 		for {
-			// Every chunk holds at least one event.
-			limit := min(listPage, want-len(out))
-			items, err := s.store.List(ctx, histPrefix(ref), after, limit)
+			items, err := s.store.List(ctx, histPrefix(ref), after, listPage)
 			if err != nil {
 				return fmt.Errorf("list history of %q: %w", e.Name, err)
 			}
@@ -221,7 +219,7 @@ func (s *Service) scanEvents(ctx context.Context, ref Ref, e *Execution, from in
 				}
 				after = it.Key
 			}
-			if len(items) < limit {
+			if len(items) < listPage {
 				break
 			}
 		}
