@@ -15,6 +15,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/google/uuid"
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/cloudflow-oss/cloudflow/shared/auth"
 	"github.com/cloudflow-oss/cloudflow/shared/execution"
@@ -65,6 +67,12 @@ type Options struct {
 	// RegionEndpoint is the endpoint DescribeRegions gives for Region;
 	// default the Host each request reached.
 	RegionEndpoint string
+	// TracerProvider, when set, traces every request with a server span
+	// (see telemetry.go); nil traces nothing.
+	TracerProvider trace.TracerProvider
+	// MeterProvider, when set, records the request metrics; nil records
+	// nothing.
+	MeterProvider metric.MeterProvider
 }
 
 type opFunc func(h *Handler, ctx context.Context, p params) (response, error)
@@ -74,6 +82,7 @@ type Handler struct {
 	svc    *execution.Service
 	opts   Options
 	served map[string]opFunc
+	inst   instruments
 }
 
 // NewHandler returns the API handler over the use cases of svc.
@@ -87,7 +96,7 @@ func NewHandler(svc *execution.Service, opts Options) *Handler {
 	if opts.Region == "" {
 		opts.Region = DefaultRegion
 	}
-	h := &Handler{svc: svc, opts: opts, served: map[string]opFunc{}}
+	h := &Handler{svc: svc, opts: opts, served: map[string]opFunc{}, inst: newInstruments(opts)}
 	for name, op := range operations {
 		h.served[name] = op
 	}
@@ -111,6 +120,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	var acc access
 	status, code := http.StatusOK, ""
+	r, span := h.startSpan(r)
 	defer func() {
 		if v := recover(); v != nil {
 			h.opts.Logger.Error("cloudflow: panic serving request", "requestId", reqID, "panic", v)
@@ -118,7 +128,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			h.writeError(w, r, reqID, e)
 			status, code = e.Status, e.Code
 		}
-		h.logAccess(r, reqID, &acc, status, code, time.Since(start))
+		latency := time.Since(start)
+		h.logAccess(r, reqID, &acc, status, code, latency)
+		h.observe(r.Context(), span, reqID, &acc, status, code, latency)
 	}()
 	resp, reqID, apiErr := h.serve(w, r, reqID, &acc)
 	if apiErr != nil {

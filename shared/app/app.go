@@ -14,6 +14,7 @@ import (
 	"github.com/cloudflow-oss/cloudflow/shared/console"
 	"github.com/cloudflow-oss/cloudflow/shared/execution"
 	"github.com/cloudflow-oss/cloudflow/shared/interp"
+	"github.com/cloudflow-oss/cloudflow/shared/telemetry"
 	"github.com/cloudflow-oss/cloudflow/shared/throttle"
 )
 
@@ -107,6 +108,8 @@ func newApp(cfg Config, sopts execution.Options, hopts api.Options) (*App, error
 	if err != nil {
 		return nil, err
 	}
+	st = cfg.Telemetry.MeasureStore(st).(store)
+	useTelemetry(cfg.Telemetry, &sopts, &hopts)
 	if sopts.Enqueuer == nil {
 		if sopts.Enqueuer, err = newEnqueuer(ctx, cfg); err != nil {
 			_ = st.Close()
@@ -209,7 +212,7 @@ func useTasks(cfg Config, children *childStarter, sopts *execution.Options) erro
 	}
 	reg := action.NewRegistry(m, integrations(cfg, children))
 	if sopts.Engine == nil {
-		sopts.Engine = interp.New(interp.Options{Tasks: reg, Clock: cfg.EngineClock, MaxEvents: cfg.MaxEvents})
+		sopts.Engine = interp.New(interp.Options{Tasks: reg, Clock: cfg.EngineClock, MaxEvents: cfg.MaxEvents, Observer: cfg.Telemetry.Observer()})
 	}
 	if sopts.KnownAction == nil {
 		sopts.KnownAction = reg.Known
@@ -218,6 +221,27 @@ func useTasks(cfg Config, children *childStarter, sopts *execution.Options) erro
 		sopts.CheckParameters = reg.CheckParameters
 	}
 	return nil
+}
+
+// useTelemetry hands tel's providers to the service and the handler, unless
+// they are set already; with telemetry off they stay nil and cost nothing.
+func useTelemetry(tel *telemetry.Telemetry, sopts *execution.Options, hopts *api.Options) {
+	if tel.Tracing() {
+		if sopts.TracerProvider == nil {
+			sopts.TracerProvider = tel.TracerProvider()
+		}
+		if hopts.TracerProvider == nil {
+			hopts.TracerProvider = tel.TracerProvider()
+		}
+	}
+	if tel.Metering() {
+		if sopts.MeterProvider == nil {
+			sopts.MeterProvider = tel.MeterProvider()
+		}
+		if hopts.MeterProvider == nil {
+			hopts.MeterProvider = tel.MeterProvider()
+		}
+	}
 }
 
 // Close stops the runner (in-flight runs are cancelled and left for

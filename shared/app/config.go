@@ -10,6 +10,7 @@ import (
 	"github.com/cloudflow-oss/cloudflow/shared/auth"
 	"github.com/cloudflow-oss/cloudflow/shared/execution"
 	"github.com/cloudflow-oss/cloudflow/shared/interp"
+	"github.com/cloudflow-oss/cloudflow/shared/telemetry"
 	"github.com/cloudflow-oss/cloudflow/shared/throttle"
 )
 
@@ -183,6 +184,14 @@ type Config struct {
 	// Logger receives start-up messages (the open-mode warning); nil means
 	// slog.Default() as it is when New runs.
 	Logger *slog.Logger
+	// Telemetry, when on, traces requests, run slices, states and Task
+	// calls and records the metrics (package telemetry; main builds it
+	// from the OTEL_* variables); nil is off.
+	Telemetry *telemetry.Telemetry
+	// MetricsAddr is where the local server also serves /metrics in the
+	// Prometheus text format (CLOUDFLOW_METRICS_ADDR, -metrics-addr); empty
+	// means nowhere.
+	MetricsAddr string
 
 	// FCPort is the Function Compute custom runtime's port (FC_CUSTOM_LISTEN_PORT); empty means
 	// DefaultFCPort.

@@ -43,6 +43,8 @@ const (
 	EnvTimeScale       = "CLOUDFLOW_TIME_SCALE"
 	EnvHTTPAllowHosts  = "CLOUDFLOW_HTTP_ALLOW_HOSTS"
 	EnvConsole         = "CLOUDFLOW_CONSOLE"
+	// EnvMetricsAddr is the local server's /metrics address (Prometheus text format).
+	EnvMetricsAddr = "CLOUDFLOW_METRICS_ADDR"
 	// EnvFCListenPort and EnvFunctionTimeout are set by Function Compute (the port also by
 	// s.yaml's customRuntimeConfig).
 	EnvFCListenPort    = "FC_CUSTOM_LISTEN_PORT"
@@ -277,6 +279,9 @@ var vars = []Var{
 	{Name: EnvMaxSyncRuns, Meaning: "Most `StartSyncExecution` runs one account has in flight, on every host; more get 429 `ResourceThrottled`.",
 		Default: "`64`", Bounds: "1 to 100000",
 		load: loadInt(1, maxMaxSyncRuns, func(c *Config) *int { return &c.MaxSyncRuns })},
+	{Name: EnvMetricsAddr, Meaning: "Local server only: also serve the metrics at `/metrics` on this address, in the Prometheus text format; see Traces and metrics.",
+		Default: "off", Bounds: "`host:port`, e.g. `127.0.0.1:9464`", Flag: "metrics-addr",
+		load: func(c *Config, v string) error { c.MetricsAddr = v; return nil }},
 	{Name: EnvLogLevel, Meaning: "Least level logged.", Default: "`info`", Bounds: "`debug`, `info`, `warn` or `error`", load: loadLogLevel},
 	{Name: EnvLogFormat, Meaning: "Log format: one JSON object per line, or slog's `key=value` text for a terminal.", Default: "`json`", Bounds: "`json` or `text`", load: loadLogFormat},
 	{Name: EnvLambdaRuntimeAPI, Meaning: "Set by AWS Lambda; selects the Lambda adapter."},

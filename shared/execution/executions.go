@@ -90,7 +90,7 @@ func (s *Service) StartExecution(ctx context.Context, in StartInput) (*Execution
 		FlowDefinition: tgt.def, FlowMode: f.ExecutionMode, RoleArn: tgt.role,
 		Environment: tgt.env, Input: in.Input, Status: Starting, StartedTime: s.now(),
 		CallbackFnFTaskToken: in.CallbackFnFTaskToken, Qualifier: in.Qualifier, FlowVersion: tgt.version,
-		NextEventID: 1,
+		NextEventID: 1, TraceParent: traceParent(ctx),
 	}
 	val, err := encodeExecution(e)
 	if err != nil {
@@ -224,6 +224,7 @@ func (s *Service) StartSync(ctx context.Context, in StartInput) (*Execution, err
 		limit = min(limit, dl.Sub(s.opts.Clock.Now())-s.opts.SyncMargin)
 	}
 	s.logStart(ctx, e)
+	ctx, span := s.startRunSpan(ctx, e)
 	var res interp.Result
 	if limit <= 0 {
 		res = interp.Result{Status: interp.TimedOut, Error: interp.ErrorTimeout, Cause: "the invocation deadline leaves no time to run the execution"}
@@ -235,6 +236,7 @@ func (s *Service) StartSync(ctx context.Context, in StartInput) (*Execution, err
 		cancel()
 	}
 	finish(e, res, s.now())
+	endRunSpan(span, e, false)
 	s.logEnd(ctx, e)
 	return e, nil
 }
@@ -325,6 +327,8 @@ func (s *Service) stop(ctx context.Context, ref Ref, flowName string, cur *Execu
 	if err != nil {
 		return nil, err
 	}
+	s.setParked(ref.key(), false)
+	s.logEnd(ctx, e)
 	s.mu.Lock()
 	cancel := s.running[ref.key()]
 	s.mu.Unlock()

@@ -9,7 +9,8 @@ import (
 // Lifecycle log lines (Options.Logger, at INFO): one when an execution
 // starts, when it parks waiting for a callback or a timer, when a runner
 // resumes it from a checkpoint, and when it ends. They name the account,
-// flow and execution, never the Input or Output.
+// flow and execution, never the Input or Output. The same points feed the
+// execution metrics (telemetry.go).
 const (
 	logStarted = "execution started"
 	logParked  = "execution parked"
@@ -32,10 +33,12 @@ func execAttrs(e *Execution) []any {
 }
 
 func (s *Service) logStart(ctx context.Context, e *Execution) {
+	s.countStart(ctx, e)
 	s.logger().InfoContext(ctx, logStarted, append(execAttrs(e), "status", string(e.Status), "flowVersion", e.FlowVersion)...)
 }
 
 func (s *Service) logPark(ctx context.Context, e *Execution, until time.Time) {
+	s.setParked(e.ref().key(), true)
 	attrs := execAttrs(e)
 	if !until.IsZero() {
 		attrs = append(attrs, "until", until.UTC().Format(time.RFC3339Nano))
@@ -48,6 +51,7 @@ func (s *Service) logResume(ctx context.Context, e *Execution) {
 }
 
 func (s *Service) logEnd(ctx context.Context, e *Execution) {
+	s.countEnd(ctx, e)
 	attrs := append(execAttrs(e), "status", string(e.Status),
 		"durationMs", e.StoppedTime.Sub(e.StartedTime).Milliseconds())
 	if e.Error != "" || e.Cause != "" {

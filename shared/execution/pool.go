@@ -87,6 +87,20 @@ func (p *Pool) work(ref Ref) {
 	}
 }
 
+// Queued returns how many executions wait in the queue for a worker.
+func (p *Pool) Queued() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.queue)
+}
+
+// Running returns how many workers are running executions.
+func (p *Pool) Running() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.running
+}
+
 // Close drops the queued executions, cancels the running ones and waits for
 // their goroutines to return.
 func (p *Pool) Close() {

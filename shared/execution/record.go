@@ -105,6 +105,10 @@ type Execution struct {
 	// terminal status (0 until then). From then on it reads as absent and
 	// Recover deletes it; a store with TTL support deletes it on its own.
 	ExpiresAt int64 `json:"expiresAt,omitempty"`
+	// TraceParent is the W3C trace context (traceparent) of the request
+	// that started the execution, when it was traced: its run slices are
+	// traced as that request's children.
+	TraceParent string `json:"traceParent,omitempty"`
 
 	version int64 // store version of the record this value was read from
 }

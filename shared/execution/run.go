@@ -97,6 +97,14 @@ func (s *Service) Run(ctx context.Context, ref Ref) error {
 	}
 	s.timers.remove(ref)
 	h := &leaseHolder{cur: e}
+	s.setParked(key, false)
+	runCtx, span := s.startRunSpan(runCtx, e)
+	parked := false
+	defer func() {
+		h.mu.Lock()
+		endRunSpan(span, h.cur, parked)
+		h.mu.Unlock()
+	}()
 	// Task runners act in the execution's account (FNF:StartExecution
 	// starts its child there, reference 7.5).
 	runCtx = auth.NewContext(runCtx, auth.Identity{AccountID: e.Account})
@@ -191,6 +199,7 @@ func (s *Service) Run(ctx context.Context, ref Ref) error {
 			return s.commitEvents(runCtx, ref, e, evs)
 		})
 		if err == nil && park {
+			parked = true
 			s.logPark(ctx, h.cur, wake)
 			if !wake.IsZero() {
 				s.timers.add(ref, wake)
@@ -346,6 +355,7 @@ func (s *Service) Recover(ctx context.Context) (int, error) {
 		}
 		ref := e.ref()
 		if wake, parked := parkedUntil(e); parked && (wake.IsZero() || now.Before(wake)) {
+			s.setParked(ref.key(), true)
 			if !wake.IsZero() {
 				s.timers.add(ref, wake)
 			}

@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/cloudflow-oss/cloudflow/shared/flow"
 	"github.com/cloudflow-oss/cloudflow/shared/interp"
@@ -194,6 +196,12 @@ type Options struct {
 	// Logger receives the lifecycle lines of executions (started, parked,
 	// resumed, ended; see logs.go); nil means slog.Default().
 	Logger *slog.Logger
+	// TracerProvider traces run slices (see telemetry.go); nil traces
+	// nothing.
+	TracerProvider trace.TracerProvider
+	// MeterProvider records the execution metrics (started, ended, parked,
+	// runner queue); nil records nothing.
+	MeterProvider metric.MeterProvider
 }
 
 // Service implements the flow and execution use cases. It is safe for
@@ -216,12 +224,15 @@ type Service struct {
 	watchers map[string]chan struct{}      // closed when the execution changes
 	mapRuns  map[string]*maprun.Run        // live map runs of this process's runs, by record key
 	parsed   map[string]*flow.Flow         // parse cache
+	parked   map[string]struct{}           // execution keys this process saw park
 
 	// noApply is set once the store answered Apply with
 	// errors.ErrUnsupported (a DynamoDB server without transactions).
 	noApply atomic.Bool
 	// indexed is set once indexFlows has found every flow indexed.
 	indexed atomic.Bool
+
+	inst instruments // traces and metrics
 }
 
 // New returns a Service on store. Unless opts.Enqueuer is set it starts an
@@ -283,6 +294,7 @@ func New(store Store, opts Options) *Service {
 		watchers: map[string]chan struct{}{},
 		mapRuns:  map[string]*maprun.Run{},
 		parsed:   map[string]*flow.Flow{},
+		parked:   map[string]struct{}{},
 		runnerID: opts.RunnerID,
 		timers:   newTimers(),
 	}
@@ -291,6 +303,7 @@ func New(store Store, opts Options) *Service {
 		s.pool = newPool(s, opts.Workers, opts.MaxQueued)
 		s.opts.Enqueuer = s.pool
 	}
+	s.inst = newInstruments(s)
 	s.bg.Add(1)
 	go s.serveTimers()
 	if opts.Sweep > 0 {

@@ -74,6 +74,9 @@ type Options struct {
 	Tasks TaskRunner
 	// Recorder receives history events; nil records nothing and costs nothing.
 	Recorder Recorder
+	// Observer is told of state attempts and Task calls (traces, metrics);
+	// nil observes nothing and costs nothing.
+	Observer Observer
 
 	MaxPayloadBytes         int // state input/output; default DefaultMaxPayloadBytes
 	MaxEvents               int // history events when recording; default DefaultMaxEvents

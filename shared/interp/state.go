@@ -42,7 +42,15 @@ func (r *run) step(ctx context.Context, fr *frame) (done bool, out any, f *failu
 			return false, nil, f
 		}
 	}
-	out, next, f := r.attempt(ctx, fr, st)
+	var next int
+	if o := r.opts.Observer; o != nil {
+		a := StateAttempt{Execution: r.exec.Name, State: st.Name, Type: st.Type.String(), RetryCount: fr.retries}
+		actx := o.StateStarted(ctx, a)
+		out, next, f = r.attempt(actx, fr, st)
+		o.StateEnded(actx, a, failureError(f), f == suspended)
+	} else {
+		out, next, f = r.attempt(ctx, fr, st)
+	}
 	if f == suspended {
 		return false, nil, f // a callback task or a Wait now waits (callback.go)
 	}

@@ -101,6 +101,20 @@ func (r *run) invoke(ctx context.Context, call TaskCall, timeoutName string) (an
 		tctx, cancel = r.opts.Clock.WithTimeoutCause(ctx, call.Timeout, ErrTaskTimeout)
 		defer cancel()
 	}
+	o := r.opts.Observer
+	if o != nil {
+		tctx = o.TaskStarted(tctx, call)
+	}
+	res, f := r.invokeRunner(ctx, tctx, call, timeoutName)
+	if o != nil {
+		o.TaskEnded(tctx, call, failureError(f))
+	}
+	return res, f
+}
+
+// invokeRunner invokes the TaskRunner with tctx (ctx plus the Task's
+// Timeout) and maps its error.
+func (r *run) invokeRunner(ctx, tctx context.Context, call TaskCall, timeoutName string) (any, *failure) {
 	res, err := r.opts.Tasks.Invoke(tctx, call)
 	if ctx.Err() != nil {
 		return nil, abortFor(ctx)

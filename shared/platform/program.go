@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
+	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -14,6 +16,7 @@ import (
 	"syscall"
 
 	"github.com/cloudflow-oss/cloudflow/shared/app"
+	"github.com/cloudflow-oss/cloudflow/shared/telemetry"
 )
 
 // Program describes one function binary for Main.
@@ -107,6 +110,20 @@ func Main(ctx context.Context, p Program, env Env) int {
 		cfg.Runner = DefaultRunner(host, cfg, *event != "")
 	}
 
+	// Traces and metrics as the OTEL_* variables ask (off when none is set), plus the
+	// Prometheus reader of CLOUDFLOW_METRICS_ADDR on the local host.
+	tel, err := telemetry.New(ctx, env.Getenv, telemetry.Options{ServiceVersion: Version, Prometheus: cfg.MetricsAddr != "" && host == Local && *event == ""})
+	if err != nil {
+		_, _ = fmt.Fprintf(env.Stderr, "%s: %v\n", p.Name, err)
+		return 1
+	}
+	defer func() {
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), flushTimeout)
+		defer cancel()
+		_ = tel.Shutdown(sctx)
+	}()
+	cfg.Telemetry = tel
+
 	if *event != "" {
 		// A replay prints JSON on stdout, so logs go to stderr, and it gets a fresh, temporary
 		// store unless a data directory was asked for explicitly.
@@ -134,6 +151,9 @@ func Main(ctx context.Context, p Program, env Env) int {
 	slog.SetDefault(logger)
 	cfg.Logger = logger
 	opts := Options{Addr: addr, FCPort: cfg.FCPort, Logger: logger, Limits: cfg.Server}
+	if tel.Tracing() || tel.Metering() {
+		opts.Flush = tel.ForceFlush
+	}
 	if host == FC {
 		opts.FC.Timeout = cfg.FunctionTimeout
 		opts.FC.Log = env.Stdout
@@ -153,7 +173,20 @@ func Main(ctx context.Context, p Program, env Env) int {
 	opts.OnSIGTERM = func() { _ = a.Close() }
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	logger.Info("start", "host", string(host), "operations", cfg.Operations, "store", cfg.Store, "runner", cfg.Runner)
+	logger.Info("start", "host", string(host), "operations", cfg.Operations, "store", cfg.Store, "runner", cfg.Runner,
+		"traces", tel.Tracing(), "metrics", tel.Metering())
+	if h := tel.MetricsHandler(); h != nil {
+		ln, err := net.Listen("tcp", cfg.MetricsAddr)
+		if err != nil {
+			logger.Error("metrics", "err", err)
+			return 1
+		}
+		mux := http.NewServeMux()
+		mux.Handle("/metrics", h)
+		go func() { _ = serveListener(ctx, ln, mux, cfg.Server, logger, nil) }()
+	} else if cfg.MetricsAddr != "" && host != Local {
+		logger.Warn("metrics: "+app.EnvMetricsAddr+" is served by the local server only", "host", string(host))
+	}
 	if err := Serve(ctx, host, Service{API: a.Handler, OnEvent: a.OnEvent}, opts); err != nil {
 		logger.Error("serve", "err", err)
 		return 1

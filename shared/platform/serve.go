@@ -52,6 +52,10 @@ type Options struct {
 	// the write timeout is raised to the function timeout (FC.Timeout) plus a margin, since
 	// a run event may take that long; without a known function timeout it is off there.
 	Limits app.ServerLimits
+	// Flush, when set, runs after every Lambda invocation and every FC request, before the
+	// host may freeze the process: main passes the telemetry's ForceFlush when telemetry is
+	// on. Nil adds nothing to an invocation.
+	Flush func(context.Context) error
 }
 
 // Serve runs svc on host until ctx is done (Local, FC) or forever (Lambda, where
@@ -69,7 +73,7 @@ func Serve(ctx context.Context, host Host, svc Service, opts Options) error {
 		if opts.OnSIGTERM != nil {
 			lopts = append(lopts, lambda.WithEnableSIGTERM(opts.OnSIGTERM))
 		}
-		lambda.StartWithOptions(logFailures(LambdaHandler(svc.API, svc.OnEvent), logger), lopts...)
+		lambda.StartWithOptions(flushAfter(logFailures(LambdaHandler(svc.API, svc.OnEvent), logger), opts.Flush, logger), lopts...)
 		return nil // not reached: the runtime loop never returns
 	case FC:
 		port := opts.FCPort
@@ -82,7 +86,7 @@ func Serve(ctx context.Context, host Host, svc Service, opts Options) error {
 		}
 		limits := opts.Limits.WithDefaults()
 		limits.WriteTimeout = fcWriteTimeout(limits.WriteTimeout, fcOpts.Timeout)
-		return serveHTTP(ctx, net.JoinHostPort("0.0.0.0", port), FCHandler(svc.API, svc.OnEvent, fcOpts), limits, logger, opts.Ready)
+		return serveHTTP(ctx, net.JoinHostPort("0.0.0.0", port), flushEach(FCHandler(svc.API, svc.OnEvent, fcOpts), opts.Flush, logger), limits, logger, opts.Ready)
 	case Local:
 		addr := opts.Addr
 		if addr == "" {
@@ -110,6 +114,40 @@ func logFailures(h func(context.Context, json.RawMessage) (any, error), logger *
 	}
 }
 
+// flushTimeout bounds one flush at the end of an invocation.
+const flushTimeout = 5 * time.Second
+
+// flushAfter runs flush after each invocation of h; with flush nil it returns h.
+func flushAfter(h func(context.Context, json.RawMessage) (any, error), flush func(context.Context) error, logger *slog.Logger) func(context.Context, json.RawMessage) (any, error) {
+	if flush == nil {
+		return h
+	}
+	return func(ctx context.Context, raw json.RawMessage) (any, error) {
+		out, err := h(ctx, raw)
+		runFlush(ctx, flush, logger)
+		return out, err
+	}
+}
+
+// flushEach runs flush after each request h serves; with flush nil it returns h.
+func flushEach(h http.Handler, flush func(context.Context) error, logger *slog.Logger) http.Handler {
+	if flush == nil {
+		return h
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.ServeHTTP(w, r)
+		runFlush(r.Context(), flush, logger)
+	})
+}
+
+func runFlush(ctx context.Context, flush func(context.Context) error, logger *slog.Logger) {
+	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), flushTimeout)
+	defer cancel()
+	if err := flush(fctx); err != nil {
+		logger.WarnContext(ctx, "telemetry flush", "err", err)
+	}
+}
+
 // fcWriteTimeout is the write timeout on FC: a run event (/invoke) may run until the function
 // timeout, so the timeout is that plus a margin, or off when the function timeout is unknown.
 func fcWriteTimeout(configured, function time.Duration) time.Duration {
@@ -125,11 +163,17 @@ const fcWriteMargin = 10 * time.Second
 // serveHTTP listens on addr and serves h within limits until ctx is done, then shuts down
 // gracefully.
 func serveHTTP(ctx context.Context, addr string, h http.Handler, limits app.ServerLimits, logger *slog.Logger, ready func(net.Addr)) error {
-	limits = limits.WithDefaults()
 	raw, err := net.Listen("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", addr, err)
 	}
+	return serveListener(ctx, raw, h, limits, logger, ready)
+}
+
+// serveListener is serveHTTP on a listener already open.
+func serveListener(ctx context.Context, raw net.Listener, h http.Handler, limits app.ServerLimits, logger *slog.Logger, ready func(net.Addr)) error {
+	limits = limits.WithDefaults()
+	addr := raw.Addr().String()
 	ln := newCapListener(raw, limits.MaxConns)
 	srv := newServer(h, limits)
 	srv.BaseContext = func(net.Listener) context.Context { return context.WithoutCancel(ctx) }
