@@ -213,12 +213,15 @@ func (s *Service) UpdateMapRun(ctx context.Context, in UpdateMapRunInput) (*MapR
 		return nil, err
 	}
 	if live != nil {
+		// The live run decides: its record may still say Running for a
+		// moment after it ended, until its final save.
 		st := live.Update(in.Settings)
-		if st.Status == maprun.Running {
-			m := &MapRun{FlowName: e.FlowName, ExecutionName: e.Name}
-			m.apply(st)
-			return m, nil
+		if st.Status != maprun.Running {
+			return nil, mapRunEnded(st.Name, st.Status)
 		}
+		m := &MapRun{FlowName: e.FlowName, ExecutionName: e.Name}
+		m.apply(st)
+		return m, nil
 	}
 	for range 3 {
 		m, version, err := s.storedMapRun(ctx, key, in.MapRunRef, e)
@@ -226,7 +229,7 @@ func (s *Service) UpdateMapRun(ctx context.Context, in UpdateMapRunInput) (*MapR
 			return nil, err
 		}
 		if m.Status != maprun.Running {
-			return nil, invalid("MapRunName", "map run %s has already ended (%s); only a running map run can be updated.", m.Name, m.Status)
+			return nil, mapRunEnded(m.Name, m.Status)
 		}
 		if in.Concurrency != nil {
 			m.Concurrency = *in.Concurrency
@@ -251,6 +254,12 @@ func (s *Service) UpdateMapRun(ctx context.Context, in UpdateMapRunInput) (*MapR
 		return m, nil
 	}
 	return nil, &ResourceError{Err: ErrConflict, Flow: e.FlowName, Execution: e.Name, MapRun: in.MapRunName}
+}
+
+// mapRunEnded is the ArgumentError of an UpdateMapRun on a map run that has
+// ended.
+func mapRunEnded(name string, st maprun.Status) error {
+	return invalid("MapRunName", "map run %s has already ended (%s); only a running map run can be updated.", name, st)
 }
 
 // flushEvents commits the events buffered so far in the middle of a step
