@@ -147,7 +147,7 @@ func TestLocal_CrashRecovery_ParallelMap(t *testing.T) {
 	s = startServer(t, bin, dir, env...)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	out := waitOutputs(ctx, t, s, "crashnested", []string{"big"})
+	out, _ := waitOutputs(ctx, t, s, "crashnested", []string{"big"})
 	if want := fmt.Sprintf(`{"n":%d}`, nestedCrashItems); !jsonEqual(out["big"], want) {
 		t.Errorf("output = %s, want %s", out["big"], want)
 	}

@@ -89,7 +89,7 @@ func TestLocal_CrashRecovery(t *testing.T) {
 	restarted := time.Now()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	outputs := waitOutputs(ctx, t, s, "crash", names)
+	outputs, _ := waitOutputs(ctx, t, s, "crash", names)
 	t.Logf("all %d executions finished %.1fs after the last restart", len(names), time.Since(restarted).Seconds())
 	checkOutputs(t, names, outputs)
 	checkListedOnce(t, s, names)

@@ -18,6 +18,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/cloudflow-oss/cloudflow/shared/api"
 )
 
 // The helpers of the tests that run functions/local as real processes
@@ -272,15 +274,16 @@ func count(m *sync.Map) int {
 }
 
 // waitOutputs long-polls every execution of flow in names until it ends and
-// returns the outputs; an execution that does not succeed before ctx ends
-// fails the test.
-func waitOutputs(ctx context.Context, t *testing.T, s *server, flow string, names []string) map[string]string {
+// returns the outputs and StoppedTimes; an execution that does not succeed
+// before ctx ends fails the test.
+func waitOutputs(ctx context.Context, t *testing.T, s *server, flow string, names []string) (map[string]string, map[string]time.Time) {
 	t.Helper()
 	var (
-		mu   sync.Mutex
-		out  = map[string]string{}
-		next atomic.Int64
-		wg   sync.WaitGroup
+		mu      sync.Mutex
+		out     = map[string]string{}
+		stopped = map[string]time.Time{}
+		next    atomic.Int64
+		wg      sync.WaitGroup
 	)
 	for range 32 {
 		wg.Add(1)
@@ -309,8 +312,13 @@ func waitOutputs(ctx context.Context, t *testing.T, s *server, flow string, name
 						t.Errorf("%s status %s (%v), want Succeeded", names[i], st, r)
 					}
 					o, _ := r["Output"].(string)
+					st, _ = r["StoppedTime"].(string)
+					at, err := time.Parse(api.TimeFormat, st)
+					if err != nil {
+						t.Errorf("%s StoppedTime %q: %v", names[i], st, err)
+					}
 					mu.Lock()
-					out[names[i]] = o
+					out[names[i]], stopped[names[i]] = o, at
 					mu.Unlock()
 					break
 				}
@@ -321,7 +329,7 @@ func waitOutputs(ctx context.Context, t *testing.T, s *server, flow string, name
 	if t.Failed() {
 		t.FailNow()
 	}
-	return out
+	return out, stopped
 }
 
 // checkOutputs compares every output with the one the crash flow builds

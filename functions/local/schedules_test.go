@@ -167,7 +167,7 @@ func TestLocal_Schedules_TwoInstances_DynamoDB(t *testing.T) {
 	// at most when its step was interrupted and run again.
 	ctx, cancel := context.WithTimeout(context.Background(), scheduleLease+30*time.Second)
 	defer cancel()
-	waitOutputs(ctx, t, b, "tick", names)
+	_, _ = waitOutputs(ctx, t, b, "tick", names)
 	resumed := map[string]int{}
 	for _, s := range all {
 		for name, n := range s.logs.executions("execution resumed") {

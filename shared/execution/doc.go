@@ -35,9 +35,9 @@
 // # Schedules
 //
 // A schedule (reference 10.5, decision 59) lives under
-// "sched/<account>/<flowId>/<name>", so DeleteFlow removes it with the flow
-// and a re-created flow has none. FireSchedules scans every account's
-// schedules and starts each due tick as a Standard execution named
+// "sched/all/<account>/<flowId>/<name>", so DeleteFlow removes it with the
+// flow and a re-created flow has none, and all schedules are one key range
+// (one DynamoDB partition). FireSchedules reads every account's schedules and starts each due tick as a Standard execution named
 // TickName(schedule, tick) with the Payload as Input: the execution's
 // PutIfAbsent is the tick's claim, so of any number of schedulers (several
 // instances on one table, a restarted process, overlapping passes) exactly

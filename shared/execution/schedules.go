@@ -51,14 +51,21 @@ type ListSchedulesInput struct {
 	NextToken string // name of the first schedule to return
 }
 
-func schedulePrefix(account, flowID string) string { return "sched/" + account + "/" + flowID + "/" }
+func schedulePrefix(account, flowID string) string {
+	return allSchedules + account + "/" + flowID + "/"
+}
 
 func scheduleKey(account, flowID, name string) string {
 	return schedulePrefix(account, flowID) + name
 }
 
-// allSchedules is the prefix of every account's schedules.
-const allSchedules = "sched/"
+// allSchedules is the prefix of every account's schedules, which
+// FireSchedules lists every second in every instance. It has two segments,
+// so on DynamoDB (whose partition is a key's first two segments) all
+// schedules share one partition and the listing is one Query; under
+// "sched/" alone it would be a Scan of the whole table, executions
+// included.
+const allSchedules = "sched/all/"
 
 func scheduleNotFound(name, flowName string) error {
 	return &ResourceError{Err: ErrScheduleNotFound, Flow: flowName, Schedule: name}

@@ -1,9 +1,8 @@
 package telemetry
 
 import (
-	"bufio"
+	"bytes"
 	"context"
-	"fmt"
 	"io"
 	"math"
 	"net/http"
@@ -58,7 +57,7 @@ func (h *promHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // Attributes become labels; the resource's attributes are the labels of
 // one target_info gauge. Metrics are sorted by name, series by labels.
 func WritePrometheus(w io.Writer, rm *metricdata.ResourceMetrics) error {
-	bw := bufio.NewWriter(w)
+	bw := new(bytes.Buffer)
 	writeTargetInfo(bw, rm.Resource)
 	var all []metricdata.Metrics
 	for _, sm := range rm.ScopeMetrics {
@@ -68,10 +67,11 @@ func WritePrometheus(w io.Writer, rm *metricdata.ResourceMetrics) error {
 	for _, m := range all {
 		writeMetric(bw, m)
 	}
-	return bw.Flush()
+	_, err := w.Write(bw.Bytes())
+	return err
 }
 
-func writeTargetInfo(w *bufio.Writer, res *resource.Resource) {
+func writeTargetInfo(w *bytes.Buffer, res *resource.Resource) {
 	if res == nil || res.Len() == 0 {
 		return
 	}
@@ -80,7 +80,7 @@ func writeTargetInfo(w *bufio.Writer, res *resource.Resource) {
 	w.WriteString(" 1\n")
 }
 
-func writeMetric(w *bufio.Writer, m metricdata.Metrics) {
+func writeMetric(w *bytes.Buffer, m metricdata.Metrics) {
 	name := promName(m.Name, m.Unit)
 	switch d := m.Data.(type) {
 	case metricdata.Sum[int64]:
@@ -137,14 +137,14 @@ func sortPoints[P any](ps []P, attrs func(P) attribute.Set) {
 	})
 }
 
-func writeHeader(w *bufio.Writer, m metricdata.Metrics, name, typ string) {
+func writeHeader(w *bytes.Buffer, m metricdata.Metrics, name, typ string) {
 	if m.Description != "" {
-		fmt.Fprintf(w, "# HELP %s %s\n", name, escapeHelp(m.Description))
+		w.WriteString("# HELP " + name + " " + escapeHelp(m.Description) + "\n")
 	}
-	fmt.Fprintf(w, "# TYPE %s %s\n", name, typ)
+	w.WriteString("# TYPE " + name + " " + typ + "\n")
 }
 
-func writeSum(w *bufio.Writer, m metricdata.Metrics, name string, monotonic bool, ps []point) {
+func writeSum(w *bytes.Buffer, m metricdata.Metrics, name string, monotonic bool, ps []point) {
 	if !monotonic {
 		writeSeries(w, m, name, "gauge", ps)
 		return
@@ -152,7 +152,7 @@ func writeSum(w *bufio.Writer, m metricdata.Metrics, name string, monotonic bool
 	writeSeries(w, m, strings.TrimSuffix(name, "_total")+"_total", "counter", ps)
 }
 
-func writeSeries(w *bufio.Writer, m metricdata.Metrics, name, typ string, ps []point) {
+func writeSeries(w *bytes.Buffer, m metricdata.Metrics, name, typ string, ps []point) {
 	writeHeader(w, m, name, typ)
 	for _, p := range ps {
 		w.WriteString(name)
@@ -163,7 +163,7 @@ func writeSeries(w *bufio.Writer, m metricdata.Metrics, name, typ string, ps []p
 	}
 }
 
-func writeHistogram(w *bufio.Writer, m metricdata.Metrics, name string, ps []histPoint) {
+func writeHistogram(w *bytes.Buffer, m metricdata.Metrics, name string, ps []histPoint) {
 	writeHeader(w, m, name, "histogram")
 	for _, p := range ps {
 		var cum uint64
@@ -188,14 +188,14 @@ func writeHistogram(w *bufio.Writer, m metricdata.Metrics, name string, ps []his
 
 // writeLabels writes {k="v",...} for the attributes and an extra label
 // (none when extraKey is ""); nothing when there are no labels.
-func writeLabels(w *bufio.Writer, set attribute.Set, extraKey, extraValue string) {
+func writeLabels(w *bytes.Buffer, set attribute.Set, extraKey, extraValue string) {
 	if set.Len() == 0 && extraKey == "" {
 		return
 	}
 	w.WriteByte('{')
 	sep := ""
 	for _, kv := range set.ToSlice() {
-		w.WriteString(sep + promLabel(string(kv.Key)) + `="` + escapeLabel(kv.Value.Emit()) + `"`)
+		w.WriteString(sep + promLabel(string(kv.Key)) + `="` + escapeLabel(kv.Value.String()) + `"`)
 		sep = ","
 	}
 	if extraKey != "" {

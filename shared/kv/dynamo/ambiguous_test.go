@@ -3,81 +3,31 @@ package dynamo_test
 import (
 	"context"
 	"errors"
-	"io"
-	"net/http"
-	"net/http/httptest"
-	"net/http/httputil"
-	"net/url"
 	"os"
 	"strconv"
 	"sync"
-	"sync/atomic"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/cloudflow-oss/cloudflow/shared/kv"
 	"github.com/cloudflow-oss/cloudflow/shared/kv/dynamo"
+	"github.com/cloudflow-oss/cloudflow/shared/kv/dynamo/dynamotest"
 )
 
-// lossyProxy forwards requests to a DynamoDB-compatible server; while
-// armed, it answers the next request of one operation with a 500
-// InternalServerError after the server has applied it, as DynamoDB may
-// (its documentation: the operation may have succeeded), so the SDK's
-// retryer sends the same write again.
-type lossyProxy struct {
-	proxy *httputil.ReverseProxy
-	op    atomic.Value // the X-Amz-Target whose next answer is lost; "" when disarmed
-	lost  atomic.Int64
-}
-
-// newLossyProxy starts a lossyProxy in front of endpoint and returns it
-// with its URL.
-func newLossyProxy(t *testing.T, endpoint string) (*lossyProxy, string) {
-	t.Helper()
-	u, err := url.Parse(endpoint)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &lossyProxy{proxy: httputil.NewSingleHostReverseProxy(u)}
-	p.op.Store("")
-	srv := httptest.NewServer(p)
-	t.Cleanup(srv.Close)
-	return p, srv.URL
-}
-
 // lossyStore returns a Store on a fresh table of the server at endpoint
-// through a lossyProxy, the proxy, a client of the server itself and the
-// table.
-func lossyStore(t *testing.T, endpoint string) (*dynamo.Store, *lossyProxy, *dynamodb.Client, string) {
+// through a dynamotest.Proxy, the proxy, a client of the server itself and
+// the table.
+func lossyStore(t *testing.T, endpoint string) (*dynamo.Store, *dynamotest.Proxy, *dynamodb.Client, string) {
 	t.Helper()
 	direct := dynamo.NewLocalClient(endpoint)
 	table := newTable(t, direct)
-	proxy, proxyURL := newLossyProxy(t, endpoint)
-	s, err := dynamo.New(dynamo.NewLocalClient(proxyURL), table)
+	proxy := dynamotest.NewProxy(t, endpoint)
+	s, err := dynamo.New(dynamo.NewLocalClient(proxy.URL), table)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return s, proxy, direct, table
-}
-
-// loseNext arms the proxy to lose the answer of the next request of the
-// DynamoDB operation op ("PutItem").
-func (p *lossyProxy) loseNext(op string) { p.op.Store("DynamoDB_20120810." + op) }
-
-func (p *lossyProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	target := r.Header.Get("X-Amz-Target")
-	if op := p.op.Load().(string); op == "" || target != op || !p.op.CompareAndSwap(op, "") {
-		p.proxy.ServeHTTP(w, r)
-		return
-	}
-	rec := httptest.NewRecorder()
-	p.proxy.ServeHTTP(rec, r) // applied by the server…
-	_, _ = io.Copy(io.Discard, rec.Result().Body)
-	p.lost.Add(1)
-	w.Header().Set("Content-Type", "application/x-amz-json-1.0")
-	w.WriteHeader(http.StatusInternalServerError) // …but the answer is lost
-	_, _ = w.Write([]byte(`{"__type":"com.amazonaws.dynamodb.v20120810#InternalServerError","message":"answer lost by the test proxy"}`))
 }
 
 // TestStore_RetriedWriteThatLanded: a conditional write whose first
@@ -88,65 +38,59 @@ func (p *lossyProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // and apply its change a second time (a history step appended twice), and
 // StartExecution would answer ExecutionAlreadyExists for a new execution.
 func TestStore_RetriedWriteThatLanded(t *testing.T) {
-	for _, srv := range servers {
-		t.Run(srv.name, func(t *testing.T) {
-			endpoint := os.Getenv(srv.env)
-			if endpoint == "" {
-				t.Skipf("%s is not set: no %s server to test against (start one with `.ci/dynamo-servers start`)", srv.env, srv.name)
-			}
-			s, proxy, direct, table := lossyStore(t, endpoint)
-			ctx := context.Background()
+	forEachEndpoint(t, func(t *testing.T, endpoint string) {
+		s, proxy, direct, table := lossyStore(t, endpoint)
+		ctx := context.Background()
 
-			proxy.loseNext("PutItem")
-			it, err := s.PutIfAbsent(ctx, "exec/acct/f/x1", []byte("v1"))
-			if err != nil || it.Version != 1 || string(it.Value) != "v1" {
-				t.Fatalf("PutIfAbsent with its answer lost = %+v, %v; want version 1 written", it, err)
-			}
-			proxy.loseNext("PutItem")
-			it, err = s.CompareAndSwap(ctx, "exec/acct/f/x1", 1, []byte("v2"))
-			if err != nil || it.Version != 2 || string(it.Value) != "v2" {
-				t.Fatalf("CompareAndSwap with its answer lost = %+v, %v; want version 2 written", it, err)
-			}
-			proxy.loseNext("PutItem")
-			it, err = s.CompareAndSwapExpiring(ctx, "exec/acct/f/x1", 2, []byte("v3"), 2000000000)
-			if err != nil || it.Version != 3 {
-				t.Fatalf("CompareAndSwapExpiring with its answer lost = %+v, %v; want version 3 written", it, err)
-			}
-			if lost := proxy.lost.Load(); lost != 3 {
-				t.Fatalf("the proxy lost %d answers, want 3 (did the SDK not retry?)", lost)
-			}
+		proxy.LoseNext("PutItem")
+		it, err := s.PutIfAbsent(ctx, "exec/acct/f/x1", []byte("v1"))
+		if err != nil || it.Version != 1 || string(it.Value) != "v1" {
+			t.Fatalf("PutIfAbsent with its answer lost = %+v, %v; want version 1 written", it, err)
+		}
+		proxy.LoseNext("PutItem")
+		it, err = s.CompareAndSwap(ctx, "exec/acct/f/x1", 1, []byte("v2"))
+		if err != nil || it.Version != 2 || string(it.Value) != "v2" {
+			t.Fatalf("CompareAndSwap with its answer lost = %+v, %v; want version 2 written", it, err)
+		}
+		proxy.LoseNext("PutItem")
+		it, err = s.CompareAndSwapExpiring(ctx, "exec/acct/f/x1", 2, []byte("v3"), 2000000000)
+		if err != nil || it.Version != 3 {
+			t.Fatalf("CompareAndSwapExpiring with its answer lost = %+v, %v; want version 3 written", it, err)
+		}
+		if lost := proxy.Lost(); lost != 3 {
+			t.Fatalf("the proxy lost %d answers, want 3 (did the SDK not retry?)", lost)
+		}
 
-			// Real conflicts still lose, with the current item: another
-			// store (another process) wrote meanwhile.
-			other, err := dynamo.New(direct, table)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := other.CompareAndSwap(ctx, "exec/acct/f/x1", 3, []byte("theirs")); err != nil {
-				t.Fatal(err)
-			}
-			proxy.loseNext("PutItem")
-			cur, err := s.CompareAndSwap(ctx, "exec/acct/f/x1", 3, []byte("mine"))
-			if !errors.Is(err, kv.ErrConditionFailed) || cur.Version != 4 || string(cur.Value) != "theirs" {
-				t.Fatalf("CompareAndSwap over another store's write = %+v, %v; want ErrConditionFailed with version 4 %q", cur, err, "theirs")
-			}
-			if _, err := other.PutIfAbsent(ctx, "exec/acct/f/x2", []byte("theirs")); err != nil {
-				t.Fatal(err)
-			}
-			cur, err = s.PutIfAbsent(ctx, "exec/acct/f/x2", []byte("mine"))
-			if !errors.Is(err, kv.ErrConditionFailed) || string(cur.Value) != "theirs" {
-				t.Fatalf("PutIfAbsent over another store's item = %+v, %v; want ErrConditionFailed with %q", cur, err, "theirs")
-			}
-			// Same bytes written by another store still lose: the write is
-			// told from its own retry by more than its value.
-			if _, err := other.PutIfAbsent(ctx, "exec/acct/f/x3", []byte("same")); err != nil {
-				t.Fatal(err)
-			}
-			if cur, err := s.PutIfAbsent(ctx, "exec/acct/f/x3", []byte("same")); !errors.Is(err, kv.ErrConditionFailed) {
-				t.Fatalf("PutIfAbsent of the same value over another store's item = %+v, %v; want ErrConditionFailed", cur, err)
-			}
-		})
-	}
+		// Real conflicts still lose, with the current item: another
+		// store (another process) wrote meanwhile.
+		other, err := dynamo.New(direct, table)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := other.CompareAndSwap(ctx, "exec/acct/f/x1", 3, []byte("theirs")); err != nil {
+			t.Fatal(err)
+		}
+		proxy.LoseNext("PutItem")
+		cur, err := s.CompareAndSwap(ctx, "exec/acct/f/x1", 3, []byte("mine"))
+		if !errors.Is(err, kv.ErrConditionFailed) || cur.Version != 4 || string(cur.Value) != "theirs" {
+			t.Fatalf("CompareAndSwap over another store's write = %+v, %v; want ErrConditionFailed with version 4 %q", cur, err, "theirs")
+		}
+		if _, err := other.PutIfAbsent(ctx, "exec/acct/f/x2", []byte("theirs")); err != nil {
+			t.Fatal(err)
+		}
+		cur, err = s.PutIfAbsent(ctx, "exec/acct/f/x2", []byte("mine"))
+		if !errors.Is(err, kv.ErrConditionFailed) || string(cur.Value) != "theirs" {
+			t.Fatalf("PutIfAbsent over another store's item = %+v, %v; want ErrConditionFailed with %q", cur, err, "theirs")
+		}
+		// Same bytes written by another store still lose: the write is
+		// told from its own retry by more than its value.
+		if _, err := other.PutIfAbsent(ctx, "exec/acct/f/x3", []byte("same")); err != nil {
+			t.Fatal(err)
+		}
+		if cur, err := s.PutIfAbsent(ctx, "exec/acct/f/x3", []byte("same")); !errors.Is(err, kv.ErrConditionFailed) {
+			t.Fatalf("PutIfAbsent of the same value over another store's item = %+v, %v; want ErrConditionFailed", cur, err)
+		}
+	})
 }
 
 // TestStore_IncrementsFromSeveralStores races kv.Update increments from
@@ -202,15 +146,15 @@ func TestStore_RetriedApplyThatLanded(t *testing.T) {
 	}
 	s, proxy, _, _ := lossyStore(t, endpoint)
 	ctx := context.Background()
-	proxy.loseNext("TransactWriteItems")
+	proxy.LoseNext("TransactWriteItems")
 	if err := s.Apply(ctx, []kv.Op{{Kind: kv.OpCreate, Key: "exec/a/f/x", Value: []byte("v1")}, {Kind: kv.OpPut, Key: "idx/a/f/x", Value: []byte("i1")}}); err != nil {
 		t.Fatalf("Apply with its answer lost = %v, want nil", err)
 	}
-	proxy.loseNext("TransactWriteItems")
+	proxy.LoseNext("TransactWriteItems")
 	if err := s.Apply(ctx, []kv.Op{{Kind: kv.OpSwap, Key: "exec/a/f/x", Version: 1, Value: []byte("v2")}, {Kind: kv.OpPut, Key: "idx/a/f/x", Value: []byte("i2")}}); err != nil {
 		t.Fatalf("Apply(swap) with its answer lost = %v, want nil", err)
 	}
-	if lost := proxy.lost.Load(); lost != 2 {
+	if lost := proxy.Lost(); lost != 2 {
 		t.Fatalf("the proxy lost %d answers, want 2", lost)
 	}
 	for key, want := range map[string]string{"exec/a/f/x": "v2", "idx/a/f/x": "i2"} {

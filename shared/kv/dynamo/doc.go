@@ -42,6 +42,11 @@
 // rather than the flow so that a flow's executions and an account's flows are
 // each one range; one account's requests therefore share a partition key.
 //
+// Each visits every item under a prefix once: with List's Query for a
+// prefix within a partition, and with one Scan pass for any other prefix,
+// in no order, where paging through List would scan the table again for
+// every page (the execution service's sweep reads "exec/" this way).
+//
 // # Conditional writes
 //
 // PutIfAbsent is PutItem with attribute_not_exists(pk). CompareAndSwap is

@@ -454,6 +454,25 @@ func (s *Store) query(ctx context.Context, prefix, after string, limit int) ([]k
 // scan answers List for a prefix that spans partitions: it reads the whole
 // table (filtered on the server), then sorts and cuts in memory.
 func (s *Store) scan(ctx context.Context, prefix, after string, limit int) ([]kv.Item, error) {
+	var out []kv.Item
+	err := s.scanEach(ctx, prefix, after, func(it kv.Item) error {
+		out = append(out, it)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	slices.SortFunc(out, func(a, b kv.Item) int { return strings.Compare(a.Key, b.Key) })
+	if limit > 0 && len(out) > limit {
+		out = out[:limit]
+	}
+	return out, nil
+}
+
+// scanEach reads the whole table once (a Scan filtered on the server, page
+// by page) and calls fn for each item whose key starts with prefix and
+// sorts after after, in no particular order.
+func (s *Store) scanEach(ctx context.Context, prefix, after string, fn func(kv.Item) error) error {
 	in := &dynamodb.ScanInput{
 		TableName:      aws.String(s.table),
 		ConsistentRead: aws.Bool(true),
@@ -473,32 +492,67 @@ func (s *Store) scan(ctx context.Context, prefix, after string, limit int) ([]kv
 		in.ExpressionAttributeNames = map[string]string{"#sk": AttrSortKey}
 		in.ExpressionAttributeValues = values
 	}
-	var out []kv.Item
 	for {
 		page, err := s.client.Scan(ctx, in)
 		if err != nil {
-			return nil, fmt.Errorf("dynamo: list %q: %w", prefix, err)
+			return fmt.Errorf("dynamo: list %q: %w", prefix, err)
 		}
 		for _, m := range page.Items {
 			it, err := decodeItem(m)
 			if err != nil {
-				return nil, err
+				return err
 			}
-			if wanted(it.Key, prefix, after) {
-				out = append(out, it)
+			if !wanted(it.Key, prefix, after) {
+				continue
+			}
+			if err := fn(it); err != nil {
+				return err
 			}
 		}
 		if len(page.LastEvaluatedKey) == 0 {
-			break
+			return nil
 		}
 		in.ExclusiveStartKey = page.LastEvaluatedKey
 	}
-	slices.SortFunc(out, func(a, b kv.Item) int { return strings.Compare(a.Key, b.Key) })
-	if limit > 0 && len(out) > limit {
-		out = out[:limit]
-	}
-	return out, nil
 }
+
+// Each calls fn for every item whose key starts with prefix, reading each
+// item once. A prefix within one partition (see List) is read with List's
+// Query, in key order, page by page; any other prefix with one Scan of the
+// table, in no particular order, where paging through List would scan the
+// whole table again for every page. Items written while Each runs may or
+// may not be seen. fn's error stops Each and is returned; Each also returns
+// kv.ErrClosed after Close, the context's error or a DynamoDB error.
+func (s *Store) Each(ctx context.Context, prefix string, fn func(kv.Item) error) error {
+	if s.closed.Load() {
+		return kv.ErrClosed
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if !queryable(prefix) {
+		return s.scanEach(ctx, prefix, "", fn)
+	}
+	after := ""
+	for {
+		items, err := s.query(ctx, prefix, after, eachPage)
+		if err != nil {
+			return err
+		}
+		for _, it := range items {
+			if err := fn(it); err != nil {
+				return err
+			}
+		}
+		if len(items) < eachPage {
+			return nil
+		}
+		after = items[len(items)-1].Key
+	}
+}
+
+// eachPage is how many items one Query of Each asks for.
+const eachPage = 1000
 
 // Update is kv.Update on s, a read-modify-write helper with the semantics
 // of kv.MemStore.Update: it reads key, calls fn with the current item

@@ -34,13 +34,18 @@ var servers = []struct {
 // forEachServer runs fn as a subtest per server; a server whose endpoint
 // variable is unset is skipped with the reason.
 func forEachServer(t *testing.T, fn func(t *testing.T, client *dynamodb.Client)) {
+	forEachEndpoint(t, func(t *testing.T, endpoint string) { fn(t, dynamo.NewLocalClient(endpoint)) })
+}
+
+// forEachEndpoint is forEachServer with the server's endpoint.
+func forEachEndpoint(t *testing.T, fn func(t *testing.T, endpoint string)) {
 	for _, srv := range servers {
 		t.Run(srv.name, func(t *testing.T) {
 			endpoint := os.Getenv(srv.env)
 			if endpoint == "" {
 				t.Skipf("%s is not set: no %s server to test against (start one with `.ci/dynamo-servers start`)", srv.env, srv.name)
 			}
-			fn(t, dynamo.NewLocalClient(endpoint))
+			fn(t, endpoint)
 		})
 	}
 }
