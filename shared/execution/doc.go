@@ -114,7 +114,15 @@
 // IterationExited events, interp.Execution.LoadOutputs) when the fan ends.
 // A report (report.go) finds its task anywhere in the checkpoint's tree
 // (Checkpoint.FindWait); Recover leaves an execution alone while every
-// unfinished part of it waits (Checkpoint.Waiting).
+// unfinished part of it waits (Checkpoint.Waiting). While a top-level
+// Parallel or Map runs, progress.go writes its progress every
+// Options.ProgressInterval (interp.Machine.Progress: finished children
+// counted, running ones at the start of their current step, a checkpoint
+// marked Running), so a crash re-runs only the unfinished children; and a
+// report to a child waiting in that running step is handed to the live
+// Machine (interp.Machine.Deliver) and acknowledged once a write covers it.
+// Such a report reaching another process than the runner's answers
+// TaskInvalidState until the step parks.
 //
 // # History
 //

@@ -249,3 +249,96 @@ func waitHistory(t *testing.T, svc *execution.Service, name, typ string) {
 	}
 	t.Fatalf("no %s event in the history of %s", typ, name)
 }
+
+// siblingTasks hands out callback tokens, blocks Test:Slow until release
+// is closed, and signals each Test:After call.
+type siblingTasks struct {
+	tokens  chan string
+	release chan struct{}
+	after   chan struct{}
+}
+
+func (s siblingTasks) Invoke(ctx context.Context, call interp.TaskCall) (any, error) {
+	switch call.Action {
+	case "Test:Slow":
+		select {
+		case <-s.release:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	case "Test:After":
+		s.after <- struct{}{}
+	default:
+		if call.TaskToken != "" {
+			s.tokens <- call.TaskToken
+		}
+	}
+	return map[string]any{"ok": true}, nil
+}
+
+const siblingFlow = `Type: StateMachine
+SpecVersion: v1
+Name: sib
+StartAt: P
+States:
+  - Name: P
+    Type: Parallel
+    Branches:
+      - StartAt: Ask
+        States:
+          - {Name: Ask, Type: Task, Action: Test:Callback, TaskMode: WaitForCustomCallback, Next: After}
+          - {Name: After, Type: Task, Action: Test:After, End: true}
+      - StartAt: Slow
+        States:
+          - {Name: Slow, Type: Task, Action: Test:Slow, End: true}
+    End: true
+`
+
+// A report to a branch waiting while its sibling still runs is taken at
+// once (no TaskInvalidState): the branch goes on in the same step, exactly
+// once, while the sibling keeps running.
+func TestService_NestedCallbacks_ReportWhileSiblingRuns(t *testing.T) {
+	ctx := context.Background()
+	tasks := siblingTasks{tokens: make(chan string, 4), release: make(chan struct{}), after: make(chan struct{}, 4)}
+	svc := execution.New(kv.NewMemStore(), execution.Options{Engine: interp.New(interp.Options{Tasks: tasks}), Workers: 4})
+	t.Cleanup(func() { _ = svc.Close() })
+	if _, err := svc.CreateFlow(ctx, execution.CreateFlowInput{Name: "sib", Definition: siblingFlow}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.StartExecution(ctx, execution.StartInput{FlowName: "sib", ExecutionName: "s"}); err != nil {
+		t.Fatal(err)
+	}
+	var tok string
+	select {
+	case tok = <-tasks.tokens:
+	case <-time.After(5 * time.Second):
+		t.Fatal("no callback task started")
+	}
+	// The submission is under way; retry while it is not waiting yet.
+	var err error
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		if err = report(t, svc, tok, `{"v":1}`); !errors.Is(err, execution.ErrTaskInvalidState) {
+			break
+		}
+	}
+	if err != nil {
+		t.Fatalf("report while the sibling runs = %v, want success", err)
+	}
+	select {
+	case <-tasks.after:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the reported branch did not go on while its sibling ran")
+	}
+	if err := report(t, svc, tok, `{"v":2}`); !errors.Is(err, execution.ErrTaskCompleted) {
+		t.Errorf("second report = %v, want ErrTaskCompleted", err)
+	}
+	e, err := svc.DescribeExecution(ctx, execution.DescribeInput{FlowName: "sib", ExecutionName: "s"})
+	if err != nil || e.Status != execution.Running {
+		t.Fatalf("execution = %+v, %v; want Running while the sibling runs", e, err)
+	}
+	close(tasks.release)
+	waitFor(t, svc, ctx, "sib", "s", execution.Succeeded)
+	if len(tasks.after) != 0 {
+		t.Error("the reported branch went on more than once")
+	}
+}

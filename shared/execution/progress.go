@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"time"
 
 	"github.com/cloudflow-oss/cloudflow/shared/interp"
 )
@@ -64,6 +65,10 @@ func (p *progress) loop(ctx context.Context, done <-chan struct{}, cancel contex
 func (p *progress) flush(ctx context.Context) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	return p.flushLocked(ctx)
+}
+
+func (p *progress) flushLocked(ctx context.Context) error {
 	cp, ok, err := p.m.Progress()
 	if err != nil || !ok {
 		return err
@@ -78,4 +83,47 @@ func (p *progress) flush(ctx context.Context) error {
 		p.buf.drop(len(evs))
 	}
 	return err
+}
+
+// deliverWait bounds how long a report delivered to a running step waits
+// for the write that makes it durable.
+const deliverWait = 5 * time.Second
+
+// deliver hands a report to the running step's waiting branch or iteration
+// (interp.Machine.Deliver), so the siblings go on and the report is taken
+// at once, and returns once a write covers the report's event: then the
+// report survives a crash. An error of interp means the task is not waiting
+// in the running step (the caller reports through the record instead);
+// ErrTaskInvalidState means the write did not happen in time (the caller
+// may retry).
+func (p *progress) deliver(ctx context.Context, tok string, res taskResult) (int64, error) {
+	var e *interp.Error
+	if res.failed {
+		e = &interp.Error{Name: res.err, Detail: res.note}
+	}
+	id, err := p.m.Deliver(tok, res.output, e)
+	if err != nil {
+		return 0, err
+	}
+	if err := p.flush(ctx); err != nil {
+		return 0, &TaskError{Err: ErrTaskInvalidState, Token: tok}
+	}
+	// The step may have ended before the flush: the run's own write then
+	// covers the event.
+	for deadline := p.s.opts.Clock.Now().Add(deliverWait); ; {
+		p.h.mu.Lock()
+		next := p.h.cur.NextEventID
+		p.h.mu.Unlock()
+		if next > id {
+			return id, nil
+		}
+		if !p.s.opts.Clock.Now().Before(deadline) {
+			return 0, &TaskError{Err: ErrTaskInvalidState, Token: tok}
+		}
+		select {
+		case <-ctx.Done():
+			return 0, ctx.Err()
+		case <-p.s.opts.Clock.After(5 * time.Millisecond):
+		}
+	}
 }

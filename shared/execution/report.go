@@ -106,6 +106,23 @@ func (s *Service) report(ctx context.Context, t token.Token, tok string, res tas
 		return 0, ErrClosed
 	}
 	ref := Ref{Account: t.Account, FlowID: t.FlowID, Name: t.Execution}
+	s.mu.Lock()
+	p := s.live[ref.key()]
+	s.mu.Unlock()
+	if p != nil {
+		// The execution runs here: a branch or iteration waiting while its
+		// siblings run takes the report at once.
+		id, err := p.deliver(ctx, tok, res)
+		switch {
+		case err == nil:
+			return id, nil
+		case errors.Is(err, interp.ErrAlreadyReported):
+			return 0, &TaskError{Err: ErrTaskCompleted, Token: tok}
+		case !errors.Is(err, interp.ErrNotWaiting) && !errors.Is(err, interp.ErrTokenMismatch):
+			return 0, err
+		}
+		// Not waiting in a running step: report through the record.
+	}
 	var id int64
 	e, err := s.updateExecution(ctx, ref, "", nil, func(e *Execution) (bool, error) {
 		if e.Status.Terminal() {

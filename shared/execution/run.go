@@ -149,6 +149,14 @@ func (s *Service) Run(ctx context.Context, ref Ref) error {
 	go s.heartbeat(ref, h, beatDone, cancel)
 	prog.m = m
 	go prog.loop(runCtx, beatDone, cancel)
+	s.mu.Lock()
+	s.live[ref.key()] = prog
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		delete(s.live, ref.key())
+		s.mu.Unlock()
+	}()
 
 	// A run woken before its time (a spare enqueue) parks again at once.
 	_, parkNow := s.parkUntil(ctx, m)

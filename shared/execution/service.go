@@ -221,6 +221,7 @@ type Service struct {
 	mu       sync.Mutex
 	running  map[string]context.CancelFunc // in-process runs by execution key
 	rerun    map[string]bool               // runs asked for while one was under way (see Run)
+	live     map[string]*progress          // in-process runs' progress writers, for reports (progress.go)
 	watchers map[string]chan struct{}      // closed when the execution changes
 	mapRuns  map[string]*maprun.Run        // live map runs of this process's runs, by record key
 	parsed   map[string]*flow.Flow         // parse cache
@@ -291,6 +292,7 @@ func New(store Store, opts Options) *Service {
 		opts:     opts,
 		running:  map[string]context.CancelFunc{},
 		rerun:    map[string]bool{},
+		live:     map[string]*progress{},
 		watchers: map[string]chan struct{}{},
 		mapRuns:  map[string]*maprun.Run{},
 		parsed:   map[string]*flow.Flow{},

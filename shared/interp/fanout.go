@@ -71,6 +71,10 @@ type fan struct {
 	// step started, and a count of changes.
 	track    bool
 	inflight map[int]bound
+	ready    []int           // waiting children that got a report during the Step (Machine.Deliver)
+	closed   map[string]bool // tokens reported through Deliver
+	active   int             // workers of the Step not finished
+	spawn    func()          // starts a worker while the Step's fan runs; fn.mu held
 	version  int64
 	flushed  int64 // version of the last Progress checkpoint
 }
@@ -146,6 +150,9 @@ func (r *run) fanWork(ctx context.Context, parent *frame, st *flow.State, fn *fa
 		return fn.outs, nil
 	}
 	// The started children that can go on run first, then new ones.
+	fn.mu.Lock()
+	fn.ready = nil // reports delivered before this Step are seen below
+	fn.mu.Unlock()
 	var queue []int
 	blocked := 0
 	now := r.nowFunc()
@@ -178,26 +185,35 @@ func (r *run) fanWork(ctx context.Context, parent *frame, st *flow.State, fn *fa
 	take := func() (int, *frame) {
 		fn.mu.Lock()
 		defer fn.mu.Unlock()
-		switch {
-		case failed.Load():
+		for {
+			switch {
+			case failed.Load():
+				return -1, nil
+			case len(queue) > 0 || len(fn.ready) > 0:
+				var i int
+				if len(queue) > 0 {
+					i, queue = queue[0], queue[1:]
+				} else {
+					i, fn.ready = fn.ready[0], fn.ready[1:]
+				}
+				k := fn.kids[i]
+				if k == nil {
+					continue // taken already (reported and due at once)
+				}
+				fn.kids[i] = nil
+				if fn.track {
+					fn.inflight[i] = r.boundOf(k)
+				}
+				return i, k
+			case fn.started < fn.n:
+				fn.started++
+				if fn.track {
+					fn.inflight[fn.started-1] = bound{fresh: true}
+				}
+				return fn.started - 1, nil
+			}
 			return -1, nil
-		case len(queue) > 0:
-			i := queue[0]
-			queue = queue[1:]
-			k := fn.kids[i]
-			fn.kids[i] = nil
-			if fn.track {
-				fn.inflight[i] = r.boundOf(k)
-			}
-			return i, k
-		case fn.started < fn.n:
-			fn.started++
-			if fn.track {
-				fn.inflight[fn.started-1] = bound{fresh: true}
-			}
-			return fn.started - 1, nil
 		}
-		return -1, nil
 	}
 	work := func(own *frame) {
 		for {
@@ -262,19 +278,46 @@ func (r *run) fanWork(ctx context.Context, parent *frame, st *flow.State, fn *fa
 	// fan-out that finds none free runs its children here instead of
 	// blocking while its ancestors hold slots.
 	var wg sync.WaitGroup
-	for range workers - 1 {
-		if !r.takeSlot() {
-			break
-		}
+	// goWork starts an extra worker; fn.mu is held. fn.active counts the
+	// workers that have not finished, so wg.Add never follows the end of
+	// wg.Wait.
+	goWork := func() {
+		fn.active++
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			defer r.inFlight.Add(-1)
 			work(&frame{})
+			fn.mu.Lock()
+			fn.active--
+			fn.mu.Unlock()
 		}()
 	}
+	fn.mu.Lock()
+	fn.active = 1 // the calling goroutine
+	for range workers - 1 {
+		if !r.takeSlot() {
+			break
+		}
+		goWork()
+	}
+	// A report delivered to a waiting child during the Step (Deliver)
+	// starts a worker for it when the others are busy: the child holds its
+	// place among the conc, so no limit is passed.
+	fn.spawn = func() {
+		if fn.active > 0 && r.takeSlot() {
+			goWork()
+		}
+	}
+	fn.mu.Unlock()
 	work(&frame{})
+	fn.mu.Lock()
+	fn.active--
+	fn.mu.Unlock()
 	wg.Wait()
+	fn.mu.Lock()
+	fn.spawn = nil
+	fn.mu.Unlock()
 	if ctx.Err() != nil {
 		return nil, abortFor(ctx)
 	}

@@ -100,3 +100,65 @@ func (m *Machine) Progress() (cp Checkpoint, ok bool, err error) {
 	fn.flushed = fn.version
 	return cp, true, nil
 }
+
+// Deliver reports a callback task of a branch or iteration that waits
+// while its top-level Parallel or Map still runs (a Step is under way): e
+// nil completes it with output, otherwise fails it with e. It records the
+// task's closing event and returns its EventId; a running worker of the
+// fan, or the next Step, goes on with that child. It is safe to call while
+// Step runs. Errors: ErrNotWaiting when no such fan runs (report through
+// Complete or Fail between Steps), ErrTokenMismatch, ErrAlreadyReported.
+func (m *Machine) Deliver(token string, output any, e *Error) (int64, error) {
+	r := m.r
+	r.liveMu.Lock()
+	defer r.liveMu.Unlock()
+	fn := r.live
+	if fn == nil {
+		return 0, ErrNotWaiting
+	}
+	fn.mu.Lock()
+	defer fn.mu.Unlock()
+	if fn.closed[token] {
+		return 0, ErrAlreadyReported
+	}
+	for _, b := range fn.inflight {
+		if b.wait != nil && b.wait.Token == token && token != "" {
+			return 0, ErrAlreadyReported // its child runs on with a result
+		}
+	}
+	for i, k := range fn.kids {
+		if k == nil {
+			continue
+		}
+		var found *frame
+		walkWaits(k, func(fr *frame) bool {
+			if fr.wait.token == token && token != "" {
+				found = fr
+				return false
+			}
+			return true
+		})
+		switch {
+		case found == nil:
+			continue
+		case found.wait.reported:
+			return 0, ErrAlreadyReported
+		}
+		typ := TaskSucceeded
+		if e != nil {
+			typ, output = TaskFailed, nil
+		}
+		id := r.report(found.wait, found.scope.States[found.cur].Name, typ, output, e)
+		fn.version++
+		fn.ready = append(fn.ready, i)
+		if fn.closed == nil {
+			fn.closed = map[string]bool{}
+		}
+		fn.closed[token] = true
+		if fn.spawn != nil {
+			fn.spawn()
+		}
+		return id, nil
+	}
+	return 0, ErrTokenMismatch
+}
