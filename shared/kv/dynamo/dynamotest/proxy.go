@@ -64,7 +64,7 @@ func (p *Proxy) Lost() int {
 }
 
 // Calls returns how many requests of the operation op ("Scan", "Query")
-// the proxy forwarded.
+// the server answered with success through the proxy.
 func (p *Proxy) Calls(op string) int64 {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -74,7 +74,6 @@ func (p *Proxy) Calls(op string) int64 {
 func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	op := strings.TrimPrefix(r.Header.Get("X-Amz-Target"), targetPrefix)
 	p.mu.Lock()
-	p.calls[op]++
 	lose := op != "" && op == p.lose
 	if lose {
 		p.lose = ""
@@ -82,7 +81,13 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	p.mu.Unlock()
 	if !lose {
-		p.proxy.ServeHTTP(w, r)
+		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		p.proxy.ServeHTTP(sw, r)
+		if sw.status < 300 { // a failed attempt the SDK retries is not counted
+			p.mu.Lock()
+			p.calls[op]++
+			p.mu.Unlock()
+		}
 		return
 	}
 	rec := httptest.NewRecorder()
@@ -92,3 +97,17 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusInternalServerError) // …but the answer is lost
 	_, _ = w.Write([]byte(`{"__type":"com.amazonaws.dynamodb.v20120810#InternalServerError","message":"answer lost by dynamotest.Proxy"}`))
 }
+
+// statusWriter records the status of the answer it writes.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	w.status = code
+	w.ResponseWriter.WriteHeader(code)
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
