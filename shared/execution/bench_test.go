@@ -118,3 +118,54 @@ func BenchmarkService_Run_PerStep(b *testing.B) {
 type discard struct{}
 
 func (discard) Record(string, interp.Event) {}
+
+// BenchmarkService_StepWrite_HistoryLength times the record write of one
+// step (4 history events, appended with the checkpoint and the renewed
+// lease in one compare-and-swap, as Run does) on executions that already
+// hold about 10 and about 1,000 events: the cost must not grow with the
+// history. A fresh execution is filled to the history length (untimed)
+// every 8 steps for 10 events and every 250 steps for 1,000 (so that case
+// measures histories of 1,000 to 2,000 events). bbolt is synced, as in
+// production.
+//
+//	go test -run '^$' -bench StepWrite_HistoryLength -benchmem ./shared/execution/
+func BenchmarkService_StepWrite_HistoryLength(b *testing.B) {
+	const perStep = 4
+	for _, st := range []string{"mem", "bolt"} {
+		for _, history := range []int{10, 1000} {
+			b.Run(fmt.Sprintf("%s/events=%d", st, history), func(b *testing.B) {
+				ctx := context.Background()
+				svc := execution.New(benchStores(b)[st](), execution.Options{Enqueuer: &recordingEnqueuer{}, Logger: quiet})
+				b.Cleanup(func() { _ = svc.Close() })
+				f, err := svc.CreateFlow(ctx, execution.CreateFlowInput{Name: "one", Definition: passChain("one", 1)})
+				if err != nil {
+					b.Fatal(err)
+				}
+				var w *execution.StepWriter
+				restart := max(8, history/perStep)
+				b.ResetTimer()
+				for i := range b.N {
+					if i%restart == 0 {
+						b.StopTimer()
+						name := fmt.Sprintf("e%d", i)
+						if _, err := svc.StartExecution(ctx, execution.StartInput{FlowName: "one", ExecutionName: name}); err != nil {
+							b.Fatal(err)
+						}
+						if w, err = svc.NewStepWriter(ctx, execution.Ref{Account: auth.DefaultAccount, FlowID: f.ID, Name: name}); err != nil {
+							b.Fatal(err)
+						}
+						for w.Events() < int64(history) {
+							if err := w.Step(ctx, 2); err != nil {
+								b.Fatal(err)
+							}
+						}
+						b.StartTimer()
+					}
+					if err := w.Step(ctx, perStep); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
+	}
+}

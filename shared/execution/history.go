@@ -89,17 +89,28 @@ func chunkKey(ref Ref, lastID int64) string {
 	return histPrefix(ref) + fmt.Sprintf("%019d", lastID)
 }
 
-// commitEvents appends evs to the record e about to be written. When the
-// events already held in e (committed by an earlier write, so identical for
-// every writer that read this version) reach Options.HistorySpillBytes, they
-// move to their own chunk key first, written with PutIfAbsent: a chunk that
-// already exists was written by another runner from the same committed
-// events, so losing that race is success.
+// commitEvents appends evs to the record e about to be written.
+//
+// On a store with Apply (atomicStore) the events become a chunk key of
+// their own, created in the same atomic write as the record
+// (Execution.chunks, written by compareAndSwap), so a step writes only its
+// own events whatever the history's length; events still held in the
+// record (written before, or by a store without Apply) move to a chunk in
+// that write too.
+//
+// Otherwise the record holds them: when the events already held in e
+// (committed by an earlier write, so identical for every writer that read
+// this version) reach Options.HistorySpillBytes, they move to their own
+// chunk key first, written with PutIfAbsent: a chunk that already exists
+// was written by another runner from the same committed events, so losing
+// that race is success.
 func (s *Service) commitEvents(ctx context.Context, ref Ref, e *Execution, evs []Event) error {
-	if len(e.Events) > 0 && len(e.Events) >= s.opts.HistorySpillBytes {
+	atomic := s.atomic()
+	if len(e.Events) > 0 && (atomic || len(e.Events) >= s.opts.HistorySpillBytes) {
 		// The held events end just before NextEventID.
-		_, err := s.store.PutIfAbsent(ctx, chunkKey(ref, e.NextEventID-1), e.Events)
-		if err != nil && !errors.Is(err, kv.ErrConditionFailed) {
+		if atomic {
+			e.chunks = append(e.chunks, kv.Op{Kind: kv.OpCreate, Key: chunkKey(ref, e.NextEventID-1), Value: e.Events})
+		} else if _, err := s.store.PutIfAbsent(ctx, chunkKey(ref, e.NextEventID-1), e.Events); err != nil && !errors.Is(err, kv.ErrConditionFailed) {
 			return fmt.Errorf("store history of %q: %w", ref.Name, err)
 		}
 		e.Events = nil
@@ -111,9 +122,13 @@ func (s *Service) commitEvents(ctx context.Context, ref Ref, e *Execution, evs [
 	if err != nil {
 		return fmt.Errorf("encode history of %q: %w", ref.Name, err)
 	}
-	if len(e.Events) == 0 {
+	last := evs[len(evs)-1].ID
+	switch {
+	case atomic:
+		e.chunks = append(e.chunks, kv.Op{Kind: kv.OpCreate, Key: chunkKey(ref, last), Value: enc})
+	case len(e.Events) == 0:
 		e.Events = enc
-	} else {
+	default:
 		// [old...] + [new...] = [old...,new...]; a fresh slice, since e
 		// shares its bytes with the record it was copied from.
 		joined := make([]byte, 0, len(e.Events)+len(enc))
@@ -121,7 +136,7 @@ func (s *Service) commitEvents(ctx context.Context, ref Ref, e *Execution, evs [
 		joined = append(joined, ',')
 		e.Events = append(joined, enc[1:]...)
 	}
-	e.NextEventID = evs[len(evs)-1].ID + 1
+	e.NextEventID = last + 1
 	return nil
 }
 

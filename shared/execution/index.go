@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -12,8 +13,9 @@ import (
 )
 
 // The listing index (see doc.go, "Listing"): for every execution one entry
-// ordered by start time and one ordered by status and start time, written
-// with the record in one kv Apply where the store has it.
+// ordered by status and then by start time, written with the record in one
+// kv Apply where the store has it. An unfiltered listing merges the six
+// status ranges.
 
 // execIndexVersion is the Flow.ExecIndex of a flow whose executions all
 // have index entries: set by CreateFlow, and by the backfill of a flow
@@ -25,9 +27,13 @@ const execIndexVersion = 1
 // store the entries are written just before the record.
 const staleGrace = 2 * time.Minute
 
-func timeIndexPrefix(account, flowID string) string { return "xt/" + account + "/" + flowID + "/" }
+// statuses are the six statuses, one index range each.
+var statuses = []Status{Starting, Running, Stopped, Succeeded, Failed, TimedOut}
 
-func statusIndexPrefix(account, flowID string, st Status) string {
+// indexPrefix is the range of the index entries of flowID's executions in
+// status st: "xs/<account>/<flowId>/<status>/", then the time key, a
+// slash and the execution name.
+func indexPrefix(account, flowID string, st Status) string {
 	return "xs/" + account + "/" + flowID + "/" + string(st) + "/"
 }
 
@@ -36,60 +42,59 @@ func timeKey(t time.Time) string {
 	return fmt.Sprintf("%016x", ^(uint64(t.UnixNano()) ^ 1<<63))
 }
 
-// entryName returns the execution name and time key of the index entry key
-// under prefix.
-func entryName(key, prefix string) (name, tk string, ok bool) {
-	rest := strings.TrimPrefix(key, prefix)
-	if len(rest) < 18 || rest[16] != '/' {
-		return "", "", false
+// entryTail returns the part of an index entry key after its status
+// prefix, "<time key>/<name>", which orders entries as ListExecutions
+// lists them; and the time key and name in it.
+func entryTail(key, prefix string) (tail, tk, name string, ok bool) {
+	tail = strings.TrimPrefix(key, prefix)
+	if len(tail) < 18 || tail[16] != '/' {
+		return "", "", "", false
 	}
-	return rest[17:], rest[:16], true
+	return tail, tail[:16], tail[17:], true
 }
 
 // indexValue is the value of an index entry: what the walk filters on
 // without reading the record. Qualifier and FlowVersion never change;
-// ExpiresAt is rewritten when the execution ends.
+// ExpiresAt is set when the execution ends (its entry moves then anyway).
 type indexValue struct {
 	Qualifier   string `json:"q,omitempty"`
 	FlowVersion string `json:"v,omitempty"`
 	ExpiresAt   int64  `json:"x,omitempty"`
 }
 
-// indexKeys returns e's time and status entry keys.
-func indexKeys(e *Execution) (byTime, byStatus string) {
-	tail := timeKey(e.StartedTime) + "/" + e.Name
-	return timeIndexPrefix(e.Account, e.FlowID) + tail, statusIndexPrefix(e.Account, e.FlowID, e.Status) + tail
+// indexKey returns e's index entry key.
+func indexKey(e *Execution) string {
+	return indexPrefix(e.Account, e.FlowID, e.Status) + timeKey(e.StartedTime) + "/" + e.Name
 }
 
-// indexPuts returns the operations that store e's index entries.
-func indexPuts(e *Execution) ([]kv.Op, error) {
-	val, err := json.Marshal(indexValue{Qualifier: e.Qualifier, FlowVersion: e.FlowVersion, ExpiresAt: e.ExpiresAt})
-	if err != nil {
-		return nil, fmt.Errorf("encode index entry of %q: %w", e.Name, err)
+// indexPut returns the operation that stores e's index entry.
+func indexPut(e *Execution) (kv.Op, error) {
+	val := []byte("{}")
+	if e.Qualifier != "" || e.FlowVersion != "" || e.ExpiresAt != 0 {
+		var err error
+		if val, err = json.Marshal(indexValue{Qualifier: e.Qualifier, FlowVersion: e.FlowVersion, ExpiresAt: e.ExpiresAt}); err != nil {
+			return kv.Op{}, fmt.Errorf("encode index entry of %q: %w", e.Name, err)
+		}
 	}
-	t, st := indexKeys(e)
-	return []kv.Op{
-		{Kind: kv.OpPut, Key: t, Value: val, ExpiresAt: e.ExpiresAt},
-		{Kind: kv.OpPut, Key: st, Value: val, ExpiresAt: e.ExpiresAt},
-	}, nil
+	return kv.Op{Kind: kv.OpPut, Key: indexKey(e), Value: val, ExpiresAt: e.ExpiresAt}, nil
 }
 
 // indexChange returns the index operations of the record write that turns
-// was into e (was nil: e is new), with old removing the entries of was
-// when it is another execution (an expired one of the same name). None
-// when status and expiry are unchanged.
+// was into e (was nil: e is new; was may be an expired execution of the
+// same name that e replaces): store e's entry and delete was's. None when
+// status, start time and expiry are unchanged.
 func indexChange(was, e *Execution) ([]kv.Op, error) {
 	if was != nil && was.Status == e.Status && was.ExpiresAt == e.ExpiresAt && was.StartedTime.Equal(e.StartedTime) {
 		return nil, nil
 	}
-	ops, err := indexPuts(e)
-	if err != nil || was == nil {
-		return ops, err
+	put, err := indexPut(e)
+	if err != nil {
+		return nil, err
 	}
-	oldTime, oldStatus := indexKeys(was)
-	for _, k := range []string{oldTime, oldStatus} {
-		if k != ops[0].Key && k != ops[1].Key {
-			ops = append(ops, kv.Op{Kind: kv.OpDelete, Key: k})
+	ops := []kv.Op{put}
+	if was != nil {
+		if old := indexKey(was); old != put.Key {
+			ops = append(ops, kv.Op{Kind: kv.OpDelete, Key: old})
 		}
 	}
 	return ops, nil
@@ -98,6 +103,12 @@ func indexChange(was, e *Execution) ([]kv.Op, error) {
 // atomicStore is a Store with the atomic multi-key write (kv's Apply).
 type atomicStore interface {
 	Apply(ctx context.Context, ops []kv.Op) error
+}
+
+// atomic reports whether the store has Apply and has not refused it.
+func (s *Service) atomic() bool {
+	_, ok := s.store.(atomicStore)
+	return ok && !s.noApply.Load()
 }
 
 // apply writes the record operation rec together with the index
@@ -116,6 +127,13 @@ func (s *Service) apply(ctx context.Context, rec kv.Op, idx []kv.Op) error {
 			return err
 		}
 		s.noApply.Store(true)
+		if slices.ContainsFunc(idx, func(op kv.Op) bool { return op.Kind == kv.OpCreate }) {
+			// History chunks (commitEvents) are only ever written
+			// atomically with the record: report a lost round, so the
+			// caller reads again and commitEvents keeps the events in
+			// the record from now on.
+			return fmt.Errorf("history chunks need an atomic write: %w", kv.ErrConditionFailed)
+		}
 	}
 	for _, op := range idx {
 		if op.Kind == kv.OpPut {

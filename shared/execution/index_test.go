@@ -49,10 +49,10 @@ func TestService_ListExecutions_StaleEntries(t *testing.T) {
 	b, c := get("b"), get("c")
 	now := time.Now()
 	planted := map[string]bool{ // key: deleted by the listing
-		statusIndexPrefix(acct, f.ID, Starting) + timeKey(b.StartedTime) + "/b": true,  // b moved on to Stopped
-		timeIndexPrefix(acct, f.ID) + timeKey(now.Add(-time.Hour)) + "/ghost":   true,  // no record for an hour
-		timeIndexPrefix(acct, f.ID) + timeKey(now.Add(time.Hour)) + "/fresh":    false, // its record may be on its way
-		statusIndexPrefix(acct, f.ID, Stopped) + timeKey(c.StartedTime) + "/c":  false, // a stop of c in flight
+		indexPrefix(acct, f.ID, Starting) + timeKey(b.StartedTime) + "/b":           true,  // b moved on to Stopped
+		indexPrefix(acct, f.ID, Starting) + timeKey(now.Add(-time.Hour)) + "/ghost": true,  // no record for an hour
+		indexPrefix(acct, f.ID, Succeeded) + timeKey(now.Add(time.Hour)) + "/fresh": false, // its record may be on its way
+		indexPrefix(acct, f.ID, Stopped) + timeKey(c.StartedTime) + "/c":            false, // a stop of c in flight
 	}
 	for key := range planted {
 		if _, err := store.PutIfAbsent(ctx, key, []byte("{}")); err != nil {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -56,31 +57,34 @@ func (s *Service) scanList(ctx context.Context, account string, f *Flow, in List
 }
 
 // indexList returns, in listing order from at (nil: from the start), up to
-// in.Limit+1 executions of flow f matching in, walking the flow's time
-// index (or its status index when in.Status is set) from the later of at's
-// position and in.StartedTimeEnd, and stopping at in.StartedTimeBegin.
-// Expiry and Qualifier are checked on the entries themselves, so skipped
-// executions cost an entry each, not a record. Every entry that passes is
-// verified against the record it names (which the page returns anyway):
-// a missing record, another execution of that name or another status
-// means a stale entry, skipped and, when it can never become true again,
-// deleted.
+// in.Limit+1 executions of flow f matching in. It walks the flow's index
+// range of in.Status, or merges the ranges of all six statuses, from the
+// later of at's position and in.StartedTimeEnd, and stops at
+// in.StartedTimeBegin. Expiry and Qualifier are checked on the entries
+// themselves, so skipped executions cost an entry each, not a record.
+// Every entry that passes is verified against the record it names (which
+// the page returns anyway): a missing record, another execution of that
+// name or (with in.Status) another status means a stale entry, skipped
+// and, when it can never become true again, deleted.
+//
+// An execution changes status during a walk, so merged ranges are always
+// read together, in the order statuses follow (Starting, Running, then the
+// terminal ones), from the walk's position: an execution that moves from
+// one range to a later one between two reads is in the later one when that
+// is read. Two entries of one execution (its old one not yet deleted, or
+// both read across its move) sort next to each other and list it once.
 func (s *Service) indexList(ctx context.Context, account string, f *Flow, in ListInput, at *Execution) ([]*Execution, error) {
-	prefix := timeIndexPrefix(account, f.ID)
-	if in.Status != "" {
-		prefix = statusIndexPrefix(account, f.ID, in.Status)
-	}
 	now := s.opts.Clock.Now()
-	after := ""
+	pos := "" // the walk lists entries whose tail sorts after it
 	if !in.StartedTimeEnd.IsZero() {
-		after = prefix + timeKey(in.StartedTimeEnd) // before its entries
+		pos = timeKey(in.StartedTimeEnd) // before its entries
 	}
 	var out []*Execution
 	if at != nil {
 		// at is the first execution of the page when it matches; the walk
 		// goes on strictly after it.
-		if pos := prefix + timeKey(at.StartedTime) + "/" + at.Name; pos > after {
-			after = pos
+		if p := timeKey(at.StartedTime) + "/" + at.Name; p > pos {
+			pos = p
 			if listMatch(at, in, now) {
 				out = append(out, at)
 			}
@@ -90,50 +94,94 @@ func (s *Service) indexList(ctx context.Context, account string, f *Flow, in Lis
 	if !in.StartedTimeBegin.IsZero() {
 		stop = timeKey(in.StartedTimeBegin)
 	}
+	sts := statuses
+	if in.Status != "" {
+		sts = []Status{in.Status}
+	}
+	ranges := make([]*indexRange, len(sts))
+	for i, st := range sts {
+		ranges[i] = &indexRange{status: st, prefix: indexPrefix(account, f.ID, st)}
+	}
+	chunk := in.Limit + 1
+	if in.Qualifier != "" {
+		chunk = listPage // entries are skipped: read ahead
+	}
 	_, byVersion := ParseVersion(in.Qualifier)
+	last := "" // the tail of the entry taken last
 	for len(out) <= in.Limit {
-		chunk := in.Limit + 1 - len(out)
-		if in.Qualifier != "" {
-			chunk = listPage // entries are skipped: read ahead
+		if slices.ContainsFunc(ranges, (*indexRange).drained) {
+			for _, r := range ranges {
+				if err := r.read(ctx, s.store, pos, chunk); err != nil {
+					return nil, fmt.Errorf("list executions of flow %q: %w", f.Name, err)
+				}
+			}
 		}
-		items, err := s.store.List(ctx, prefix, after, chunk)
-		if err != nil {
-			return nil, fmt.Errorf("list executions of flow %q: %w", f.Name, err)
+		var next *indexRange // the range whose next entry comes first
+		for _, r := range ranges {
+			if len(r.items) > 0 && (next == nil || r.tail() < next.tail()) {
+				next = r
+			}
 		}
-		for _, it := range items {
-			after = it.Key
-			name, tk, ok := entryName(it.Key, prefix)
-			if !ok {
+		if next == nil {
+			break
+		}
+		it := next.items[0]
+		next.items = next.items[1:]
+		tail, tk, name, ok := entryTail(it.Key, next.prefix)
+		if !ok || tail == last {
+			continue
+		}
+		last, pos = tail, tail
+		if stop != "" && tk > stop {
+			break // every range is past StartedTimeBegin
+		}
+		var v indexValue
+		if err := json.Unmarshal(it.Value, &v); err == nil {
+			if v.ExpiresAt > 0 && now.Unix() >= v.ExpiresAt ||
+				in.Qualifier != "" && (byVersion && v.FlowVersion != in.Qualifier || !byVersion && v.Qualifier != in.Qualifier) {
 				continue
 			}
-			if stop != "" && tk > stop {
-				return out, nil
-			}
-			var v indexValue
-			if len(it.Value) > 2 && json.Unmarshal(it.Value, &v) == nil {
-				if v.ExpiresAt > 0 && now.Unix() >= v.ExpiresAt ||
-					in.Qualifier != "" && (byVersion && v.FlowVersion != in.Qualifier || !byVersion && v.Qualifier != in.Qualifier) {
-					continue
-				}
-			} else if in.Qualifier != "" {
-				continue // the entry of an execution started without one
-			}
-			e, err := s.verifyEntry(ctx, Ref{Account: account, FlowID: f.ID, Name: name}, it, tk, in.Status, now)
-			if err != nil {
-				return nil, err
-			}
-			if e != nil && listMatch(e, in, now) {
-				if out = append(out, e); len(out) > in.Limit {
-					break
-				}
-			}
 		}
-		if len(items) < chunk {
-			break
+		e, err := s.verifyEntry(ctx, Ref{Account: account, FlowID: f.ID, Name: name}, it, tk, next.status, in.Status == "", now)
+		if err != nil {
+			return nil, err
+		}
+		if e != nil && listMatch(e, in, now) {
+			out = append(out, e)
 		}
 	}
 	return out, nil
 }
+
+// indexRange holds the entries read ahead from one status range of the
+// index.
+type indexRange struct {
+	status Status
+	prefix string
+	items  []kv.Item // read, not yet taken
+	done   bool      // no entries followed items when they were read
+}
+
+// drained reports whether r must be read again to go on.
+func (r *indexRange) drained() bool { return len(r.items) == 0 && !r.done }
+
+// read replaces r's entries with up to chunk entries whose tail sorts after
+// pos ("": from the start).
+func (r *indexRange) read(ctx context.Context, store Store, pos string, chunk int) error {
+	after := ""
+	if pos != "" {
+		after = r.prefix + pos
+	}
+	items, err := store.List(ctx, r.prefix, after, chunk)
+	if err != nil {
+		return err
+	}
+	r.items, r.done = items, len(items) < chunk
+	return nil
+}
+
+// tail is the listing position of r's next entry.
+func (r *indexRange) tail() string { return strings.TrimPrefix(r.items[0].Key, r.prefix) }
 
 // statusRank orders statuses the way an execution moves through them.
 func statusRank(st Status) int {
@@ -146,14 +194,15 @@ func statusRank(st Status) int {
 	return 2
 }
 
-// verifyEntry returns the execution the index entry it (time key tk, under
-// status st or "" for the time index) stands for, or nil when the entry is
+// verifyEntry returns the execution the index entry it (time key tk, in
+// the range of status st) stands for, in any status when anyStatus is set,
+// or nil when the entry is
 // stale. It deletes a stale entry (conditioned on the version read) when it
 // cannot become true again: the execution has moved past st, a later
 // execution of the same name replaced it, or no record came within
 // staleGrace (without an atomic store entries are written just before the
 // record).
-func (s *Service) verifyEntry(ctx context.Context, ref Ref, it kv.Item, tk string, st Status, now time.Time) (*Execution, error) {
+func (s *Service) verifyEntry(ctx context.Context, ref Ref, it kv.Item, tk string, st Status, anyStatus bool, now time.Time) (*Execution, error) {
 	rec, err := s.store.Get(ctx, ref.key())
 	var e *Execution
 	switch {
@@ -168,10 +217,16 @@ func (s *Service) verifyEntry(ctx context.Context, ref Ref, it kv.Item, tk strin
 	var drop bool
 	switch {
 	case e != nil && timeKey(e.StartedTime) == tk:
-		if st == "" || e.Status == st {
+		drop = statusRank(e.Status) > statusRank(st)
+		if drop {
+			_ = s.store.Delete(ctx, it.Key, it.Version) // best effort: the next reader retries
+		}
+		if e.Status == st || anyStatus {
+			// Without a status filter the execution is listed once,
+			// through whichever of its entries comes first.
 			return e, nil
 		}
-		drop = statusRank(e.Status) > statusRank(st)
+		return nil, nil
 	case e != nil && timeKey(e.StartedTime) < tk: // newer than the entry
 		drop = true
 	default:
@@ -179,7 +234,7 @@ func (s *Service) verifyEntry(ctx context.Context, ref Ref, it kv.Item, tk strin
 		drop = ok && now.Sub(t) > staleGrace
 	}
 	if drop {
-		_ = s.store.Delete(ctx, it.Key, it.Version) // best effort: the next reader retries
+		_ = s.store.Delete(ctx, it.Key, it.Version)
 	}
 	return nil, nil
 }
@@ -254,16 +309,16 @@ func (s *Service) indexFlow(ctx context.Context, account string, f *Flow) error 
 		if e.expired(now) {
 			return nil // Recover deletes it
 		}
-		ops, err := indexPuts(e)
+		op, err := indexPut(e)
 		if err != nil {
 			return err
 		}
-		if len(batch)+len(ops) > kv.MaxOps {
+		if len(batch) == kv.MaxOps {
 			if err := flush(); err != nil {
 				return err
 			}
 		}
-		batch = append(batch, ops...)
+		batch = append(batch, op)
 		return nil
 	})
 	if err == nil {

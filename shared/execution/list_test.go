@@ -224,11 +224,9 @@ func TestService_ListExecutions_Model(t *testing.T) {
 			}
 			t.Run("after Recover", check)
 			live := len(listModel(all, execution.ListInput{}, ""))
-			for _, prefix := range []string{"xt/acct/" + f.ID + "/", "xs/acct/" + f.ID + "/"} {
-				items, err := store.List(ctx, prefix, "", 0)
-				if err != nil || len(items) != live {
-					t.Errorf("List(%s) after Recover = %d entries, %v; want one per live execution, %d", prefix, len(items), err, live)
-				}
+			prefix := "xs/acct/" + f.ID + "/"
+			if items, err := store.List(ctx, prefix, "", 0); err != nil || len(items) != live {
+				t.Errorf("List(%s) after Recover = %d entries, %v; want one per live execution, %d", prefix, len(items), err, live)
 			}
 		})
 	}
@@ -274,10 +272,8 @@ func TestService_ListExecutions_Backfill(t *testing.T) {
 	if err != nil || f.ExecIndex == 0 {
 		t.Fatalf("DescribeFlow after Recover = %+v, %v; want the flow marked indexed", f, err)
 	}
-	for _, prefix := range []string{"xt/acct/fid/", "xs/acct/fid/Succeeded/"} {
-		if items, err := store.List(ctx, prefix, "", 0); err != nil || len(items) != len(want) {
-			t.Fatalf("List(%s) after Recover = %d entries, %v; want %d", prefix, len(items), err, len(want))
-		}
+	if items, err := store.List(ctx, "xs/acct/fid/Succeeded/", "", 0); err != nil || len(items) != len(want) {
+		t.Fatalf("List(xs/acct/fid/Succeeded/) after Recover = %d entries, %v; want %d", len(items), err, len(want))
 	}
 	if got := listAll(t, svc, ctx, in, ""); !slices.Equal(got, want) {
 		t.Fatalf("ListExecutions after the backfill = %q, want %q", got, want)
@@ -289,3 +285,57 @@ func TestService_ListExecutions_Backfill(t *testing.T) {
 
 // quiet drops the services' lifecycle log lines.
 var quiet = slog.New(slog.DiscardHandler)
+
+// TestService_ListExecutions_WhileRunning lists all executions, page by
+// page, over and over while they move from Starting to Running to
+// Succeeded (and their index entries with them): every listing holds each
+// execution exactly once, in order.
+func TestService_ListExecutions_WhileRunning(t *testing.T) {
+	for _, name := range []string{"mem", "noApply"} {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			store := listStores(t)[name](t)
+			svc := execution.New(store, execution.Options{Enqueuer: &recordingEnqueuer{}, Logger: quiet})
+			t.Cleanup(func() { _ = svc.Close() })
+			f, err := svc.CreateFlow(ctx, execution.CreateFlowInput{Name: "f", Definition: passChain("f", 3)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			const n = 120
+			var want []string
+			for i := range n {
+				name := fmt.Sprintf("e%03d", i)
+				if _, err := svc.StartExecution(ctx, execution.StartInput{FlowName: "f", ExecutionName: name}); err != nil {
+					t.Fatal(err)
+				}
+				want = append(want, name)
+			}
+			done := make(chan error, 1)
+			go func() {
+				for _, name := range want {
+					if err := svc.Run(ctx, execution.Ref{Account: auth.DefaultAccount, FlowID: f.ID, Name: name}); err != nil {
+						done <- err
+						return
+					}
+				}
+				done <- nil
+			}()
+			for listing := 0; ; listing++ {
+				got := listAll(t, svc, ctx, execution.ListInput{FlowName: "f", Limit: 7}, "")
+				slices.Sort(got)
+				if !slices.Equal(got, want) {
+					t.Fatalf("listing %d while running = %d executions %q, want each of %d once", listing, len(got), got, n)
+				}
+				select {
+				case err := <-done:
+					if err != nil {
+						t.Fatal(err)
+					}
+					t.Logf("%d complete listings while the executions ran", listing+1)
+					return
+				default:
+				}
+			}
+		})
+	}
+}

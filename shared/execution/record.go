@@ -6,6 +6,7 @@ import (
 
 	"github.com/cloudflow-oss/cloudflow/shared/flow"
 	"github.com/cloudflow-oss/cloudflow/shared/interp"
+	"github.com/cloudflow-oss/cloudflow/shared/kv"
 )
 
 // Status is an execution's status (reference 9.2).
@@ -111,6 +112,9 @@ type Execution struct {
 	TraceParent string `json:"traceParent,omitempty"`
 
 	version int64 // store version of the record this value was read from
+	// chunks are the history chunks to create in the write of this value
+	// (see commitEvents); never stored, empty in a value read back.
+	chunks []kv.Op
 }
 
 // expired reports whether e is a finished execution whose retention ended

@@ -391,9 +391,8 @@ func (s *Service) expire(ctx context.Context, e *Execution) error {
 	if err := s.deleteHistory(ctx, e.ref()); err != nil {
 		return err
 	}
-	byTime, byStatus := indexKeys(e)
 	err := s.apply(ctx, kv.Op{Kind: kv.OpDelete, Key: e.ref().key(), Version: e.version},
-		[]kv.Op{{Kind: kv.OpDelete, Key: byTime}, {Kind: kv.OpDelete, Key: byStatus}})
+		[]kv.Op{{Kind: kv.OpDelete, Key: indexKey(e)}})
 	if err != nil && !errors.Is(err, kv.ErrNotFound) && !errors.Is(err, kv.ErrConditionFailed) {
 		return fmt.Errorf("delete expired execution %s: %w", strings.TrimPrefix(e.ref().key(), execRoot), err)
 	}

@@ -488,6 +488,8 @@ func (s *Service) compareAndSwap(ctx context.Context, cur, e *Execution) (kv.Ite
 	if err != nil {
 		return kv.Item{}, err
 	}
+	idx = append(idx, e.chunks...)
+	e.chunks = nil
 	if len(idx) > 0 {
 		err := s.apply(ctx, kv.Op{Kind: kv.OpSwap, Key: key, Version: cur.version, Value: val, ExpiresAt: e.ExpiresAt}, idx)
 		if err != nil {
@@ -545,6 +547,7 @@ func (s *Service) updateExecution(ctx context.Context, ref Ref, flowName string,
 			}
 		}
 		next := *cur
+		next.chunks = nil
 		ok, err := change(&next)
 		if err != nil || !ok {
 			out = cur

@@ -178,7 +178,7 @@ func TestService_StoreFailure_IsNotAUserError(t *testing.T) {
 		{"StopExecution write", "CompareAndSwap", "exec/", func() error {
 			return second(svc.StopExecution(ctx, execution.StopInput{FlowName: "f", ExecutionName: "waiting"}))
 		}},
-		{"ListExecutions", "List", "xt/", func() error {
+		{"ListExecutions", "List", "xs/", func() error {
 			return third(svc.ListExecutions(ctx, execution.ListInput{FlowName: "f", Limit: 10}))
 		}},
 		{"ListExecutions NextToken", "Get", "exec/", func() error {
