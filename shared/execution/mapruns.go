@@ -213,11 +213,11 @@ func (s *Service) UpdateMapRun(ctx context.Context, in UpdateMapRunInput) (*MapR
 		return nil, err
 	}
 	if live != nil {
-		// The live run decides: its record may still say Running for a
-		// moment after it ended, until its final save.
 		st := live.Update(in.Settings)
 		if st.Status != maprun.Running {
-			return nil, mapRunEnded(st.Name, st.Status)
+			// Ended here: its final save may not have reached the record
+			// yet, so the record must not be updated as if running.
+			return nil, endedMapRun(in.MapRunName, st.Status)
 		}
 		m := &MapRun{FlowName: e.FlowName, ExecutionName: e.Name}
 		m.apply(st)
@@ -229,7 +229,7 @@ func (s *Service) UpdateMapRun(ctx context.Context, in UpdateMapRunInput) (*MapR
 			return nil, err
 		}
 		if m.Status != maprun.Running {
-			return nil, mapRunEnded(m.Name, m.Status)
+			return nil, endedMapRun(m.Name, m.Status)
 		}
 		if in.Concurrency != nil {
 			m.Concurrency = *in.Concurrency
@@ -256,12 +256,6 @@ func (s *Service) UpdateMapRun(ctx context.Context, in UpdateMapRunInput) (*MapR
 	return nil, &ResourceError{Err: ErrConflict, Flow: e.FlowName, Execution: e.Name, MapRun: in.MapRunName}
 }
 
-// mapRunEnded is the ArgumentError of an UpdateMapRun on a map run that has
-// ended.
-func mapRunEnded(name string, st maprun.Status) error {
-	return invalid("MapRunName", "map run %s has already ended (%s); only a running map run can be updated.", name, st)
-}
-
 // flushEvents commits the events buffered so far in the middle of a step
 // (the whole Map runs inside one step). A failed write leaves them buffered
 // for the step's own commit.
@@ -274,4 +268,9 @@ func (s *Service) flushEvents(ctx context.Context, ref Ref, h *leaseHolder, buf 
 	if err == nil {
 		buf.drop(len(evs))
 	}
+}
+
+// endedMapRun is UpdateMapRun's error for a map run that has ended.
+func endedMapRun(name string, status maprun.Status) error {
+	return invalid("MapRunName", "map run %s has already ended (%s); only a running map run can be updated.", name, status)
 }
