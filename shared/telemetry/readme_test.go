@@ -69,7 +69,7 @@ func TestREADME_NamesTheOTELVariables(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, v := range []string{EnvSDKDisabled, EnvTracesExporter, EnvMetricsExporter, EnvEndpoint, EnvTracesEndpoint,
-		EnvMetricsEndpoint, EnvProtocol, EnvTracesProtocol, EnvMetricsProtocol} {
+		EnvMetricsEndpoint, EnvProtocol, EnvTracesProtocol, EnvMetricsProtocol, EnvHeaders, EnvTimeout, EnvCompression} {
 		if !strings.Contains(string(data), "`"+v+"`") {
 			t.Errorf("README.md does not name `%s`", v)
 		}

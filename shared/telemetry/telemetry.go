@@ -8,8 +8,7 @@ import (
 	"strings"
 
 	"go.opentelemetry.io/otel/attribute"
-	"go.opentelemetry.io/otel/exporters/otlp/otlpmetric/otlpmetrichttp"
-	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
+	"go.opentelemetry.io/otel/exporters/otlp/otlptrace"
 	"go.opentelemetry.io/otel/metric"
 	metricnoop "go.opentelemetry.io/otel/metric/noop"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
@@ -108,7 +107,11 @@ func New(ctx context.Context, getenv func(string) string, opts Options) (*Teleme
 	if traces || len(opts.SpanProcessors) > 0 {
 		topts := []sdktrace.TracerProviderOption{sdktrace.WithResource(res)}
 		if traces {
-			exp, err := otlptracehttp.New(ctx)
+			c, err := newOTLPClient(getenv, "TRACES", "/v1/traces")
+			if err != nil {
+				return nil, err
+			}
+			exp, err := otlptrace.New(ctx, traceClient{c})
 			if err != nil {
 				return nil, fmt.Errorf("%w: OTLP trace exporter: %w", ErrConfig, err)
 			}
@@ -122,12 +125,12 @@ func New(ctx context.Context, getenv func(string) string, opts Options) (*Teleme
 	if metrics || opts.Prometheus || len(opts.Readers) > 0 {
 		mopts := []sdkmetric.Option{sdkmetric.WithResource(res)}
 		if metrics {
-			exp, err := otlpmetrichttp.New(ctx)
+			c, err := newOTLPClient(getenv, "METRICS", "/v1/metrics")
 			if err != nil {
 				_ = t.Shutdown(ctx)
-				return nil, fmt.Errorf("%w: OTLP metric exporter: %w", ErrConfig, err)
+				return nil, err
 			}
-			mopts = append(mopts, sdkmetric.WithReader(sdkmetric.NewPeriodicReader(exp)))
+			mopts = append(mopts, sdkmetric.WithReader(sdkmetric.NewPeriodicReader(metricExporter{c})))
 		}
 		if opts.Prometheus {
 			t.prom = sdkmetric.NewManualReader()

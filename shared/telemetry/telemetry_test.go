@@ -1,6 +1,7 @@
 package telemetry
 
 import (
+	"compress/gzip"
 	"context"
 	"errors"
 	"io"
@@ -11,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
 	collmetrics "go.opentelemetry.io/proto/otlp/collector/metrics/v1"
 	colltrace "go.opentelemetry.io/proto/otlp/collector/trace/v1"
 	"google.golang.org/protobuf/proto"
@@ -38,6 +41,10 @@ func TestNew_Switches(t *testing.T) {
 		{name: "unknown exporter", env: map[string]string{EnvTracesExporter: "zipkin"}, wantErr: `OTEL_TRACES_EXPORTER="zipkin"`},
 		{name: "grpc protocol", env: map[string]string{EnvEndpoint: "http://127.0.0.1:1", EnvProtocol: "grpc"}, wantErr: `OTEL_EXPORTER_OTLP_PROTOCOL="grpc"`},
 		{name: "grpc protocol of an unused signal is ignored", env: map[string]string{EnvTracesExporter: "otlp", EnvMetricsProtocol: "grpc"}, wantTraces: true},
+		{name: "bad headers", env: map[string]string{EnvEndpoint: "http://127.0.0.1:1", EnvHeaders: "novalue"}, wantErr: EnvHeaders},
+		{name: "bad timeout", env: map[string]string{EnvEndpoint: "http://127.0.0.1:1", "OTEL_EXPORTER_OTLP_METRICS_TIMEOUT": "soon"}, wantErr: `OTEL_EXPORTER_OTLP_METRICS_TIMEOUT="soon"`},
+		{name: "bad compression", env: map[string]string{EnvEndpoint: "http://127.0.0.1:1", EnvCompression: "zstd"}, wantErr: `OTEL_EXPORTER_OTLP_COMPRESSION="zstd"`},
+		{name: "endpoint not a URL", env: map[string]string{EnvTracesEndpoint: "collector:4318"}, wantErr: "collector:4318"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -71,10 +78,20 @@ type otlpReceiver struct {
 	traces  []*colltrace.ExportTraceServiceRequest
 	metrics []*collmetrics.ExportMetricsServiceRequest
 	types   []string
+	auth    []string
 }
 
 func (o *otlpReceiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	body, err := io.ReadAll(r.Body)
+	var rd io.Reader = r.Body
+	if r.Header.Get("Content-Encoding") == "gzip" {
+		zr, err := gzip.NewReader(r.Body)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		rd = zr
+	}
+	body, err := io.ReadAll(rd)
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
@@ -82,6 +99,7 @@ func (o *otlpReceiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	o.types = append(o.types, r.Header.Get("Content-Type"))
+	o.auth = append(o.auth, r.Header.Get("Authorization")+"|"+r.Header.Get("X-Team"))
 	switch r.URL.Path {
 	case "/v1/traces":
 		var req colltrace.ExportTraceServiceRequest
@@ -113,7 +131,8 @@ func TestNew_ExportsOTLPHTTP(t *testing.T) {
 	t.Setenv("OTEL_SERVICE_NAME", "flows-test")
 	t.Setenv("OTEL_RESOURCE_ATTRIBUTES", "deployment.environment=ci")
 	t.Setenv("OTEL_METRIC_EXPORT_INTERVAL", "3600000")
-	tel, err := New(context.Background(), envOf(map[string]string{EnvEndpoint: srv.URL}), Options{ServiceVersion: "v9"})
+	tel, err := New(context.Background(), envOf(map[string]string{EnvEndpoint: srv.URL + "/",
+		EnvHeaders: "authorization=Bearer%20t0k, x-team=flows", EnvCompression: "gzip"}), Options{ServiceVersion: "v9"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -124,6 +143,12 @@ func TestNew_ExportsOTLPHTTP(t *testing.T) {
 		t.Fatal(err)
 	}
 	c.Add(context.Background(), 3)
+	h, err := tel.MeterProvider().Meter(ScopeName).Float64Histogram(MetricStoreDuration, metric.WithExplicitBucketBoundaries(0.1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.Record(context.Background(), 0.05, metric.WithAttributes(attribute.String(AttrStoreOperation, "get")))
+	h.Record(context.Background(), 0.5, metric.WithAttributes(attribute.String(AttrStoreOperation, "get")))
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := tel.ForceFlush(ctx); err != nil {
@@ -134,9 +159,9 @@ func TestNew_ExportsOTLPHTTP(t *testing.T) {
 	}
 	rcv.mu.Lock()
 	defer rcv.mu.Unlock()
-	for _, ct := range rcv.types {
-		if ct != "application/x-protobuf" {
-			t.Errorf("Content-Type = %q, want application/x-protobuf", ct)
+	for i, ct := range rcv.types {
+		if ct != "application/x-protobuf" || rcv.auth[i] != "Bearer t0k|flows" {
+			t.Errorf("request %d: Content-Type %q, Authorization|X-Team %q; want application/x-protobuf, Bearer t0k|flows", i, ct, rcv.auth[i])
 		}
 	}
 	if len(rcv.traces) == 0 {
@@ -154,16 +179,31 @@ func TestNew_ExportsOTLPHTTP(t *testing.T) {
 		t.Errorf("span name = %q, want hello", got)
 	}
 	var value int64 = -1
+	hist := false
 	for _, req := range rcv.metrics {
 		for _, rm := range req.ResourceMetrics {
 			for _, sm := range rm.ScopeMetrics {
 				for _, m := range sm.Metrics {
-					if m.Name == MetricStarted {
+					switch m.Name {
+					case MetricStarted:
 						value = m.GetSum().DataPoints[0].GetAsInt()
+						if !m.GetSum().IsMonotonic {
+							t.Errorf("%s exported as a non-monotonic sum", m.Name)
+						}
+					case MetricStoreDuration:
+						dp := m.GetHistogram().DataPoints[0]
+						if dp.Count != 2 || dp.GetSum() != 0.55 || len(dp.BucketCounts) != 2 || dp.BucketCounts[0] != 1 ||
+							dp.Attributes[0].Key != AttrStoreOperation || dp.Attributes[0].Value.GetStringValue() != "get" {
+							t.Errorf("%s exported as %v", m.Name, dp)
+						}
+						hist = true
 					}
 				}
 			}
 		}
+	}
+	if !hist {
+		t.Errorf("%s was not exported", MetricStoreDuration)
 	}
 	if value != 3 {
 		t.Errorf("%s exported = %d, want 3", MetricStarted, value)
