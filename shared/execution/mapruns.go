@@ -214,11 +214,14 @@ func (s *Service) UpdateMapRun(ctx context.Context, in UpdateMapRunInput) (*MapR
 	}
 	if live != nil {
 		st := live.Update(in.Settings)
-		if st.Status == maprun.Running {
-			m := &MapRun{FlowName: e.FlowName, ExecutionName: e.Name}
-			m.apply(st)
-			return m, nil
+		if st.Status != maprun.Running {
+			// Ended here: its final save may not have reached the record
+			// yet, so the record must not be updated as if running.
+			return nil, endedMapRun(in.MapRunName, st.Status)
 		}
+		m := &MapRun{FlowName: e.FlowName, ExecutionName: e.Name}
+		m.apply(st)
+		return m, nil
 	}
 	for range 3 {
 		m, version, err := s.storedMapRun(ctx, key, in.MapRunRef, e)
@@ -226,7 +229,7 @@ func (s *Service) UpdateMapRun(ctx context.Context, in UpdateMapRunInput) (*MapR
 			return nil, err
 		}
 		if m.Status != maprun.Running {
-			return nil, invalid("MapRunName", "map run %s has already ended (%s); only a running map run can be updated.", m.Name, m.Status)
+			return nil, endedMapRun(m.Name, m.Status)
 		}
 		if in.Concurrency != nil {
 			m.Concurrency = *in.Concurrency
@@ -265,4 +268,9 @@ func (s *Service) flushEvents(ctx context.Context, ref Ref, h *leaseHolder, buf 
 	if err == nil {
 		buf.drop(len(evs))
 	}
+}
+
+// endedMapRun is UpdateMapRun's error for a map run that has ended.
+func endedMapRun(name string, status maprun.Status) error {
+	return invalid("MapRunName", "map run %s has already ended (%s); only a running map run can be updated.", name, status)
 }
