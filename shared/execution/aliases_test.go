@@ -177,3 +177,81 @@ func TestStatus_Valid(t *testing.T) {
 		t.Error(`Status("Paused").Valid() = true, want false`)
 	}
 }
+
+// Operations on the versions and aliases of a flow that does not exist, or
+// no longer does, answer ErrFlowNotFound; a flow re-created under the name
+// starts with no versions and no aliases (they are keyed by the flow Id),
+// so the old qualifiers are unknown (reference 2.3: InvalidArgument).
+func TestService_VersionsAndAliases_DeletedFlow(t *testing.T) {
+	ctx := context.Background()
+	svc := newVersionService(t, nil)
+	mustCreate(t, svc, ctx, "f")
+	if _, err := svc.PublishFlowVersion(ctx, execution.PublishInput{FlowName: "f"}); err != nil {
+		t.Fatal(err)
+	}
+	a, err := svc.CreateFlowAlias(ctx, execution.AliasInput{FlowName: "f", Name: "live", Description: ptr("prod"), Routes: []execution.Route{{Version: "1", Weight: 1}}})
+	if err != nil || a.Description != "prod" {
+		t.Fatalf("CreateFlowAlias = %+v, %v; want the description kept", a, err)
+	}
+	if err := svc.DeleteFlow(ctx, "f"); err != nil {
+		t.Fatal(err)
+	}
+	routes := []execution.Route{{Version: "1", Weight: 1}}
+	tests := []struct {
+		name string
+		err  error
+	}{
+		{"DescribeFlowVersion", second(svc.DescribeFlowVersion(ctx, "f", "1"))},
+		{"ListFlowVersions", third(svc.ListFlowVersions(ctx, execution.ListVersionsInput{FlowName: "f", Limit: 10}))},
+		{"DeleteFlowVersion", svc.DeleteFlowVersion(ctx, "f", "1")},
+		{"CreateFlowAlias", second(svc.CreateFlowAlias(ctx, execution.AliasInput{FlowName: "f", Name: "x", Routes: routes}))},
+		{"DescribeFlowAlias", second(svc.DescribeFlowAlias(ctx, "f", "live"))},
+		{"DeleteFlowAlias", svc.DeleteFlowAlias(ctx, "f", "live")},
+		{"ListFlowAliases", third(svc.ListFlowAliases(ctx, execution.ListAliasesInput{FlowName: "f", Limit: 10}))},
+		{"StartExecution", second(svc.StartExecution(ctx, execution.StartInput{FlowName: "f", Qualifier: "live"}))},
+		{"StopExecution", second(svc.StopExecution(ctx, execution.StopInput{FlowName: "f", ExecutionName: "e"}))},
+		{"GetExecutionHistory", third(svc.GetExecutionHistory(ctx, execution.HistoryInput{FlowName: "f", ExecutionName: "e", Limit: 10}))},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if !errors.Is(tc.err, execution.ErrFlowNotFound) {
+				t.Errorf("%s on a deleted flow = %v, want ErrFlowNotFound", tc.name, tc.err)
+			}
+		})
+	}
+
+	mustCreate(t, svc, ctx, "f")
+	if vs, _, err := svc.ListFlowVersions(ctx, execution.ListVersionsInput{FlowName: "f", Limit: 10}); err != nil || len(vs) != 0 {
+		t.Errorf("ListFlowVersions(re-created) = %d versions, %v; want none", len(vs), err)
+	}
+	if as, _, err := svc.ListFlowAliases(ctx, execution.ListAliasesInput{FlowName: "f", Limit: 10}); err != nil || len(as) != 0 {
+		t.Errorf("ListFlowAliases(re-created) = %s, %v; want none", aliasNames(as), err)
+	}
+	for _, q := range []string{"1", "live"} {
+		if _, err := svc.StartExecution(ctx, execution.StartInput{FlowName: "f", Qualifier: q}); !errors.Is(err, execution.ErrInvalidArgument) {
+			t.Errorf("StartExecution(Qualifier %s) on the re-created flow = %v, want ErrInvalidArgument", q, err)
+		}
+	}
+}
+
+// An alias whose routes all weigh 0 routes nowhere: starting through it is
+// an InvalidArgument on Qualifier, wrapping ErrVersionNotFound.
+func TestService_StartExecution_AliasOfZeroWeights(t *testing.T) {
+	ctx := context.Background()
+	svc := newVersionService(t, nil)
+	mustCreate(t, svc, ctx, "f")
+	if _, err := svc.PublishFlowVersion(ctx, execution.PublishInput{FlowName: "f"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.CreateFlowAlias(ctx, execution.AliasInput{FlowName: "f", Name: "dark", Routes: []execution.Route{{Version: "1", Weight: 0}}}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := svc.StartExecution(ctx, execution.StartInput{FlowName: "f", ExecutionName: "e", Qualifier: "dark"})
+	var ae *execution.ArgumentError
+	if !errors.As(err, &ae) || ae.Param != "Qualifier" || !errors.Is(err, execution.ErrVersionNotFound) {
+		t.Fatalf("StartExecution(alias of zero weights) = %v, want an ArgumentError on Qualifier wrapping ErrVersionNotFound", err)
+	}
+	if _, err := svc.DescribeExecution(ctx, execution.DescribeInput{FlowName: "f", ExecutionName: "e"}); !errors.Is(err, execution.ErrExecutionNotFound) {
+		t.Errorf("the refused start stored an execution: %v", err)
+	}
+}

@@ -73,8 +73,49 @@
 // so exactly one of concurrent starters creates the new execution; on a TTL
 // store, a PutIfAbsent that succeeds also deletes chunks left by a record
 // the table expired. Recover deletes expired records and their chunks, each
-// Delete conditioned on the version read. Name uniqueness therefore holds
-// while the record exists and has not expired.
+// Delete conditioned on the version read (the record together with its
+// listing index entry). Name uniqueness therefore holds while the record
+// exists and has not expired.
+//
+// # Listing
+//
+// ListExecutions costs O(page), not O(executions stored). Every execution
+// has one index entry "xs/<account>/<flowId>/<status>/<time key>/<name>",
+// where the time key is 16 hex digits that sort start times newest first,
+// so a status range lists in ListExecutions' order (newest first, then by
+// name). Its value holds what the walk filters on without the record:
+// Qualifier, FlowVersion and, once finished, ExpiresAt. The entry is
+// written in the same kv Apply as the record (one bbolt transaction, one
+// MemStore lock, one DynamoDB TransactWriteItems): created with it, moved
+// when the status changes (delete the old, put the new), deleted with it on
+// expiry. A status filter walks one range; no filter merges the six ranges,
+// read together in the order statuses follow, so an execution that changes
+// status during the walk is met once. NextToken (a position: the named
+// execution's time key and name) and StartedTimeEnd seek into the ranges,
+// the walk stops at StartedTimeBegin, and expired and Qualifier-mismatched
+// entries are skipped on the entry alone: a page reads its entries plus
+// the ones those filters skip, and one record per listed execution. A
+// NamePrefix listing reads the executions whose names have the prefix (one
+// key range of the records), sorts them and cuts the page: O(executions
+// with the prefix).
+//
+// Every entry a walk lists is checked against its record (read anyway for
+// the page): a missing record, another execution of the name (another time
+// key) or, with a status filter, another status is a stale entry, skipped;
+// one that can never become true again (the execution moved to a later
+// status, a later execution took the name, or no record came within two
+// minutes) is deleted. Stores without Apply (Tablestore; dynalite answers
+// it with errors.ErrUnsupported) get ordered single-key writes instead: the
+// new entry before the record, the old one deleted after it, so a crash in
+// between leaves only stale entries and the listing stays exact. Flows
+// stored before the index existed have Flow.ExecIndex 0: ListExecutions
+// reads them the NamePrefix way until Recover's first pass (start-up
+// locally, the sweep in the clouds) has written their entries and set
+// ExecIndex (indexFlows).
+//
+// ListFlows, ListFlowVersions, ListFlowAliases and GetExecutionHistory
+// read their own key ranges from the token on with a limit (ListFlows with a
+// ResourceGroupId filter skips the flows of other groups as it goes).
 //
 // # Durability: leases and checkpoints
 //
@@ -128,17 +169,21 @@
 //
 // Each run records its own events (interp.Execution.Recorder); they become
 // visible when the step that produced them is persisted, with the step's
-// CompareAndSwap, so the history and the checkpoint never disagree. The
-// record keeps the committed events that are not yet archived, encoded as
-// one JSON array stored after the record's JSON (so a step appends its
-// events without re-encoding older ones). When that array reaches
-// HistorySpillBytes (default 16 KiB) the next step first writes it to a
-// chunk key "hist/<account>/<flowId>/<name>/<last EventId, 19 digits>" with
+// CompareAndSwap, so the history and the checkpoint never disagree. History
+// lives in chunk keys "hist/<account>/<flowId>/<name>/<last EventId, 19
+// digits>". On a store with Apply each step's events are one chunk, created
+// in the same atomic write as the record, so a step writes only its own
+// events whatever the history's length. On other stores the record keeps
+// the committed events that are not yet archived, encoded as one JSON array
+// stored after the record's JSON (so a step appends its events without
+// re-encoding older ones); when that array reaches HistorySpillBytes
+// (default 16 KiB) the next step first writes it to a chunk with
 // PutIfAbsent: only committed events are archived, so every runner would
-// write the same chunk and losing that race is success. This bounds the
-// record (important for DynamoDB's 400 KB items) while 5,000 events of up to
-// 64 KiB each (reference 9.6) live in many chunks; GetExecutionHistory
-// starts listing at the first chunk whose last EventId reaches NextToken.
+// write the same chunk and losing that race is success. Either way the
+// record stays small (important for DynamoDB's 400 KB items) while 5,000
+// events of up to 64 KiB each (reference 9.6) live in many chunks;
+// GetExecutionHistory starts listing at the first chunk whose last EventId
+// reaches NextToken.
 // StopExecution appends ExecutionStopped (EventDetail {"Error","Cause"})
 // itself; a failed run's ExecutionFailed carries {"Error","Cause"} (decision
 // 31). Chunks of a deleted flow's executions are left behind, unreachable.

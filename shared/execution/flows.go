@@ -247,7 +247,12 @@ func (s *Service) ListFlows(ctx context.Context, in ListFlowsInput) ([]*Flow, st
 		}
 	}
 	for len(out) <= in.Limit {
-		items, err := s.store.List(ctx, prefix, after, listPage)
+		// Without a filter every item is listed: read only the page.
+		chunk := listPage
+		if in.ResourceGroupID == "" {
+			chunk = in.Limit + 1 - len(out)
+		}
+		items, err := s.store.List(ctx, prefix, after, chunk)
 		if err != nil {
 			return nil, "", fmt.Errorf("list flows: %w", err)
 		}
@@ -260,7 +265,7 @@ func (s *Service) ListFlows(ctx context.Context, in ListFlowsInput) ([]*Flow, st
 				out = append(out, &f)
 			}
 		}
-		if len(items) < listPage {
+		if len(items) < chunk {
 			break
 		}
 		after = items[len(items)-1].Key

@@ -202,8 +202,10 @@ func (s *Service) scanEvents(ctx context.Context, ref Ref, e *Execution, from in
 		// Older events live in chunks keyed by their last EventId: start
 		// at the first chunk whose last event is at or after from.
 		after := chunkKey(ref, from-1)
-		for {
-			items, err := s.store.List(ctx, histPrefix(ref), after, listPage)
+		// A page usually needs a few chunks: read 32, then twice as many
+		// each round, up to listPage.
+		for limit := 32; ; limit = min(listPage, 2*limit) {
+			items, err := s.store.List(ctx, histPrefix(ref), after, limit)
 			if err != nil {
 				return fmt.Errorf("list history of %q: %w", e.Name, err)
 			}
@@ -219,7 +221,7 @@ func (s *Service) scanEvents(ctx context.Context, ref Ref, e *Execution, from in
 				}
 				after = it.Key
 			}
-			if len(items) < listPage {
+			if len(items) < limit {
 				break
 			}
 		}

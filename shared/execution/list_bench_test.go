@@ -153,3 +153,86 @@ func BenchmarkService_StartExecution_Parallel(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkService_ListOthers times a page of 100 of the other listings
+// with 1,000 and 10,000 items stored on bbolt: ListFlows, ListFlowVersions,
+// ListFlowAliases (from the middle, by NextToken) and GetExecutionHistory
+// (from the middle of an execution's history). Each reads its own key
+// range from the token on (kv List with after and a limit), so a page
+// costs the same at both sizes.
+//
+//	go test -run '^$' -bench ListOthers ./shared/execution/
+func BenchmarkService_ListOthers(b *testing.B) {
+	ctx := context.Background()
+	for _, n := range []int{1_000, 10_000} {
+		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
+			store, err := kv.OpenBolt(b.TempDir(), kv.BoltOptions{NoSync: true})
+			if err != nil {
+				b.Fatal(err)
+			}
+			svc := execution.New(store, execution.Options{Enqueuer: &recordingEnqueuer{}, Logger: quiet})
+			b.Cleanup(func() { _ = svc.Close(); _ = store.Close() })
+			for i := range n {
+				name := fmt.Sprintf("f%05d", i)
+				if _, err := svc.CreateFlow(ctx, execution.CreateFlowInput{Name: name, Definition: passChain(name, 1)}); err != nil {
+					b.Fatal(err)
+				}
+				if _, err := svc.PublishFlowVersion(ctx, execution.PublishInput{FlowName: "f00000"}); err != nil {
+					b.Fatal(err)
+				}
+				alias := execution.AliasInput{FlowName: "f00000", Name: fmt.Sprintf("a%05d", i), Routes: []execution.Route{{Version: "1", Weight: 1}}}
+				if _, err := svc.CreateFlowAlias(ctx, alias); err != nil {
+					b.Fatal(err)
+				}
+			}
+			f, err := svc.DescribeFlow(ctx, "f00000")
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, err := svc.StartExecution(ctx, execution.StartInput{FlowName: "f00000", ExecutionName: "long"}); err != nil {
+				b.Fatal(err)
+			}
+			w, err := svc.NewStepWriter(ctx, execution.Ref{Account: auth.DefaultAccount, FlowID: f.ID, Name: "long"})
+			if err != nil {
+				b.Fatal(err)
+			}
+			for w.Events() < int64(n) {
+				if err := w.Step(ctx, 4); err != nil {
+					b.Fatal(err)
+				}
+			}
+			mid := fmt.Sprintf("%05d", n/2)
+			tests := []struct {
+				name string
+				list func() (int, error)
+			}{
+				{"ListFlows", func() (int, error) {
+					l, _, err := svc.ListFlows(ctx, execution.ListFlowsInput{Limit: 100, NextToken: "f" + mid})
+					return len(l), err
+				}},
+				{"ListFlowVersions", func() (int, error) {
+					l, _, err := svc.ListFlowVersions(ctx, execution.ListVersionsInput{FlowName: "f00000", Limit: 100, NextToken: int64(n / 2)})
+					return len(l), err
+				}},
+				{"ListFlowAliases", func() (int, error) {
+					l, _, err := svc.ListFlowAliases(ctx, execution.ListAliasesInput{FlowName: "f00000", Limit: 100, NextToken: "a" + mid})
+					return len(l), err
+				}},
+				{"GetExecutionHistory", func() (int, error) {
+					l, _, err := svc.GetExecutionHistory(ctx, execution.HistoryInput{FlowName: "f00000", ExecutionName: "long", Limit: 100, NextToken: int64(n / 2)})
+					return len(l), err
+				}},
+			}
+			for _, tc := range tests {
+				b.Run(tc.name, func(b *testing.B) {
+					for b.Loop() {
+						if got, err := tc.list(); err != nil || got != 100 {
+							b.Fatalf("%s = %d items, %v; want 100", tc.name, got, err)
+						}
+					}
+					b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N)/1000, "ms/page")
+				})
+			}
+		})
+	}
+}

@@ -128,9 +128,11 @@ func TestService_MapRun_DescribeAndUpdate(t *testing.T) {
 		m.Concurrency != 3 || m.ToleratedFailedPercentage != 12.5 {
 		t.Errorf("finished map run = %+v, want Succeeded, 4 succeeded, stopped, the updated settings", m)
 	}
-	// Another service on the store answers from the record alike.
-	if got, err := mapRunService(t, store, openGate(), false).DescribeMapRun(ctx, ref); err != nil || *got != *m {
-		t.Errorf("DescribeMapRun on another service = %+v, %v; want %+v", got, err, m)
+	// Another service on the store answers from the record alike, once
+	// the runner's final save is in.
+	elsewhere := mapRunService(t, store, openGate(), false)
+	if got := waitMapRun(t, elsewhere, ref, func(m *execution.MapRun) bool { return m.Status != maprun.Running }); *got != *m {
+		t.Errorf("DescribeMapRun on another service = %+v, want %+v", got, m)
 	}
 
 	// A finished map run is not updated (InvalidArgument on MapRunName).

@@ -17,8 +17,9 @@ import (
 // instruments are the service's tracer and meters (Options.TracerProvider,
 // Options.MeterProvider); no-op ones unless telemetry is on.
 type instruments struct {
-	tracer         trace.Tracer
-	started, ended metric.Int64Counter
+	tracer            trace.Tracer
+	started, ended    metric.Int64Counter
+	tracing, metering bool // the providers were given: off costs nothing
 }
 
 // traceCarrier propagates an execution's trace context in its record
@@ -34,7 +35,7 @@ func newInstruments(s *Service) instruments {
 		mp = metricnoop.NewMeterProvider()
 	}
 	meter := mp.Meter(telemetry.ScopeName)
-	in := instruments{tracer: tp.Tracer(telemetry.ScopeName)}
+	in := instruments{tracer: tp.Tracer(telemetry.ScopeName), tracing: s.opts.TracerProvider != nil, metering: s.opts.MeterProvider != nil}
 	// Errors come only from invalid names, which these are not; a nil
 	// instrument would be replaced by the no-op one.
 	var err error
@@ -84,11 +85,17 @@ func modeAttr(e *Execution) attribute.KeyValue {
 
 // countStart counts a started execution.
 func (s *Service) countStart(ctx context.Context, e *Execution) {
+	if !s.inst.metering {
+		return
+	}
 	s.inst.started.Add(ctx, 1, metric.WithAttributes(modeAttr(e)))
 }
 
 // countEnd counts an ended execution.
 func (s *Service) countEnd(ctx context.Context, e *Execution) {
+	if !s.inst.metering {
+		return
+	}
 	s.inst.ended.Add(ctx, 1, metric.WithAttributes(modeAttr(e), attribute.String(telemetry.AttrStatus, string(e.Status))))
 }
 
@@ -108,6 +115,9 @@ func (s *Service) setParked(key string, parked bool) {
 // are children of the request that started it, whose trace context the
 // record keeps.
 func (s *Service) startRunSpan(ctx context.Context, e *Execution) (context.Context, trace.Span) {
+	if !s.inst.tracing {
+		return ctx, trace.SpanFromContext(context.Background()) // a no-op span
+	}
 	parent := ctx
 	if e.TraceParent != "" {
 		parent = traceCarrier.Extract(ctx, propagation.MapCarrier{"traceparent": e.TraceParent})
