@@ -147,7 +147,13 @@
 // writers share commits (kv group commit), so syncs per execution fall with
 // load. Every optimistic write loop is a kv.Retry (jittered backoff, one
 // cap, kv.MaxAttempts); giving up is ResourceError(ErrConflict).
-// A Wait interrupted midway restarts from the state's beginning. A Parallel
+// A top-level Wait, a Retry interval and a callback task park the
+// execution (run.go parkUntil): the checkpoint, with the due time, and
+// Execution.WakeAt are committed with the lease cleared, and the service's
+// one timer (timers.go) enqueues it when due; Recover hands parked
+// executions to that timer and enqueues the due ones. A parked Wait resumed
+// after a crash waits only what is left; one that had not parked yet when
+// the process died restarts from the state's beginning. A Parallel
 // or Map whose branches or iterations wait for callbacks is checkpointed
 // with its progress (interp.FanCheckpoint): the finished children are not
 // run again. Their outputs are not copied into the checkpoint: the

@@ -28,7 +28,7 @@ States:
 `
 
 // A callback task nobody reports fails with FnF.Timeout when its Timeout
-// passes: the service wakes the parked execution itself (wakeAt), without a
+// passes: the service wakes the parked execution itself (its timer), without a
 // sweep or a report.
 func TestService_CallbackTimeout_WakesExecution(t *testing.T) {
 	ctx := context.Background()
