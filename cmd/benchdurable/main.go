@@ -4,14 +4,16 @@
 //
 //	benchdurable disk -dir DIR -seconds 2
 //	benchdurable load -url http://127.0.0.1:PORT -clients 64 -seconds 5
-//	benchdurable waits -url http://127.0.0.1:PORT -clients 64 -n 10000
+//	benchdurable waits -url http://127.0.0.1:PORT -clients 64 -n 10000 [-seconds 1] [-finish=false]
 //
 // load creates a one-state Standard flow (a Pass) and starts executions of it
 // from -clients concurrent clients for -seconds, then waits until every
 // started execution has finished. waits starts -n executions of a flow whose
-// only state is a 1 s Wait and reports how long after the last one was due
-// all of them had finished. Both use unsigned requests (a local server
-// without access keys).
+// only state is a Wait of -seconds (default 1) and reports how long after
+// the last one was due all of them had finished; with -finish=false it
+// reports the start phase only and leaves them waiting (the script measures
+// the server's memory with them parked). Both use unsigned requests (a local
+// server without access keys).
 package main
 
 import (
@@ -280,20 +282,22 @@ func waitAll(c *client, flowName string, names []string, conns int) (int64, erro
 	return notOK.Load(), first
 }
 
-// waits starts -n executions of a 1 s Wait from -clients clients and
-// reports when all finished.
+// waits starts -n executions of a Wait of -seconds from -clients clients
+// and reports when all finished (or, with -finish=false, the start phase).
 func waits(args []string) error {
 	fs := flag.NewFlagSet("waits", flag.ExitOnError)
 	base := fs.String("url", "", "server base URL")
 	clients := fs.Int("clients", 64, "concurrent clients")
 	n := fs.Int("n", 10000, "executions")
+	secs := fs.Int("seconds", 1, "the Wait's Seconds")
+	finish := fs.Bool("finish", true, "wait until every execution finished")
 	_ = fs.Parse(args)
 	c := newClient(*base, *clients)
 	if err := c.ready(30 * time.Second); err != nil {
 		return err
 	}
 	flowName := "bench-wait"
-	if err := c.createFlow(flowName, "  - Name: A\n    Type: Wait\n    Seconds: 1\n    End: true\n"); err != nil {
+	if err := c.createFlow(flowName, fmt.Sprintf("  - Name: A\n    Type: Wait\n    Seconds: %d\n    End: true\n", *secs)); err != nil {
 		return err
 	}
 	names := make([]string, *n)
@@ -329,8 +333,11 @@ func waits(args []string) error {
 	if first != nil {
 		return first
 	}
-	lastDue := time.Now().Add(time.Second)
+	lastDue := time.Now().Add(time.Duration(*secs) * time.Second)
 	startPhase := time.Since(start)
+	if !*finish {
+		return emit(map[string]any{"executions": *n, "start_seconds": startPhase.Seconds()})
+	}
 	notOK, err := waitAll(c, flowName, names, *clients)
 	if err != nil {
 		return err

@@ -16,8 +16,12 @@ type runner interface {
 // Wait or a slow Task do not keep others from starting. Executions enqueued
 // while limit runs are under way wait in a queue of at most maxQueued refs,
 // taken in order as runs finish, so Enqueue never blocks. An execution that
-// finds the queue full is not lost: its record stays Starting in the store
-// and the service's sweep (Options.Sweep) enqueues it later.
+// finds the queue full is not lost: the record is the queue. Its record
+// stays in the store, and from then on the Pool drops every Enqueue (each
+// names a stored record) until its queue has drained; then it calls refill
+// (the service's Recover), which enqueues what the store holds, oldest
+// start first. So executions run in order of their start, and memory holds
+// at most maxQueued of them.
 type Pool struct {
 	r         runner
 	limit     int
@@ -31,6 +35,10 @@ type Pool struct {
 	queue   []Ref
 	queued  map[Ref]bool
 	closed  bool
+	// overflow: an Enqueue found the queue full; the store holds
+	// executions older than any new one, so new ones wait there too.
+	overflow bool
+	refill   func() // called once the queue drained after an overflow
 }
 
 // newPool returns a Pool that runs enqueued executions with r, at most
@@ -50,7 +58,7 @@ func (p *Pool) Enqueue(_ context.Context, ref Ref) error {
 	if p.closed {
 		return ErrClosed
 	}
-	if p.queued[ref] {
+	if p.queued[ref] || p.overflow {
 		return nil
 	}
 	if p.running < p.limit {
@@ -60,11 +68,33 @@ func (p *Pool) Enqueue(_ context.Context, ref Ref) error {
 		return nil
 	}
 	if len(p.queue) >= p.maxQueued {
-		return nil // the record is the queue: the sweep enqueues it later
+		p.overflow = true
+		return nil // the record is the queue: refill enqueues it later
 	}
 	p.queued[ref] = true
 	p.queue = append(p.queue, ref)
 	return nil
+}
+
+// overflowed records that the store holds executions not queued, so that
+// the Pool refills its queue from the store once it has drained.
+func (p *Pool) overflowed() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		return
+	}
+	if p.running > 0 {
+		p.overflow = true // the last worker to find the queue empty refills it
+		return
+	}
+	if p.refill != nil { // no worker left to notice: refill now
+		p.wg.Add(1)
+		go func() {
+			defer p.wg.Done()
+			p.refill()
+		}()
+	}
 }
 
 // work runs ref, then queued executions until the queue is empty.
@@ -77,7 +107,12 @@ func (p *Pool) work(ref Ref) {
 		p.mu.Lock()
 		if p.closed || len(p.queue) == 0 {
 			p.running--
+			refill := p.overflow && !p.closed && p.refill != nil
+			p.overflow = false
 			p.mu.Unlock()
+			if refill {
+				p.refill()
+			}
 			return
 		}
 		ref = p.queue[0]

@@ -343,8 +343,10 @@ func (s *Service) heartbeat(ref Ref, h *leaseHolder, done <-chan struct{}, cance
 // Recover enqueues every execution left Starting or Running, in every
 // account, whose lease is free or expired (a runner that died, a lost
 // event), or held by anyone but this service with Options.ExclusiveStore
-// (a previous process), except those running in this process. They resume from their
-// last checkpoint. It also deletes the finished executions whose retention
+// (a previous process), except those running in this process and parked
+// ones that are not due (it hands those to the service's timer). They resume
+// from their last checkpoint, oldest start first; one pass enqueues at most
+// Options.MaxQueued of them (the oldest), the next pass the rest. It also deletes the finished executions whose retention
 // ended (Options.Retention), with their history, and, on its first run,
 // writes the listing index of flows stored before it existed (indexFlows).
 // It returns how many it enqueued.
@@ -352,8 +354,8 @@ func (s *Service) Recover(ctx context.Context) (int, error) {
 	if err := s.indexFlows(ctx); err != nil {
 		return 0, err
 	}
-	n := 0
 	now := s.now()
+	due := pending{max: s.opts.MaxQueued}
 	err := s.scan(ctx, execRoot, func(e *Execution) error {
 		if e.expired(s.opts.Clock.Now()) {
 			return s.expire(ctx, e)
@@ -372,16 +374,24 @@ func (s *Service) Recover(ctx context.Context) (int, error) {
 		s.mu.Lock()
 		_, busy := s.running[ref.key()]
 		s.mu.Unlock()
-		if busy {
-			return nil
+		if !busy {
+			due.add(ref, e.StartedTime)
 		}
-		if err := s.opts.Enqueuer.Enqueue(ctx, ref); err != nil {
-			return fmt.Errorf("enqueue %s: %w", strings.TrimPrefix(ref.key(), execRoot), err)
-		}
-		n++
 		return nil
 	})
-	return n, err
+	if err != nil {
+		return 0, err
+	}
+	// Oldest start first: the store is the queue, and it runs in order.
+	for i, ref := range due.sorted() {
+		if err := s.opts.Enqueuer.Enqueue(ctx, ref); err != nil {
+			return i, fmt.Errorf("enqueue %s: %w", strings.TrimPrefix(ref.key(), execRoot), err)
+		}
+	}
+	if due.left && s.pool != nil {
+		s.pool.overflowed() // the rest waits in the store: refill again once drained
+	}
+	return len(due.h), nil
 }
 
 // expire deletes the expired execution e: its history chunks, then its

@@ -303,6 +303,11 @@ func New(store Store, opts Options) *Service {
 	s.base, s.shutdown = context.WithCancel(context.Background())
 	if opts.Enqueuer == nil {
 		s.pool = newPool(s, opts.Workers, opts.MaxQueued)
+		s.pool.refill = func() {
+			if _, err := s.Recover(s.base); err != nil && s.base.Err() == nil {
+				s.logger().Error("cloudflow: refill the runner queue", "err", err)
+			}
+		}
 		s.opts.Enqueuer = s.pool
 	}
 	s.inst = newInstruments(s)

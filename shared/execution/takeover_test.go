@@ -68,46 +68,52 @@ func TestService_Recover_ExclusiveStoreTakesOverLiveLease(t *testing.T) {
 	}
 }
 
-// TestService_Pool_FullQueueLeavesRecordForSweep: with one worker and a
-// queue of one, a third execution is not kept in memory; it stays Starting
-// in the store until Recover (the sweep) enqueues it, and then succeeds.
-func TestService_Pool_FullQueueLeavesRecordForSweep(t *testing.T) {
+// TestService_Pool_FullQueue_RecordIsTheQueue: with one worker and a queue
+// of one, executions started while the queue is full are not kept in
+// memory: they stay Starting in the store, and so does one started after
+// them. Once the queue has drained the Pool refills it from the store, and
+// they run in the order they started (not in key order), with no sweep.
+func TestService_Pool_FullQueue_RecordIsTheQueue(t *testing.T) {
 	ctx := context.Background()
 	tasks := newCountTasks()
 	eng := interp.New(interp.Options{Tasks: tasks})
-	svc := execution.New(kv.NewMemStore(), execution.Options{Engine: eng, Workers: 1, MaxQueued: 1})
+	clock := &fakeClock{now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	svc := execution.New(kv.NewMemStore(), execution.Options{Engine: eng, Workers: 1, MaxQueued: 1, Clock: clock})
 	t.Cleanup(func() { _ = svc.Close() })
 	createFlow(t, svc, "gated", "Gate")
-	for _, name := range []string{"e0", "e1", "e2"} {
+	order := []string{"e0", "e1", "z2", "m3", "a4"}
+	for _, name := range order {
+		clock.Advance(time.Second) // a start time of its own
 		if _, err := svc.StartExecution(ctx, execution.StartInput{FlowName: "gated", ExecutionName: name}); err != nil {
 			t.Fatal(err)
 		}
 		if name == "e0" {
-			<-tasks.entered // e0 occupies the only worker
+			if got := <-tasks.entered; got != "e0" { // e0 occupies the only worker
+				t.Fatalf("first run = %s, want e0", got)
+			}
+		}
+	}
+	for _, name := range order[2:] {
+		e, err := svc.DescribeExecution(ctx, execution.DescribeInput{FlowName: "gated", ExecutionName: name})
+		if err != nil || e.Status != execution.Starting {
+			t.Fatalf("%s = %v, %v; want Starting (waiting in the store)", name, e.Status, err)
 		}
 	}
 	close(tasks.gate)
-	describe := func(name string) *execution.Execution {
-		t.Helper()
+	for _, want := range order[1:] {
+		select {
+		case got := <-tasks.entered:
+			if got != want {
+				t.Fatalf("ran %s, want %s (the order of the starts)", got, want)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%s never ran: the Pool did not refill its queue from the store", want)
+		}
+	}
+	for _, name := range order {
 		e, err := svc.DescribeExecution(ctx, execution.DescribeInput{FlowName: "gated", ExecutionName: name, Wait: 5 * time.Second})
-		if err != nil {
-			t.Fatal(err)
+		if err != nil || e.Status != execution.Succeeded {
+			t.Fatalf("%s = %v, %v; want Succeeded", name, e.Status, err)
 		}
-		return e
-	}
-	for _, name := range []string{"e0", "e1"} {
-		if e := describe(name); e.Status != execution.Succeeded {
-			t.Fatalf("%s status %s, want Succeeded", name, e.Status)
-		}
-	}
-	e, err := svc.DescribeExecution(ctx, execution.DescribeInput{FlowName: "gated", ExecutionName: "e2"})
-	if err != nil || e.Status != execution.Starting {
-		t.Fatalf("e2 = %v, %v; want Starting (not queued: the queue was full)", e.Status, err)
-	}
-	if n, err := svc.Recover(ctx); err != nil || n != 1 {
-		t.Fatalf("Recover = %d, %v; want 1", n, err)
-	}
-	if e := describe("e2"); e.Status != execution.Succeeded {
-		t.Fatalf("e2 status %s after Recover, want Succeeded", e.Status)
 	}
 }

@@ -2,6 +2,8 @@ package execution
 
 import (
 	"container/heap"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 )
@@ -119,4 +121,60 @@ func (s *Service) serveTimers() {
 		case <-wait:
 		}
 	}
+}
+
+// pending collects the executions a Recover pass enqueues: the max oldest
+// by start time (a heap whose root is the newest kept), so a pass holds a
+// bounded number of them whatever the store holds.
+type pending struct {
+	max  int
+	h    startHeap
+	left bool // some were not kept
+}
+
+type startEntry struct {
+	started time.Time
+	ref     Ref
+}
+
+// startHeap is a max-heap by start time (container/heap).
+type startHeap []startEntry
+
+func (h startHeap) Len() int           { return len(h) }
+func (h startHeap) Less(i, j int) bool { return h[i].started.After(h[j].started) }
+func (h startHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *startHeap) Push(x any)        { *h = append(*h, x.(startEntry)) }
+func (h *startHeap) Pop() any {
+	old := *h
+	e := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return e
+}
+
+// add keeps ref when it is among the max oldest seen so far.
+func (p *pending) add(ref Ref, started time.Time) {
+	if len(p.h) < max(p.max, 1) {
+		heap.Push(&p.h, startEntry{started: started, ref: ref})
+		return
+	}
+	p.left = true
+	if started.Before(p.h[0].started) {
+		p.h[0] = startEntry{started: started, ref: ref}
+		heap.Fix(&p.h, 0)
+	}
+}
+
+// sorted returns the kept executions, oldest start first (ties by key).
+func (p *pending) sorted() []Ref {
+	slices.SortFunc(p.h, func(a, b startEntry) int {
+		if c := a.started.Compare(b.started); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ref.key(), b.ref.key())
+	})
+	refs := make([]Ref, len(p.h))
+	for i, e := range p.h {
+		refs[i] = e.ref
+	}
+	return refs
 }

@@ -2,6 +2,7 @@ package execution
 
 import (
 	"fmt"
+	"runtime"
 	"testing"
 	"time"
 )
@@ -47,5 +48,100 @@ func TestTimers_PopDue(t *testing.T) {
 	}
 	if n := tm.len(); n != 0 {
 		t.Errorf("len after all were due = %d, want 0", n)
+	}
+}
+
+// BenchmarkTimers_Parked measures the memory 100,000 parked executions'
+// wake-ups keep (heap and stacks after a GC, per execution, as
+// retained-B/exec): in the timer heap, with one time.AfterFunc each, and
+// with one goroutine each waiting on time.After (the callback timeout
+// timers this heap replaced).
+func BenchmarkTimers_Parked(b *testing.B) {
+	const n = 100_000
+	refs := make([]Ref, n)
+	for i := range refs {
+		refs[i] = Ref{Account: "acct", FlowID: "flow", Name: fmt.Sprintf("exec-%06d", i)}
+	}
+	due := time.Now().Add(time.Hour)
+	variants := []struct {
+		name  string
+		build func() (keep any, stop func())
+	}{
+		{"heap", func() (any, func()) {
+			tm := newTimers()
+			for i, r := range refs {
+				tm.add(r, due.Add(time.Duration(i)*time.Millisecond))
+			}
+			return tm, func() {}
+		}},
+		{"AfterFunc", func() (any, func()) {
+			// A timer per execution, in a map so that a second park of the
+			// same execution (or a sweep) replaces its timer, as add does.
+			ts := make(map[Ref]*time.Timer)
+			for i, r := range refs {
+				ts[r] = time.AfterFunc(time.Hour+time.Duration(i)*time.Millisecond, func() { fired(r) })
+			}
+			return ts, func() {
+				for _, t := range ts {
+					t.Stop()
+				}
+			}
+		}},
+		{"goroutine", func() (any, func()) {
+			done := make(chan struct{})
+			for i, r := range refs {
+				go func() {
+					select {
+					case <-done:
+					case <-time.After(time.Hour + time.Duration(i)*time.Millisecond):
+						fired(r)
+					}
+				}()
+			}
+			return nil, func() { close(done) }
+		}},
+	}
+	for _, v := range variants {
+		b.Run(v.name, func(b *testing.B) {
+			for b.Loop() {
+				before := inUse()
+				keep, stop := v.build()
+				time.Sleep(10 * time.Millisecond) // the goroutines start
+				b.ReportMetric(float64(inUse()-before)/n, "retained-B/exec")
+				runtime.KeepAlive(keep)
+				stop()
+			}
+		})
+	}
+}
+
+// fired stands for enqueueing a due execution.
+var fired = func(Ref) {}
+
+// inUse is the heap and stack memory in use after a GC.
+func inUse() int64 {
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return int64(m.HeapAlloc + m.StackInuse)
+}
+
+// A Recover pass keeps the oldest starts, at most max of them, in start
+// order (ties in key order), and says that some were left.
+func TestPending_KeepsOldest(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	p := pending{max: 3}
+	for _, c := range []struct {
+		name string
+		sec  int
+	}{{"e", 5}, {"a", 9}, {"d", 1}, {"c", 7}, {"b", 1}, {"f", 3}} {
+		p.add(Ref{Account: "acct", FlowID: "f", Name: c.name}, t0.Add(time.Duration(c.sec)*time.Second))
+	}
+	var got []string
+	for _, r := range p.sorted() {
+		got = append(got, r.Name)
+	}
+	if fmt.Sprint(got) != "[b d f]" || !p.left {
+		t.Errorf("kept %v (left %v), want [b d f] (left true)", got, p.left)
 	}
 }

@@ -13,11 +13,17 @@ import (
 // in and out, so callers never share memory with the store. The zero value is
 // not usable; call NewMemStore. A MemStore is safe for concurrent use.
 type MemStore struct {
-	mu     sync.RWMutex
-	items  map[string]memItem
-	keys   []string // the keys of items; ascending (byte order) when sorted
-	sorted bool
-	closed bool
+	mu    sync.RWMutex
+	items map[string]memItem
+	// keys indexes items for List: keys[:nsorted] ascending (byte order),
+	// then keys created since, unsorted. A deleted key stays until a
+	// compaction (it no longer names an item; dead counts them), and a key
+	// created again may appear twice: list skips both. So a write costs
+	// O(1), and List sorts and merges only what changed.
+	keys    []string
+	nsorted int
+	dead    int
+	closed  bool
 }
 
 // memItem is the stored form of an Item; value is owned by the store.
@@ -28,7 +34,7 @@ type memItem struct {
 
 // NewMemStore returns an empty MemStore.
 func NewMemStore() *MemStore {
-	return &MemStore{items: make(map[string]memItem), sorted: true}
+	return &MemStore{items: make(map[string]memItem)}
 }
 
 func (m memItem) item(key string) Item {
@@ -84,27 +90,50 @@ func (s *MemStore) set(key string, m memItem) {
 	if exists {
 		return
 	}
-	// Appending keeps creation O(1); List sorts once after a run of writes.
-	if s.sorted && len(s.keys) > 0 && key < s.keys[len(s.keys)-1] {
-		s.sorted = false
-	}
 	s.keys = append(s.keys, key)
 }
 
-// remove deletes key and its index entry; the caller holds s.mu for
-// writing.
+// remove deletes key; its index entry goes at the next compaction. The
+// caller holds s.mu for writing.
 func (s *MemStore) remove(key string) {
 	delete(s.items, key)
-	if s.sorted {
-		if i, found := slices.BinarySearch(s.keys, key); found {
-			s.keys = slices.Delete(s.keys, i, i+1)
-		}
-	} else if i := slices.Index(s.keys, key); i >= 0 {
-		// Order does not matter until the next sort: move the last key here.
-		last := len(s.keys) - 1
-		s.keys[i] = s.keys[last]
-		s.keys = s.keys[:last]
+	s.dead++
+}
+
+// sortKeys brings the index in order: the keys created since the last sort
+// are sorted and merged in, and when more than half the index names deleted
+// items it is compacted. The caller holds s.mu for writing.
+func (s *MemStore) sortKeys() {
+	live := func(k string) bool { _, ok := s.items[k]; return ok }
+	tail := slices.DeleteFunc(s.keys[s.nsorted:], func(k string) bool { return !live(k) })
+	slices.Sort(tail)
+	head := s.keys[:s.nsorted]
+	if s.dead > len(s.keys)/2 {
+		head = slices.DeleteFunc(head, func(k string) bool { return !live(k) })
+		s.dead = 0
 	}
+	var merged []string
+	switch {
+	case len(tail) == 0:
+		merged = head
+	case len(head) == 0 || head[len(head)-1] < tail[0]:
+		merged = append(head, tail...) // tail is after head in s.keys: no overlap
+	default:
+		merged = make([]string, 0, len(head)+len(tail))
+		i, j := 0, 0
+		for i < len(head) && j < len(tail) {
+			if head[i] <= tail[j] {
+				merged = append(merged, head[i])
+				i++
+			} else {
+				merged = append(merged, tail[j])
+				j++
+			}
+		}
+		merged = append(append(merged, head[i:]...), tail[j:]...)
+	}
+	s.keys = slices.Compact(merged)
+	s.nsorted = len(s.keys)
 }
 
 // Apply runs ops atomically: every operation's condition (see OpKind) is
@@ -204,7 +233,7 @@ func (s *MemStore) List(ctx context.Context, prefix, after string, limit int) ([
 		return nil, err
 	}
 	s.mu.RLock()
-	if s.sorted || s.closed {
+	if s.nsorted == len(s.keys) && s.dead <= len(s.keys)/2 || s.closed {
 		defer s.mu.RUnlock()
 		return s.list(prefix, after, limit)
 	}
@@ -212,9 +241,8 @@ func (s *MemStore) List(ctx context.Context, prefix, after string, limit int) ([
 	s.mu.RUnlock()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if !s.sorted {
-		slices.Sort(s.keys)
-		s.sorted = true
+	if s.nsorted != len(s.keys) || s.dead > len(s.keys)/2 {
+		s.sortKeys()
 	}
 	return s.list(prefix, after, limit)
 }
@@ -230,12 +258,18 @@ func (s *MemStore) list(prefix, after string, limit int) ([]Item, error) {
 		i++
 	}
 	var out []Item
+	prev := ""
 	for ; i < len(s.keys); i++ {
 		k := s.keys[i]
 		if !strings.HasPrefix(k, prefix) || (limit > 0 && len(out) >= limit) {
 			break
 		}
-		out = append(out, s.items[k].item(k))
+		m, ok := s.items[k]
+		if !ok || (k == prev && len(out) > 0) {
+			continue // deleted, or the second entry of a key created again
+		}
+		prev = k
+		out = append(out, m.item(k))
 	}
 	return out, nil
 }
