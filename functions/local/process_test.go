@@ -233,33 +233,42 @@ func createCrashFlow(t *testing.T, s *server) {
 // transport error (the server died) and returns when every client stopped.
 // stopAfter, when positive, calls kill once that many starts were acked.
 func startAll(s *server, names []string, acked *sync.Map, stopAfter int64, kill func()) {
-	var next, n atomic.Int64
+	var n atomic.Int64
 	var once sync.Once
+	each(32, len(names), func(i int) bool {
+		if _, ok := acked.Load(names[i]); ok {
+			return true
+		}
+		_, err := s.call("StartExecution", map[string]string{
+			"FlowName": "crash", "ExecutionName": names[i], "Input": fmt.Sprintf(`{"n":%d}`, crashInput(names[i])),
+		})
+		if ae, ok := err.(*apiError); ok && ae.code == "ExecutionAlreadyExists" {
+			err = nil // started before and already finished
+		}
+		if err != nil {
+			return false
+		}
+		acked.Store(names[i], true)
+		if stopAfter > 0 && n.Add(1) == stopAfter {
+			once.Do(kill)
+		}
+		return true
+	})
+}
+
+// each calls fn with every index in 0..n-1, once each, from workers
+// goroutines; a worker stops when fn returns false. It returns when every
+// worker has stopped.
+func each(workers, n int, fn func(i int) bool) {
+	var next atomic.Int64
 	var wg sync.WaitGroup
-	for range 32 {
+	for range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for {
-				i := int(next.Add(1)) - 1
-				if i >= len(names) {
+			for i := int(next.Add(1)) - 1; i < n; i = int(next.Add(1)) - 1 {
+				if !fn(i) {
 					return
-				}
-				if _, ok := acked.Load(names[i]); ok {
-					continue
-				}
-				_, err := s.call("StartExecution", map[string]string{
-					"FlowName": "crash", "ExecutionName": names[i], "Input": fmt.Sprintf(`{"n":%d}`, crashInput(names[i])),
-				})
-				if ae, ok := err.(*apiError); ok && ae.code == "ExecutionAlreadyExists" {
-					err = nil // started before and already finished
-				}
-				if err != nil {
-					return
-				}
-				acked.Store(names[i], true)
-				if stopAfter > 0 && n.Add(1) == stopAfter {
-					once.Do(kill)
 				}
 			}
 		}()
@@ -282,50 +291,37 @@ func waitOutputs(ctx context.Context, t *testing.T, s *server, flow string, name
 		mu      sync.Mutex
 		out     = map[string]string{}
 		stopped = map[string]time.Time{}
-		next    atomic.Int64
-		wg      sync.WaitGroup
 	)
-	for range 32 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1)) - 1
-				if i >= len(names) {
-					return
-				}
-				for {
-					if ctx.Err() != nil {
-						t.Errorf("%s: not finished in time", names[i])
-						return
-					}
-					r, err := s.call("DescribeExecution", map[string]string{"FlowName": flow, "ExecutionName": names[i], "WaitTimeSeconds": "5"})
-					if err != nil {
-						t.Errorf("DescribeExecution %s: %v", names[i], err)
-						return
-					}
-					st, _ := r["Status"].(string)
-					if st == "Running" || st == "Starting" {
-						continue
-					}
-					if st != "Succeeded" {
-						t.Errorf("%s status %s (%v), want Succeeded", names[i], st, r)
-					}
-					o, _ := r["Output"].(string)
-					st, _ = r["StoppedTime"].(string)
-					at, err := time.Parse(api.TimeFormat, st)
-					if err != nil {
-						t.Errorf("%s StoppedTime %q: %v", names[i], st, err)
-					}
-					mu.Lock()
-					out[names[i]], stopped[names[i]] = o, at
-					mu.Unlock()
-					break
-				}
+	each(32, len(names), func(i int) bool {
+		for {
+			if ctx.Err() != nil {
+				t.Errorf("%s: not finished in time", names[i])
+				return false
 			}
-		}()
-	}
-	wg.Wait()
+			r, err := s.call("DescribeExecution", map[string]string{"FlowName": flow, "ExecutionName": names[i], "WaitTimeSeconds": "5"})
+			if err != nil {
+				t.Errorf("DescribeExecution %s: %v", names[i], err)
+				return false
+			}
+			st, _ := r["Status"].(string)
+			if st == "Running" || st == "Starting" {
+				continue
+			}
+			if st != "Succeeded" {
+				t.Errorf("%s status %s (%v), want Succeeded", names[i], st, r)
+			}
+			o, _ := r["Output"].(string)
+			st, _ = r["StoppedTime"].(string)
+			at, err := time.Parse(api.TimeFormat, st)
+			if err != nil {
+				t.Errorf("%s StoppedTime %q: %v", names[i], st, err)
+			}
+			mu.Lock()
+			out[names[i]], stopped[names[i]] = o, at
+			mu.Unlock()
+			return true
+		}
+	})
 	if t.Failed() {
 		t.FailNow()
 	}
@@ -398,49 +394,37 @@ func checkListedOnce(t *testing.T, s *server, names []string) {
 // ExecutionSucceeded.
 func checkHistories(t *testing.T, s *server, flow string, names, states []string) {
 	t.Helper()
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range 16 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1)) - 1
-				if i >= len(names) {
-					return
-				}
-				r, err := s.call("GetExecutionHistory", map[string]string{"FlowName": flow, "ExecutionName": names[i], "Limit": "1000"})
-				if err != nil {
-					t.Errorf("GetExecutionHistory %s: %v", names[i], err)
-					return
-				}
-				evs, _ := r["Events"].([]any)
-				entered := map[string]int{}
-				succeeded := 0
-				for j, e := range evs {
-					ev := e.(map[string]any)
-					if id, _ := ev["EventId"].(float64); int(id) != j+1 {
-						t.Errorf("%s event %d has EventId %v, want %d (gapless)", names[i], j, ev["EventId"], j+1)
-						break
-					}
-					switch ev["Type"] {
-					case "StepEntered":
-						step, _ := ev["StepName"].(string)
-						entered[step]++
-					case "ExecutionSucceeded":
-						succeeded++
-					}
-				}
-				for _, step := range states {
-					if entered[step] != 1 {
-						t.Errorf("%s entered %s %d times, want once", names[i], step, entered[step])
-					}
-				}
-				if succeeded != 1 {
-					t.Errorf("%s has %d ExecutionSucceeded events, want 1", names[i], succeeded)
-				}
+	each(16, len(names), func(i int) bool {
+		r, err := s.call("GetExecutionHistory", map[string]string{"FlowName": flow, "ExecutionName": names[i], "Limit": "1000"})
+		if err != nil {
+			t.Errorf("GetExecutionHistory %s: %v", names[i], err)
+			return false
+		}
+		evs, _ := r["Events"].([]any)
+		entered := map[string]int{}
+		succeeded := 0
+		for j, e := range evs {
+			ev := e.(map[string]any)
+			if id, _ := ev["EventId"].(float64); int(id) != j+1 {
+				t.Errorf("%s event %d has EventId %v, want %d (gapless)", names[i], j, ev["EventId"], j+1)
+				break
 			}
-		}()
-	}
-	wg.Wait()
+			switch ev["Type"] {
+			case "StepEntered":
+				step, _ := ev["StepName"].(string)
+				entered[step]++
+			case "ExecutionSucceeded":
+				succeeded++
+			}
+		}
+		for _, step := range states {
+			if entered[step] != 1 {
+				t.Errorf("%s entered %s %d times, want once", names[i], step, entered[step])
+			}
+		}
+		if succeeded != 1 {
+			t.Errorf("%s has %d ExecutionSucceeded events, want 1", names[i], succeeded)
+		}
+		return true
+	})
 }
