@@ -2,7 +2,6 @@ package interp
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"reflect"
 	"slices"
@@ -179,7 +178,7 @@ func TestMachine_NestedTimers_ParkAndResume(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				back := jsonRoundTrip(t, cp)
+				back := roundTrip(t, cp)
 				if tc.maxOpen > 0 && back.Fan != nil && len(back.Fan.Children) > tc.maxOpen {
 					t.Errorf("%d unfinished iterations at a park, want at most %d", len(back.Fan.Children), tc.maxOpen)
 				}
@@ -235,19 +234,6 @@ func TestEngine_Run_NestedTimersSleepUntilDue(t *testing.T) {
 			}
 		})
 	}
-}
-
-func jsonRoundTrip(t *testing.T, cp Checkpoint) Checkpoint {
-	t.Helper()
-	b, err := json.Marshal(cp)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var back Checkpoint
-	if err := json.Unmarshal(b, &back); err != nil {
-		t.Fatal(err)
-	}
-	return back
 }
 
 // canonicalHistory lists the events without EventIds, sorted: concurrent
@@ -369,7 +355,7 @@ func TestCheckpoint_NestedTimers_KeepDueTimes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	back := jsonRoundTrip(t, cp)
+	back := roundTrip(t, cp)
 	var due []time.Duration
 	for _, c := range back.Fan.Children {
 		if c.Wait == nil || c.Wait.Token != "" {
