@@ -5,6 +5,7 @@
 //	benchdurable disk -dir DIR -seconds 2
 //	benchdurable load -url http://127.0.0.1:PORT -clients 64 -seconds 5
 //	benchdurable waits -url http://127.0.0.1:PORT -clients 64 -n 10000 [-seconds 1] [-finish=false]
+//	benchdurable table [-before-header H] [-after-header H] RESULTS
 //
 // load creates a one-state Standard flow (a Pass) and starts executions of it
 // from -clients concurrent clients for -seconds, then waits until every
@@ -13,10 +14,16 @@
 // the last one was due all of them had finished; with -finish=false it
 // reports the start phase only and leaves them waiting (the script measures
 // the server's memory with them parked). Both use unsigned requests (a local
-// server without access keys).
+// server without access keys). With -timeout S, load and waits stop waiting
+// S seconds after their start and report "timed_out" with how many of the
+// executions had "finished" by then, instead of running on.
+//
+// table prints the before/after table of a results file that the script
+// writes when it measures two builds (see table.go).
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -35,7 +42,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: benchdurable disk|load|waits [flags]")
+		fmt.Fprintln(os.Stderr, "usage: benchdurable disk|load|waits|table [flags]")
 		os.Exit(2)
 	}
 	var err error
@@ -46,6 +53,8 @@ func main() {
 		err = load(os.Args[2:])
 	case "waits":
 		err = waits(os.Args[2:])
+	case "table":
+		err = table(os.Args[2:])
 	default:
 		err = fmt.Errorf("unknown mode %q", os.Args[1])
 	}
@@ -96,12 +105,17 @@ func newClient(base string, conns int) *client {
 
 // call posts action with params and decodes the JSON answer; a non-200
 // status is an error carrying the body.
-func (c *client) call(action string, params map[string]string) (map[string]any, error) {
+func (c *client) call(ctx context.Context, action string, params map[string]string) (map[string]any, error) {
 	form := url.Values{}
 	for k, v := range params {
 		form.Set(k, v)
 	}
-	resp, err := c.http.Post(c.base+"/?Action="+action+"&Version=2019-03-15", "application/x-www-form-urlencoded", strings.NewReader(form.Encode()))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.base+"/?Action="+action+"&Version=2019-03-15", strings.NewReader(form.Encode()))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err := c.http.Do(req)
 	if err != nil {
 		return nil, err
 	}
@@ -124,7 +138,7 @@ func (c *client) call(action string, params map[string]string) (map[string]any, 
 func (c *client) ready(d time.Duration) error {
 	deadline := time.Now().Add(d)
 	for {
-		_, err := c.call("ListFlows", map[string]string{"Limit": "1"})
+		_, err := c.call(context.Background(), "ListFlows", map[string]string{"Limit": "1"})
 		if err == nil {
 			return nil
 		}
@@ -138,7 +152,7 @@ func (c *client) ready(d time.Duration) error {
 // createFlow creates a Standard flow named name with the given states.
 func (c *client) createFlow(name, states string) error {
 	def := "Type: StateMachine\nSpecVersion: v1\nName: " + name + "\nStartAt: A\nStates:\n" + states
-	_, err := c.call("CreateFlow", map[string]string{
+	_, err := c.call(context.Background(), "CreateFlow", map[string]string{
 		"Name": name, "Type": "FDL", "ExecutionMode": "Standard", "Description": "bench", "Definition": def,
 	})
 	return err
@@ -146,9 +160,9 @@ func (c *client) createFlow(name, states string) error {
 
 // waitDone long-polls DescribeExecution until the execution is terminal
 // and returns its status.
-func (c *client) waitDone(flowName, name string) (string, error) {
+func (c *client) waitDone(ctx context.Context, flowName, name string) (string, error) {
 	for {
-		r, err := c.call("DescribeExecution", map[string]string{"FlowName": flowName, "ExecutionName": name, "WaitTimeSeconds": "20"})
+		r, err := c.call(ctx, "DescribeExecution", map[string]string{"FlowName": flowName, "ExecutionName": name, "WaitTimeSeconds": "20"})
 		if err != nil {
 			return "", err
 		}
@@ -160,12 +174,22 @@ func (c *client) waitDone(flowName, name string) (string, error) {
 	}
 }
 
+// deadline returns the context of a run bounded by -timeout seconds (none
+// when 0).
+func deadline(secs float64) (context.Context, context.CancelFunc) {
+	if secs <= 0 {
+		return context.WithCancel(context.Background())
+	}
+	return context.WithTimeout(context.Background(), time.Duration(secs*float64(time.Second)))
+}
+
 // load drives StartExecution from -clients clients for -seconds.
 func load(args []string) error {
 	fs := flag.NewFlagSet("load", flag.ExitOnError)
 	base := fs.String("url", "", "server base URL")
 	clients := fs.Int("clients", 16, "concurrent clients")
 	secs := fs.Float64("seconds", 5, "start phase duration")
+	timeout := fs.Float64("timeout", 0, "seconds after the start until the run gives up waiting (0: none)")
 	_ = fs.Parse(args)
 	c := newClient(*base, *clients)
 	if err := c.ready(30 * time.Second); err != nil {
@@ -175,6 +199,8 @@ func load(args []string) error {
 	if err := c.createFlow(flowName, "  - Name: A\n    Type: Pass\n    End: true\n"); err != nil {
 		return err
 	}
+	ctx, cancel := deadline(*timeout)
+	defer cancel()
 	var (
 		mu    sync.Mutex
 		lat   []time.Duration
@@ -192,10 +218,13 @@ func load(args []string) error {
 			defer wg.Done()
 			var myLat []time.Duration
 			var myNames []string
-			for time.Now().Before(stopAt) {
+			for time.Now().Before(stopAt) && ctx.Err() == nil {
 				name := "e" + strconv.FormatInt(seq.Add(1), 10)
 				t0 := time.Now()
-				_, err := c.call("StartExecution", map[string]string{"FlowName": flowName, "ExecutionName": name, "Input": "{}"})
+				_, err := c.call(ctx, "StartExecution", map[string]string{"FlowName": flowName, "ExecutionName": name, "Input": "{}"})
+				if ctx.Err() != nil {
+					break
+				}
 				if err != nil {
 					if errs.Add(1) == 1 {
 						mu.Lock()
@@ -222,23 +251,28 @@ func load(args []string) error {
 		y, _ := strconv.Atoi(b[1:])
 		return x - y
 	})
-	notOK, err := waitAll(c, flowName, names, min(*clients, 64))
+	w, err := waitAll(ctx, c, flowName, names, min(*clients, 64))
 	if err != nil {
 		return err
 	}
 	allDone := time.Since(start)
 	slices.Sort(lat)
 	out := map[string]any{
-		"clients":           *clients,
-		"started":           len(names),
-		"errors":            errs.Load(),
-		"not_succeeded":     notOK,
-		"start_seconds":     startPhase.Seconds(),
-		"starts_per_sec":    float64(len(names)) / startPhase.Seconds(),
-		"completed_per_sec": float64(len(names)) / allDone.Seconds(),
-		"drain_seconds":     (allDone - startPhase).Seconds(),
-		"p50_ms":            pct(lat, 0.50),
-		"p99_ms":            pct(lat, 0.99),
+		"clients":        *clients,
+		"started":        len(names),
+		"errors":         errs.Load(),
+		"not_succeeded":  w.notOK,
+		"start_seconds":  startPhase.Seconds(),
+		"starts_per_sec": float64(len(names)) / startPhase.Seconds(),
+		"p50_ms":         pct(lat, 0.50),
+		"p99_ms":         pct(lat, 0.99),
+		"finished":       w.finished,
+	}
+	if w.timedOut {
+		out["timed_out"] = true
+	} else {
+		out["completed_per_sec"] = float64(len(names)) / allDone.Seconds()
+		out["drain_seconds"] = (allDone - startPhase).Seconds()
 	}
 	if first != nil {
 		out["first_error"] = first.Error()
@@ -246,15 +280,23 @@ func load(args []string) error {
 	return emit(out)
 }
 
+// waited is what waitAll saw: how many executions finished, how many of
+// them did not succeed, and whether ctx ended before all had finished.
+type waited struct {
+	finished, notOK int64
+	timedOut        bool
+}
+
 // waitAll waits for every execution in names (in order, from conns
-// clients) and returns how many did not succeed.
-func waitAll(c *client, flowName string, names []string, conns int) (int64, error) {
+// clients) until ctx ends.
+func waitAll(ctx context.Context, c *client, flowName string, names []string, conns int) (waited, error) {
 	var (
-		next  atomic.Int64
-		notOK atomic.Int64
-		mu    sync.Mutex
-		first error
-		wg    sync.WaitGroup
+		next     atomic.Int64
+		notOK    atomic.Int64
+		finished atomic.Int64
+		mu       sync.Mutex
+		first    error
+		wg       sync.WaitGroup
 	)
 	for w := 0; w < conns; w++ {
 		wg.Add(1)
@@ -265,13 +307,17 @@ func waitAll(c *client, flowName string, names []string, conns int) (int64, erro
 				if i >= len(names) {
 					return
 				}
-				s, err := c.waitDone(flowName, names[i])
+				s, err := c.waitDone(ctx, flowName, names[i])
+				if ctx.Err() != nil {
+					return
+				}
 				if err != nil {
 					mu.Lock()
 					first = err
 					mu.Unlock()
 					return
 				}
+				finished.Add(1)
 				if s != "Succeeded" {
 					notOK.Add(1)
 				}
@@ -279,7 +325,7 @@ func waitAll(c *client, flowName string, names []string, conns int) (int64, erro
 		}()
 	}
 	wg.Wait()
-	return notOK.Load(), first
+	return waited{finished: finished.Load(), notOK: notOK.Load(), timedOut: ctx.Err() != nil}, first
 }
 
 // waits starts -n executions of a Wait of -seconds from -clients clients
@@ -291,6 +337,7 @@ func waits(args []string) error {
 	n := fs.Int("n", 10000, "executions")
 	secs := fs.Int("seconds", 1, "the Wait's Seconds")
 	finish := fs.Bool("finish", true, "wait until every execution finished")
+	timeout := fs.Float64("timeout", 0, "seconds after the start until the run gives up (0: none)")
 	_ = fs.Parse(args)
 	c := newClient(*base, *clients)
 	if err := c.ready(30 * time.Second); err != nil {
@@ -304,11 +351,14 @@ func waits(args []string) error {
 	for i := range names {
 		names[i] = "w" + strconv.Itoa(i)
 	}
+	ctx, cancel := deadline(*timeout)
+	defer cancel()
 	var (
-		next  atomic.Int64
-		mu    sync.Mutex
-		first error
-		wg    sync.WaitGroup
+		next    atomic.Int64
+		started atomic.Int64
+		mu      sync.Mutex
+		first   error
+		wg      sync.WaitGroup
 	)
 	start := time.Now()
 	for w := 0; w < *clients; w++ {
@@ -320,12 +370,17 @@ func waits(args []string) error {
 				if i >= len(names) {
 					return
 				}
-				if _, err := c.call("StartExecution", map[string]string{"FlowName": flowName, "ExecutionName": names[i], "Input": "{}"}); err != nil {
+				_, err := c.call(ctx, "StartExecution", map[string]string{"FlowName": flowName, "ExecutionName": names[i], "Input": "{}"})
+				if ctx.Err() != nil {
+					return
+				}
+				if err != nil {
 					mu.Lock()
 					first = err
 					mu.Unlock()
 					return
 				}
+				started.Add(1)
 			}
 		}()
 	}
@@ -333,23 +388,33 @@ func waits(args []string) error {
 	if first != nil {
 		return first
 	}
+	if ctx.Err() != nil {
+		// Bounded: the start phase itself outlasted -timeout.
+		return emit(map[string]any{"executions": *n, "started": started.Load(), "finished": 0, "timed_out": true})
+	}
 	lastDue := time.Now().Add(time.Duration(*secs) * time.Second)
 	startPhase := time.Since(start)
 	if !*finish {
 		return emit(map[string]any{"executions": *n, "start_seconds": startPhase.Seconds()})
 	}
-	notOK, err := waitAll(c, flowName, names, *clients)
+	w, err := waitAll(ctx, c, flowName, names, *clients)
 	if err != nil {
 		return err
 	}
 	end := time.Now()
-	return emit(map[string]any{
-		"executions":             *n,
-		"not_succeeded":          notOK,
-		"start_seconds":          startPhase.Seconds(),
-		"total_seconds":          end.Sub(start).Seconds(),
-		"after_last_due_seconds": end.Sub(lastDue).Seconds(),
-	})
+	out := map[string]any{
+		"executions":    *n,
+		"not_succeeded": w.notOK,
+		"start_seconds": startPhase.Seconds(),
+		"finished":      w.finished,
+	}
+	if w.timedOut {
+		out["timed_out"] = true
+	} else {
+		out["total_seconds"] = end.Sub(start).Seconds()
+		out["after_last_due_seconds"] = end.Sub(lastDue).Seconds()
+	}
+	return emit(out)
 }
 
 func pct(sorted []time.Duration, p float64) float64 {
