@@ -94,10 +94,17 @@
 // execution's time key and name) and StartedTimeEnd seek into the ranges,
 // the walk stops at StartedTimeBegin, and expired and Qualifier-mismatched
 // entries are skipped on the entry alone: a page reads its entries plus
-// the ones those filters skip, and one record per listed execution. A
-// NamePrefix listing reads the executions whose names have the prefix (one
-// key range of the records), sorts them and cuts the page: O(executions
-// with the prefix).
+// the ones those filters skip, and the records of the listed executions,
+// together (Store.GetMany: one DynamoDB BatchGetItem). NamePrefix is
+// checked on the entry too (the name is in its key), and a NamePrefix
+// listing also reads, a round at a time in turn with the walk, the records
+// whose names have the prefix (one key range, in name order): whichever
+// ends first answers. A rare prefix ends the record read after its few
+// matches, a common one fills the page from the index after a few skipped
+// entries; a page costs at most about twice the cheaper, O(min(M,
+// page·N/M)) for M matches among N executions, at worst O(√(page·N)).
+// Exact O(page) for every prefix would need an entry per prefix of every
+// name.
 //
 // Every entry a walk lists is checked against its record (read anyway for
 // the page): a missing record, another execution of the name (another time

@@ -347,8 +347,8 @@ func (s *Service) stop(ctx context.Context, ref Ref, flowName string, cur *Execu
 // not it still matches the filters. It walks the flow's listing index (by
 // start time, or by status and start time with in.Status) from that
 // position, so a page costs O(page) plus the entries the other filters
-// skip; with NamePrefix it reads the executions whose names have the
-// prefix instead (see list.go). It returns ResourceError(ErrFlowNotFound),
+// skip; with NamePrefix it also reads the executions whose names have the
+// prefix, and answers with whichever read ends first (see indexList). It returns ResourceError(ErrFlowNotFound),
 // or an ArgumentError for an unknown Qualifier version or alias or when
 // NextToken names no execution of the flow.
 func (s *Service) ListExecutions(ctx context.Context, in ListInput) ([]*Execution, string, error) {
@@ -371,7 +371,7 @@ func (s *Service) ListExecutions(ctx context.Context, in ListInput) ([]*Executio
 		}
 	}
 	var all []*Execution
-	if in.NamePrefix != "" || f.ExecIndex < execIndexVersion {
+	if f.ExecIndex < execIndexVersion {
 		all, err = s.scanList(ctx, account, f, in, at)
 	} else {
 		all, err = s.indexList(ctx, account, f, in, at)

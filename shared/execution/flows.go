@@ -308,20 +308,28 @@ func (s *Service) scan(ctx context.Context, prefix string, fn func(e *Execution)
 		if err != nil {
 			return fmt.Errorf("list executions: %w", err)
 		}
-		for _, it := range items {
-			e, err := decodeExecution(it)
-			if err != nil {
-				return err
-			}
-			if err := fn(e); err != nil {
-				return err
-			}
+		if err := decodeEach(items, fn); err != nil {
+			return err
 		}
 		if len(items) < listPage {
 			return nil
 		}
 		after = items[len(items)-1].Key
 	}
+}
+
+// decodeEach calls fn for every execution record of items.
+func decodeEach(items []kv.Item, fn func(e *Execution) error) error {
+	for _, it := range items {
+		e, err := decodeExecution(it)
+		if err != nil {
+			return err
+		}
+		if err := fn(e); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func accountOf(ctx context.Context) string {

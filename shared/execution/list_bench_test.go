@@ -75,7 +75,10 @@ func fillListBench(b *testing.B, n int) *execution.Service {
 // bbolt holding 10,000 executions of one flow (and 1,000,000 with
 // CLOUDFLOW_BENCH_LIST_1M=1): the first page unfiltered, with a Status that
 // matches 10 % and 90 % of them and one that matches none, a page deep in
-// the listing (NextToken), a time window and a name prefix.
+// the listing (NextToken), a time window, and name prefixes that match 10
+// executions, 1 % and 10 % of them (the names around the middle, which
+// the newest-first index walk reaches only after half the entries) and
+// all, alone and with Status and time filters.
 //
 //	go test -run '^$' -bench BenchmarkService_ListExecutions -benchtime 20x ./shared/execution/
 func BenchmarkService_ListExecutions(b *testing.B) {
@@ -99,7 +102,12 @@ func BenchmarkService_ListExecutions(b *testing.B) {
 				{"status=Stopped(none)", execution.ListInput{Status: execution.Stopped}, 0},
 				{"nexttoken=middle", execution.ListInput{NextToken: fmt.Sprintf("x%07d", n/2)}, 100},
 				{"time=window", execution.ListInput{StartedTimeBegin: mid, StartedTimeEnd: mid.Add(time.Second)}, 100},
-				{"prefix", execution.ListInput{NamePrefix: fmt.Sprintf("x%06d", n/20)}, 10},
+				{"prefix(10)", execution.ListInput{NamePrefix: fmt.Sprintf("x%06d", n/20)}, 10},
+				{"prefix(1%)", execution.ListInput{NamePrefix: namePrefix(n/2, n/100)}, 100},
+				{"prefix(1%)+status=Running", execution.ListInput{NamePrefix: namePrefix(n/2, n/100), Status: execution.Running}, 10},
+				{"prefix(10%)+time=window", execution.ListInput{NamePrefix: namePrefix(n/2, n/10), StartedTimeBegin: mid.Add(-time.Second), StartedTimeEnd: mid.Add(time.Second)}, 100},
+				{"prefix(all)", execution.ListInput{NamePrefix: "x"}, 100},
+				{"prefix(all)+status=Succeeded", execution.ListInput{NamePrefix: "x", Status: execution.Succeeded}, 100},
 			}
 			for _, tc := range tests {
 				b.Run(tc.name, func(b *testing.B) {
@@ -235,4 +243,15 @@ func BenchmarkService_ListOthers(b *testing.B) {
 			}
 		})
 	}
+}
+
+// namePrefix returns the prefix of the fill's names (x0000000…) that the
+// matches names around x<i> have; matches is a power of ten.
+func namePrefix(i, matches int) string {
+	digits := 0
+	for m := matches; m > 1; m /= 10 {
+		digits++
+	}
+	name := fmt.Sprintf("x%07d", i)
+	return name[:len(name)-digits]
 }

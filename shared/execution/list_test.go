@@ -9,6 +9,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -335,6 +336,124 @@ func TestService_ListExecutions_WhileRunning(t *testing.T) {
 					return
 				default:
 				}
+			}
+		})
+	}
+}
+
+// countingStore counts the items its reads return (List, Get, GetMany).
+type countingStore struct {
+	execution.Store
+	mu    sync.Mutex
+	items int
+}
+
+func (c *countingStore) add(n int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.items += n
+}
+
+func (c *countingStore) read() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.items
+}
+
+func (c *countingStore) Get(ctx context.Context, key string) (kv.Item, error) {
+	it, err := c.Store.Get(ctx, key)
+	c.add(1)
+	return it, err
+}
+
+func (c *countingStore) GetMany(ctx context.Context, keys []string) ([]kv.Item, error) {
+	items, err := c.Store.GetMany(ctx, keys)
+	c.add(len(items))
+	return items, err
+}
+
+func (c *countingStore) List(ctx context.Context, prefix, after string, limit int) ([]kv.Item, error) {
+	items, err := c.Store.List(ctx, prefix, after, limit)
+	c.add(len(items))
+	return items, err
+}
+
+func (c *countingStore) Apply(ctx context.Context, ops []kv.Op) error {
+	return c.Store.(interface {
+		Apply(context.Context, []kv.Op) error
+	}).Apply(ctx, ops)
+}
+
+// TestService_ListExecutions_NamePrefixCost counts the items a NamePrefix
+// page reads among 4,000 executions: a prefix nine in ten names have
+// (the index walk fills the page after a few skipped entries) and one that
+// five names have (their records are all read and sorted), alone and with
+// Status and time filters. Every page must read a few pages' worth, not
+// the executions of the flow.
+func TestService_ListExecutions_NamePrefixCost(t *testing.T) {
+	ctx := context.Background()
+	store := &countingStore{Store: kv.NewMemStore()}
+	base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	svc := execution.New(store, execution.Options{Clock: &fakeClock{now: base.Add(time.Hour)}, Enqueuer: &recordingEnqueuer{}, Logger: quiet})
+	t.Cleanup(func() { _ = svc.Close() })
+	def := passChain("f", 1)
+	f, err := svc.CreateFlow(ctx, execution.CreateFlowInput{Name: "f", Definition: def})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 4000
+	for i := range n {
+		name := fmt.Sprintf("common-%04d", i)
+		switch {
+		case i%800 == 7:
+			name = fmt.Sprintf("rare-%04d", i)
+		case i%10 == 3:
+			name = fmt.Sprintf("other-%04d", i)
+		}
+		st := execution.Succeeded
+		if i%4 == 0 {
+			st = execution.Running
+		}
+		e := &execution.Execution{
+			Name: name, FlowName: "f", FlowID: f.ID, Account: auth.DefaultAccount, FlowDefinition: def,
+			FlowMode: flow.Standard, Input: "{}", Status: st, StartedTime: base.Add(time.Duration(i) * time.Millisecond), NextEventID: 1,
+		}
+		if err := svc.CreateExecution(ctx, e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mid := base.Add(n / 2 * time.Millisecond)
+	tests := []struct {
+		name string
+		in   execution.ListInput
+		want int
+	}{
+		{"common", execution.ListInput{NamePrefix: "common-"}, 20},
+		{"common, Running", execution.ListInput{NamePrefix: "common-", Status: execution.Running}, 20},
+		{"common, time window", execution.ListInput{NamePrefix: "common-", StartedTimeBegin: mid, StartedTimeEnd: mid.Add(time.Second)}, 20},
+		{"rare", execution.ListInput{NamePrefix: "rare-"}, 5},
+		{"rare, Succeeded", execution.ListInput{NamePrefix: "rare-", Status: execution.Succeeded}, 5},
+		{"rare, time window", execution.ListInput{NamePrefix: "rare-", StartedTimeEnd: mid}, 3},
+		{"none", execution.ListInput{NamePrefix: "zzz"}, 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			in := tc.in
+			in.FlowName, in.Limit = "f", 20
+			before := store.read()
+			page, _, err := svc.ListExecutions(ctx, in)
+			if err != nil || len(page) != tc.want {
+				t.Fatalf("ListExecutions(%+v) = %d executions, %v; want %d", in, len(page), err, tc.want)
+			}
+			for _, e := range page {
+				if !strings.HasPrefix(e.Name, in.NamePrefix) {
+					t.Fatalf("ListExecutions(%+v) listed %s", in, e.Name)
+				}
+			}
+			read := store.read() - before
+			t.Logf("%d items read", read)
+			if read > 400 {
+				t.Errorf("ListExecutions(%+v) read %d items, want at most 400 (the flow has %d executions)", in, read, n)
 			}
 		})
 	}

@@ -29,6 +29,9 @@ import (
 // shared/kv stores satisfy it.
 type Store interface {
 	Get(ctx context.Context, key string) (kv.Item, error)
+	// GetMany returns the items stored under keys, in their order,
+	// leaving out the keys that have none.
+	GetMany(ctx context.Context, keys []string) ([]kv.Item, error)
 	PutIfAbsent(ctx context.Context, key string, value []byte) (kv.Item, error)
 	CompareAndSwap(ctx context.Context, key string, version int64, value []byte) (kv.Item, error)
 	Delete(ctx context.Context, key string, version int64) error

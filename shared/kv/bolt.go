@@ -195,6 +195,34 @@ func (s *BoltStore) Get(ctx context.Context, key string) (Item, error) {
 	return it, nil
 }
 
+// GetMany returns the items stored under keys, in the order of keys,
+// leaving out the keys that have none, read in one transaction (one
+// consistent snapshot). It returns ErrInvalidKey for a bad key, ErrClosed
+// after Close, the context's error or a bbolt error.
+func (s *BoltStore) GetMany(ctx context.Context, keys []string) ([]Item, error) {
+	if err := checkKeys(ctx, keys); err != nil {
+		return nil, err
+	}
+	var out []Item
+	err := s.view(ctx, func(b *bolt.Bucket) error {
+		out = make([]Item, 0, len(keys))
+		for _, key := range keys {
+			if rec := b.Get([]byte(key)); rec != nil {
+				it, err := decodeRecord(key, rec)
+				if err != nil {
+					return err
+				}
+				out = append(out, it)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // PutIfAbsent creates key with value and Version 1. If key already exists it
 // writes nothing and returns the existing item together with
 // ErrConditionFailed. It also returns ErrInvalidKey, ErrClosed, the context's

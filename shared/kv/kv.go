@@ -65,6 +65,19 @@ func checkCall(ctx context.Context, key string) error {
 	return CheckKey(key)
 }
 
+// checkKeys runs checkCall's checks for every key of a GetMany.
+func checkKeys(ctx context.Context, keys []string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	for _, key := range keys {
+		if err := CheckKey(key); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // clone returns a copy of b that shares no memory with it. An empty input
 // yields an empty, non-nil slice so that stored empty values read back the
 // same from every store.

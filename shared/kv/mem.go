@@ -60,6 +60,28 @@ func (s *MemStore) Get(ctx context.Context, key string) (Item, error) {
 	return m.item(key), nil
 }
 
+// GetMany returns the items stored under keys, in the order of keys,
+// leaving out the keys that have none; all are read under one lock, so
+// they are one consistent snapshot. It returns ErrInvalidKey for a bad
+// key, ErrClosed after Close, or the context's error.
+func (s *MemStore) GetMany(ctx context.Context, keys []string) ([]Item, error) {
+	if err := checkKeys(ctx, keys); err != nil {
+		return nil, err
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.closed {
+		return nil, ErrClosed
+	}
+	out := make([]Item, 0, len(keys))
+	for _, key := range keys {
+		if m, ok := s.items[key]; ok {
+			out = append(out, m.item(key))
+		}
+	}
+	return out, nil
+}
+
 // PutIfAbsent creates key with value and Version 1. If key already exists it
 // writes nothing and returns the existing item together with
 // ErrConditionFailed. It also returns ErrInvalidKey, ErrClosed or the

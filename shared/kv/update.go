@@ -40,19 +40,28 @@ func Retry(ctx context.Context, round func() (lost bool, err error)) error {
 		if attempt == MaxAttempts-1 {
 			break
 		}
-		if err := ctx.Err(); err != nil {
+		if err := Backoff(ctx, attempt, retryBackoffBase, retryBackoffMax); err != nil {
 			return err
-		}
-		pause := time.Duration(rand.Int64N(int64(min(retryBackoffMax, retryBackoffBase<<min(attempt, 16)))))
-		t := time.NewTimer(pause)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return ctx.Err()
-		case <-t.C:
 		}
 	}
 	return fmt.Errorf("kv: gave up after %d attempts: %w", MaxAttempts, ErrConditionFailed)
+}
+
+// Backoff waits before retry number attempt (from 0) a random pause below
+// min(limit, base<<attempt), so clients that collided spread out. It
+// returns the context's error when ctx ends first.
+func Backoff(ctx context.Context, attempt int, base, limit time.Duration) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	t := time.NewTimer(time.Duration(rand.Int64N(int64(min(limit, base<<min(attempt, 16))))))
+	select {
+	case <-ctx.Done():
+		t.Stop()
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
 }
 
 // Conditional is the set of primitives Update is built on. Every store in

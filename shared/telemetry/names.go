@@ -34,7 +34,7 @@ const (
 	AttrSuspended      = "cloudflow.state.suspended" // a callback Task now waits
 	AttrTaskAction     = "cloudflow.task.action"
 	AttrTaskMode       = "cloudflow.task.mode"
-	AttrStoreOperation = "cloudflow.store.operation" // get, put_if_absent, compare_and_swap, delete, list, apply
+	AttrStoreOperation = "cloudflow.store.operation" // get, get_many, put_if_absent, compare_and_swap, delete, list, apply
 	AttrHTTPMethod     = "http.request.method"
 	AttrHTTPStatus     = "http.response.status_code"
 	AttrErrorType      = "error.type" // API error code, state or task error name, store error

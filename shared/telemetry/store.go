@@ -16,6 +16,7 @@ import (
 // shared/kv stores the service uses.
 type Store interface {
 	Get(ctx context.Context, key string) (kv.Item, error)
+	GetMany(ctx context.Context, keys []string) ([]kv.Item, error)
 	PutIfAbsent(ctx context.Context, key string, value []byte) (kv.Item, error)
 	CompareAndSwap(ctx context.Context, key string, version int64, value []byte) (kv.Item, error)
 	Delete(ctx context.Context, key string, version int64) error
@@ -39,6 +40,7 @@ type atomic interface {
 // Store operations (values of AttrStoreOperation).
 const (
 	opGet            = "get"
+	opGetMany        = "get_many"
 	opPutIfAbsent    = "put_if_absent"
 	opCompareAndSwap = "compare_and_swap"
 	opDelete         = "delete"
@@ -67,7 +69,7 @@ func (t *Telemetry) MeasureStore(s Store) Store {
 		return s
 	}
 	m := &measured{s: s, h: h, attrs: map[[2]string]metric.MeasurementOption{}}
-	for _, op := range []string{opGet, opPutIfAbsent, opCompareAndSwap, opDelete, opList, opApply} {
+	for _, op := range []string{opGet, opGetMany, opPutIfAbsent, opCompareAndSwap, opDelete, opList, opApply} {
 		for _, e := range []string{"", storeNotFound, storeConditionFailed, storeOther} {
 			kvs := []attribute.KeyValue{attribute.String(AttrStoreOperation, op)}
 			if e != "" {
@@ -117,6 +119,13 @@ func (m *measured) Get(ctx context.Context, key string) (kv.Item, error) {
 	it, err := m.s.Get(ctx, key)
 	m.record(ctx, opGet, start, err)
 	return it, err
+}
+
+func (m *measured) GetMany(ctx context.Context, keys []string) ([]kv.Item, error) {
+	start := time.Now()
+	items, err := m.s.GetMany(ctx, keys)
+	m.record(ctx, opGetMany, start, err)
+	return items, err
 }
 
 func (m *measured) PutIfAbsent(ctx context.Context, key string, value []byte) (kv.Item, error) {

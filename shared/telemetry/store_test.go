@@ -86,8 +86,11 @@ func TestMeasureStore_RecordsEveryCall(t *testing.T) {
 	if it, err := s.Get(ctx, "c"); err != nil || string(it.Value) != "2" {
 		t.Fatalf("Get(c) after Apply = %q, %v", it.Value, err)
 	}
+	if items, err := s.GetMany(ctx, []string{"b", "c", "x"}); err != nil || len(items) != 2 {
+		t.Fatalf("GetMany(b, c, x) = %d items, %v; want 2", len(items), err)
+	}
 	got := storeCounts(t, r)
-	want := map[string]uint64{
+	want := map[string]uint64{"get_many": 1,
 		"put_if_absent": 1, "put_if_absent/condition_failed": 1, "get/not_found": 1, "get/other": 1,
 		"compare_and_swap": 1, "list": 1, "delete": 1, "apply": 1, "get": 1,
 	}

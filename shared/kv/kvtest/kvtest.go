@@ -18,6 +18,7 @@ import (
 // satisfy it.
 type Store interface {
 	Get(ctx context.Context, key string) (kv.Item, error)
+	GetMany(ctx context.Context, keys []string) ([]kv.Item, error)
 	PutIfAbsent(ctx context.Context, key string, value []byte) (kv.Item, error)
 	CompareAndSwap(ctx context.Context, key string, version int64, value []byte) (kv.Item, error)
 	Delete(ctx context.Context, key string, version int64) error
@@ -57,6 +58,8 @@ func RunSeed(t *testing.T, open func(t *testing.T) Store, seed uint64) {
 		fn   func(t *testing.T, s Store)
 	}{
 		{"Get_Missing", testGetMissing},
+		{"GetMany_Cases", testGetManyCases},
+		{"GetMany_Batches", testGetManyBatches},
 		{"PutIfAbsent_Create", testPutIfAbsentCreate},
 		{"PutIfAbsent_Exists", testPutIfAbsentExists},
 		{"PutIfAbsent_EmptyValue", testPutIfAbsentEmptyValue},
@@ -441,6 +444,8 @@ func testClosed(t *testing.T, s Store) {
 	}
 	_, err := s.Get(ctx, "k")
 	wantErr(t, "Get after Close", err, kv.ErrClosed)
+	_, err = s.GetMany(ctx, []string{"k"})
+	wantErr(t, "GetMany after Close", err, kv.ErrClosed)
 	_, err = s.PutIfAbsent(ctx, "new", []byte("v"))
 	wantErr(t, "PutIfAbsent after Close", err, kv.ErrClosed)
 	_, err = s.CompareAndSwap(ctx, "k", 1, []byte("w"))

@@ -159,6 +159,25 @@ func (s *Store) Get(ctx context.Context, key string) (kv.Item, error) {
 	return s.get(enc)
 }
 
+// GetMany returns the items stored under keys, in the order of keys,
+// leaving out the keys that have none: one GetRow each (the execution
+// service asks for a page of records at a time). It returns what Get
+// returns, except kv.ErrNotFound.
+func (s *Store) GetMany(ctx context.Context, keys []string) ([]kv.Item, error) {
+	out := make([]kv.Item, 0, len(keys))
+	for _, key := range keys {
+		it, err := s.Get(ctx, key)
+		if errors.Is(err, kv.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, it)
+	}
+	return out, nil
+}
+
 func (s *Store) get(enc string) (kv.Item, error) {
 	out, err := s.client.GetRow(&ots.GetRowRequest{SingleRowQueryCriteria: &ots.SingleRowQueryCriteria{
 		TableName:  s.table,
