@@ -99,9 +99,7 @@ func TestService_NestedWaits_ParkWithoutWorker(t *testing.T) {
 				if e.Status != execution.Running || e.Checkpoint == nil {
 					t.Fatalf("parked: status %s, checkpoint %+v", e.Status, e.Checkpoint)
 				}
-				if n := svc.PoolRunning(); n != 0 {
-					t.Fatalf("%d workers busy while the execution is parked, want 0", n)
-				}
+				waitIdle(t, svc)
 				clock.Advance(start.Add(w).Sub(clock.Now()))
 			}
 			e := waitFor(t, svc, ctx, name, "e", execution.Succeeded)
@@ -182,16 +180,16 @@ func TestService_NestedWaits_OneWorkerHoldsThousands(t *testing.T) {
 		}
 	}
 	waitAll(t, svc, n, func(e *execution.Execution) bool { return e.Lease.Owner == "" && e.WakeAt.Equal(due) })
-	if got := svc.PoolRunning(); got != 0 {
-		t.Fatalf("%d workers busy with %d parked executions, want 0", got, n)
-	}
+	waitIdle(t, svc)
 	// The one worker is free: another execution runs to its own Wait.
 	if _, err := svc.StartExecution(ctx, execution.StartInput{FlowName: "w", ExecutionName: "other", Input: `{"n":1}`}); err != nil {
 		t.Fatal(err)
 	}
 	waitParked(t, svc, "w", "other", clock.Now().Add(time.Minute))
 	clock.Advance(30 * time.Second) // the first branches go on, the second ones park again
-	waitAll(t, svc, n, func(e *execution.Execution) bool { return e.Lease.Owner == "" && e.WakeAt.Equal(due.Add(30*time.Second)) })
+	waitAll(t, svc, n, func(e *execution.Execution) bool {
+		return e.Lease.Owner == "" && e.WakeAt.Equal(due.Add(30*time.Second))
+	})
 	clock.Advance(30 * time.Second)
 	waitAll(t, svc, n, func(e *execution.Execution) bool { return e.Status == execution.Succeeded })
 	for i := range n {
@@ -201,6 +199,17 @@ func TestService_NestedWaits_OneWorkerHoldsThousands(t *testing.T) {
 		}
 	}
 	waitFor(t, svc, ctx, "w", "other", execution.Succeeded)
+}
+
+// waitIdle waits until no worker of svc's Pool runs an execution (a
+// parked run returns its worker just after its last write).
+func waitIdle(t *testing.T, svc *execution.Service) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); svc.PoolRunning() != 0; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d workers still busy with parked executions, want 0", svc.PoolRunning())
+		}
+	}
 }
 
 // waitAll waits until executions e0 to e<n-1> of flow p are all in the
