@@ -220,3 +220,103 @@ func checkNestedHistory(t *testing.T, s *server, flow, name string, states []str
 		t.Errorf("%s has %d ExecutionSucceeded events, want 1", name, succeeded)
 	}
 }
+
+// parkedNestedFlow waits in both branches of a Parallel after an HTTP call
+// in each; the first branch calls again after its Wait.
+const parkedNestedFlow = `Type: StateMachine
+SpecVersion: v1
+Name: parkednested
+StartAt: Both
+States:
+  - Name: Both
+    Type: Parallel
+    Branches:
+      - StartAt: Left
+        States:
+          - Name: Left
+            Type: Task
+            Action: HTTP:Request
+            Parameters: {method: POST, url.$: 'format("{}/hit/left", $Input.target)'}
+            OutputConstructor: {target.$: $Input.target}
+            Next: LeftNap
+          - {Name: LeftNap, Type: Wait, Seconds: 3, Next: After}
+          - Name: After
+            Type: Task
+            Action: HTTP:Request
+            Parameters: {method: POST, url.$: 'format("{}/hit/after", $Input.target)'}
+            OutputConstructor: {after.$: $Output.Code}
+            End: true
+      - StartAt: Right
+        States:
+          - Name: Right
+            Type: Task
+            Action: HTTP:Request
+            Parameters: {method: POST, url.$: 'format("{}/hit/right", $Input.target)'}
+            Next: RightNap
+          - {Name: RightNap, Type: Wait, Seconds: 4, End: true}
+    OutputConstructor: {left.$: $Output.Branch0.after, right.$: $Output.Branch1.Code}
+    End: true
+`
+
+// TestLocal_CrashRecovery_ParkedNestedWait kills the server with SIGKILL
+// while an execution is parked on the Waits of both branches of a Parallel
+// (real time: they park), then restarts it. The restarted server resumes
+// the branches from the checkpoint: each task ran once, the task after
+// the 3 s Wait ran no earlier than that Wait's original due time (not
+// waited again from the restart), the output is complete and the history
+// gapless, entering Both and each Wait once.
+func TestLocal_CrashRecovery_ParkedNestedWait(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs functions/local; skipped with -short")
+	}
+	bin := buildLocal(t)
+	target := &taskTarget{hits: map[string][]time.Time{}}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := &http.Server{Handler: target, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = hs.Serve(ln) }()
+	t.Cleanup(func() { _ = hs.Close() })
+
+	dir := t.TempDir()
+	s := startServer(t, bin, dir)
+	s.mustCall(t, "CreateFlow", map[string]string{
+		"Name": "parkednested", "Type": "FDL", "ExecutionMode": "Standard", "Definition": parkedNestedFlow, "Description": "parked nested crash test",
+	})
+	s.mustCall(t, "StartExecution", map[string]string{"FlowName": "parkednested", "ExecutionName": "p", "Input": fmt.Sprintf(`{"target":"http://%s"}`, ln.Addr())})
+	for deadline := time.Now().Add(30 * time.Second); s.logs.executions("execution parked")["p"] == 0; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the execution never parked; log:\n%s", s.logs.String())
+		}
+	}
+	s.kill()
+	hits := target.snapshot()
+	if len(hits["left"]) != 1 || len(hits["right"]) != 1 || len(hits["after"]) != 0 {
+		t.Fatalf("calls before the kill = %v, want left and right once", hits)
+	}
+	due := hits["left"][0].Add(3 * time.Second) // the Wait starts after the call returned
+
+	s = startServer(t, bin, dir)
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("log after the restart:\n%s", s.logs.String())
+		}
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	out, _ := waitOutputs(ctx, t, s, "parkednested", []string{"p"})
+	if want := `{"left":200,"right":200}`; !jsonEqual(out["p"], want) {
+		t.Errorf("output = %s, want %s", out["p"], want)
+	}
+	hits = target.snapshot()
+	for _, k := range []string{"left", "right", "after"} {
+		if n := len(hits[k]); n != 1 {
+			t.Errorf("task %s called %d times, want once", k, n)
+		}
+	}
+	if after := hits["after"]; len(after) == 1 && after[0].Before(due) {
+		t.Errorf("the task after the Wait ran %v before the Wait's due time", due.Sub(after[0]))
+	}
+	checkNestedHistory(t, s, "parkednested", "p", []string{"Both", "LeftNap", "RightNap", "After"})
+}

@@ -53,8 +53,10 @@
 //
 // StartExecution writes the execution with PutIfAbsent (name uniqueness is
 // the store's conditional write, never a read-then-write) in status
-// Starting, with the flow definition snapshotted into the record, and hands
-// a Ref to the Enqueuer. A runner (by default the in-process Pool) calls
+// Starting, with the flow definition and environment snapshotted: stored
+// once per distinct content under "snap/<account>/<flowId>/<hash>" and
+// named by the record (snapshot.go), so UpdateFlow never changes what a
+// started execution runs or shows. It then hands a Ref to the Enqueuer. A runner (by default the in-process Pool) calls
 // Service.Run. Every status change is announced in-process so
 // DescribeExecution's long-poll wakes at once; it also re-reads the store
 // periodically so it works across processes.
@@ -218,15 +220,17 @@
 // visible when the step that produced them is persisted, with the step's
 // CompareAndSwap, so the history and the checkpoint never disagree. History
 // lives in chunk keys "hist/<account>/<flowId>/<name>/<last EventId, 19
-// digits>". On a store with Apply each step's events are one chunk, created
-// in the same atomic write as the record, so a step writes only its own
-// events whatever the history's length. On other stores the record keeps
-// the committed events that are not yet archived, encoded as one JSON array
-// stored after the record's JSON (so a step appends its events without
-// re-encoding older ones); when that array reaches HistorySpillBytes
-// (default 16 KiB) the next step first writes it to a chunk with
-// PutIfAbsent: only committed events are archived, so every runner would
-// write the same chunk and losing that race is success. Either way the
+// digits>". The record keeps the latest committed events that are not yet
+// archived, encoded as one JSON array stored after the record's JSON (so a
+// step appends its events without re-encoding older ones). On a store with
+// Apply it keeps at most 1 KiB of them: the step that would pass that
+// moves them and its own events to one chunk, created in the same atomic
+// write as the record, so a step writes a bounded number of bytes whatever
+// the history's length, and a short history (a parked execution's) costs
+// no key of its own. On other stores, when that array reaches
+// HistorySpillBytes (default 16 KiB) the next step first writes it to a
+// chunk with PutIfAbsent: only committed events are archived, so every
+// runner would write the same chunk and losing that race is success. Either way the
 // record stays small (important for DynamoDB's 400 KB items) while 5,000
 // events of up to 64 KiB each (reference 9.6) live in many chunks;
 // GetExecutionHistory starts listing at the first chunk whose last EventId

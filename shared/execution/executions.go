@@ -92,6 +92,9 @@ func (s *Service) StartExecution(ctx context.Context, in StartInput) (*Execution
 		CallbackFnFTaskToken: in.CallbackFnFTaskToken, Qualifier: in.Qualifier, FlowVersion: tgt.version,
 		NextEventID: 1, TraceParent: traceParent(ctx),
 	}
+	if err := s.saveSnapshot(ctx, e); err != nil {
+		return nil, err
+	}
 	val, err := encodeExecution(e)
 	if err != nil {
 		return nil, err
@@ -109,7 +112,7 @@ func (s *Service) StartExecution(ctx context.Context, in StartInput) (*Execution
 		if old.Status.Terminal() {
 			return nil, &ResourceError{Err: ErrExecutionExists, Flow: f.Name, Execution: name}
 		}
-		return old, nil
+		return old, s.resolveSnapshot(ctx, old)
 	}
 	e.version = it.Version
 	s.logStart(ctx, e)
@@ -327,7 +330,7 @@ func (s *Service) stop(ctx context.Context, ref Ref, flowName string, cur *Execu
 	if err != nil {
 		return nil, err
 	}
-	s.setParked(ref.key(), false)
+	s.setParked(ref, false)
 	s.logEnd(ctx, e)
 	s.mu.Lock()
 	cancel := s.running[ref.key()]
@@ -379,10 +382,16 @@ func (s *Service) ListExecutions(ctx context.Context, in ListInput) ([]*Executio
 	if err != nil {
 		return nil, "", err
 	}
+	next := ""
 	if len(all) > in.Limit {
-		return all[:in.Limit], all[in.Limit].Name, nil
+		all, next = all[:in.Limit], all[in.Limit].Name
 	}
-	return all, "", nil
+	for _, e := range all {
+		if err := s.resolveSnapshot(ctx, e); err != nil {
+			return nil, "", err
+		}
+	}
+	return all, next, nil
 }
 
 // listedBefore reports whether ListExecutions lists a before b: newest

@@ -77,3 +77,6 @@ func (w *StepWriter) Step(ctx context.Context, n int) error {
 
 // Events is how many events the execution has committed.
 func (w *StepWriter) Events() int64 { return w.h.cur.NextEventID - 1 }
+
+// PoolRunning is how many workers of the default Pool run executions.
+func (s *Service) PoolRunning() int { return s.pool.Running() }

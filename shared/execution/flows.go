@@ -201,13 +201,16 @@ func (s *Service) DeleteFlow(ctx context.Context, name string) error {
 	if err := s.stopAll(ctx, account, f); err != nil {
 		return err
 	}
-	// Versions, aliases and schedules are keyed by the flow Id and so
-	// already unreachable; remove them to free the space (and stop the
+	// Versions, aliases, schedules and flow snapshots are keyed by the flow
+	// Id and so already unreachable; remove them to free the space (and stop the
 	// schedules' ticks).
 	if err := s.deleteUnder(ctx, schedulePrefix(account, f.ID)); err != nil {
 		return err
 	}
 	if err := s.deleteUnder(ctx, aliasPrefix(account, f.ID)); err != nil {
+		return err
+	}
+	if err := s.deleteUnder(ctx, snapPrefix(account, f.ID)); err != nil {
 		return err
 	}
 	return s.deleteUnder(ctx, versionPrefix(account, f.ID))

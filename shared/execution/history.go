@@ -89,55 +89,77 @@ func chunkKey(ref Ref, lastID int64) string {
 	return histPrefix(ref) + fmt.Sprintf("%019d", lastID)
 }
 
+// holdBytes is how many bytes of committed events a record holds on a
+// store with Apply (or Options.HistorySpillBytes if less) before they move
+// to a chunk key: a short history (the first step of a parked execution)
+// costs no key of its own, and a step rewrites at most this much of older
+// events.
+const holdBytes = 1 << 10
+
 // commitEvents appends evs to the record e about to be written.
 //
-// On a store with Apply (atomicStore) the events become a chunk key of
-// their own, created in the same atomic write as the record
-// (Execution.chunks, written by compareAndSwap), so a step writes only its
-// own events whatever the history's length; events still held in the
-// record (written before, or by a store without Apply) move to a chunk in
-// that write too.
+// The record holds the latest committed events (Execution.Events) while
+// they are few; older ones live in chunk keys. On a store with Apply
+// (atomicStore) the record holds at most holdBytes of them: a step whose
+// events would take it past that moves the held events and its own into
+// one chunk key, created in the same atomic write as the record
+// (Execution.chunks, written by compareAndSwap), so a step writes a
+// bounded number of bytes whatever the history's length.
 //
-// Otherwise the record holds them: when the events already held in e
-// (committed by an earlier write, so identical for every writer that read
-// this version) reach Options.HistorySpillBytes, they move to their own
-// chunk key first, written with PutIfAbsent: a chunk that already exists
-// was written by another runner from the same committed events, so losing
-// that race is success.
+// Otherwise, when the events already held in e (committed by an earlier
+// write, so identical for every writer that read this version) reach
+// Options.HistorySpillBytes, they move to their own chunk key first,
+// written with PutIfAbsent: a chunk that already exists was written by
+// another runner from the same committed events, so losing that race is
+// success.
 func (s *Service) commitEvents(ctx context.Context, ref Ref, e *Execution, evs []Event) error {
-	atomic := s.atomic()
-	if len(e.Events) > 0 && (atomic || len(e.Events) >= s.opts.HistorySpillBytes) {
+	var enc []byte
+	if len(evs) > 0 {
+		var err error
+		if enc, err = json.Marshal(evs); err != nil {
+			return fmt.Errorf("encode history of %q: %w", ref.Name, err)
+		}
+	}
+	if s.atomic() {
+		if len(enc) == 0 {
+			return nil
+		}
+		all := joinEvents(e.Events, enc)
+		last := evs[len(evs)-1].ID
+		if len(all) > min(holdBytes, s.opts.HistorySpillBytes) {
+			e.chunks = append(e.chunks, kv.Op{Kind: kv.OpCreate, Key: chunkKey(ref, last), Value: all})
+			all = nil
+		}
+		e.Events, e.NextEventID = all, last+1
+		return nil
+	}
+	if len(e.Events) >= s.opts.HistorySpillBytes {
 		// The held events end just before NextEventID.
-		if atomic {
-			e.chunks = append(e.chunks, kv.Op{Kind: kv.OpCreate, Key: chunkKey(ref, e.NextEventID-1), Value: e.Events})
-		} else if _, err := s.store.PutIfAbsent(ctx, chunkKey(ref, e.NextEventID-1), e.Events); err != nil && !errors.Is(err, kv.ErrConditionFailed) {
+		if _, err := s.store.PutIfAbsent(ctx, chunkKey(ref, e.NextEventID-1), e.Events); err != nil && !errors.Is(err, kv.ErrConditionFailed) {
 			return fmt.Errorf("store history of %q: %w", ref.Name, err)
 		}
 		e.Events = nil
 	}
-	if len(evs) == 0 {
+	if len(enc) == 0 {
 		return nil
 	}
-	enc, err := json.Marshal(evs)
-	if err != nil {
-		return fmt.Errorf("encode history of %q: %w", ref.Name, err)
-	}
-	last := evs[len(evs)-1].ID
-	switch {
-	case atomic:
-		e.chunks = append(e.chunks, kv.Op{Kind: kv.OpCreate, Key: chunkKey(ref, last), Value: enc})
-	case len(e.Events) == 0:
-		e.Events = enc
-	default:
-		// [old...] + [new...] = [old...,new...]; a fresh slice, since e
-		// shares its bytes with the record it was copied from.
-		joined := make([]byte, 0, len(e.Events)+len(enc))
-		joined = append(joined, e.Events[:len(e.Events)-1]...)
-		joined = append(joined, ',')
-		e.Events = append(joined, enc[1:]...)
-	}
-	e.NextEventID = last + 1
+	e.Events = joinEvents(e.Events, enc)
+	e.NextEventID = evs[len(evs)-1].ID + 1
 	return nil
+}
+
+// joinEvents returns the JSON array of the events of the arrays held and
+// enc, in that order: [old...] + [new...] = [old...,new...]. It is a fresh
+// slice unless held is empty, since held shares its bytes with the record
+// it was copied from.
+func joinEvents(held, enc []byte) []byte {
+	if len(held) == 0 {
+		return enc
+	}
+	joined := make([]byte, 0, len(held)+len(enc))
+	joined = append(joined, held[:len(held)-1]...)
+	joined = append(joined, ',')
+	return append(joined, enc[1:]...)
 }
 
 // appendExecutionEvent adds an execution-level event (ScheduleEventId 0)

@@ -38,7 +38,6 @@ func (s *Service) logStart(ctx context.Context, e *Execution) {
 }
 
 func (s *Service) logPark(ctx context.Context, e *Execution, until time.Time) {
-	s.setParked(e.ref().key(), true)
 	attrs := execAttrs(e)
 	if !until.IsZero() {
 		attrs = append(attrs, "until", until.UTC().Format(time.RFC3339Nano))

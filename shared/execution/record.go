@@ -1,7 +1,11 @@
 package execution
 
 import (
+	"bytes"
 	"encoding/json"
+	"fmt"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/cloudflow-oss/cloudflow/shared/flow"
@@ -60,19 +64,26 @@ type Flow struct {
 
 // Execution is a stored Standard execution, or the result of an Express run.
 type Execution struct {
-	Name           string          `json:"name"`
-	FlowName       string          `json:"flowName"`
-	FlowID         string          `json:"flowId"`
-	Account        string          `json:"account"`
-	FlowDefinition string          `json:"flowDefinition"`
+	Name     string `json:"name,omitempty"`
+	FlowName string `json:"flowName"`
+	FlowID   string `json:"flowId,omitempty"`
+	Account  string `json:"account,omitempty"`
+	// FlowDefinition and Environment are what the execution started with.
+	// A record that names a Snapshot stores them there, not inline (see
+	// snapshot.go); they are filled when the record is read for a caller
+	// that needs them.
+	FlowDefinition string          `json:"flowDefinition,omitempty"`
 	FlowMode       flow.Mode       `json:"flowMode"`
 	RoleArn        string          `json:"roleArn,omitempty"`
 	Environment    json.RawMessage `json:"environment,omitempty"`
-	Input          string          `json:"input,omitempty"` // JSON object text as sent
-	Output         string          `json:"output,omitempty"`
-	Status         Status          `json:"status"`
-	StartedTime    time.Time       `json:"startedTime"`
-	StoppedTime    time.Time       `json:"stoppedTime,omitzero"`
+	// Snapshot is the id of the stored flow snapshot holding
+	// FlowDefinition and Environment ("" in records that carry them).
+	Snapshot    string    `json:"snapshot,omitempty"`
+	Input       string    `json:"input,omitempty"` // JSON object text as sent
+	Output      string    `json:"output,omitempty"`
+	Status      Status    `json:"status"`
+	StartedTime time.Time `json:"startedTime"`
+	StoppedTime time.Time `json:"stoppedTime,omitzero"`
 	// Error and Cause record why a run failed, timed out or was stopped.
 	Error string `json:"error,omitempty"`
 	Cause string `json:"cause,omitempty"`
@@ -124,6 +135,58 @@ func (e *Execution) expired(now time.Time) bool {
 	return e.ExpiresAt > 0 && now.Unix() >= e.ExpiresAt
 }
 
+// An execution record is stored as its JSON object, followed, when it holds
+// history events, by a newline and the events' JSON array. Neither part
+// contains a raw newline (encoding/json escapes them), and keeping the
+// events outside the object spares re-encoding and re-compacting them on
+// every step. The object leaves out what the record's key or its flow
+// snapshot holds: Account, FlowID and Name (the key is
+// "exec/<account>/<flowId>/<name>", see Ref.key), and FlowDefinition and
+// Environment when it names a Snapshot. Records written before carry them
+// and read the same.
+func encodeExecution(e *Execution) ([]byte, error) {
+	c := *e
+	c.Account, c.FlowID, c.Name = "", "", ""
+	if c.Snapshot != "" {
+		c.FlowDefinition, c.Environment = "", nil
+	}
+	val, err := json.Marshal(&c)
+	if err != nil {
+		return nil, fmt.Errorf("encode execution %q: %w", e.Name, err)
+	}
+	if len(e.Events) == 0 {
+		return val, nil
+	}
+	out := make([]byte, 0, len(val)+1+len(e.Events))
+	out = append(append(append(out, val...), '\n'), e.Events...)
+	return out, nil
+}
+
+// decodeExecution reads the execution record it (see encodeExecution).
+func decodeExecution(it kv.Item) (*Execution, error) {
+	var e Execution
+	obj, events := it.Value, []byte(nil)
+	if i := bytes.IndexByte(obj, '\n'); i >= 0 {
+		obj, events = obj[:i], obj[i+1:]
+	}
+	if err := json.Unmarshal(obj, &e); err != nil {
+		return nil, fmt.Errorf("decode execution %q: %w", it.Key, err)
+	}
+	if e.Name == "" {
+		// Neither an account nor a flow Id holds a slash.
+		parts := strings.SplitN(strings.TrimPrefix(it.Key, execRoot), "/", 3)
+		if len(parts) != 3 || !strings.HasPrefix(it.Key, execRoot) {
+			return nil, fmt.Errorf("decode execution %q: not an execution key", it.Key)
+		}
+		e.Account, e.FlowID, e.Name = parts[0], parts[1], parts[2]
+	}
+	if len(events) > 0 {
+		e.Events = json.RawMessage(events)
+	}
+	e.version = it.Version
+	return &e, nil
+}
+
 // Ref identifies a stored execution for a runner.
 type Ref struct {
 	Account string `json:"account"`
@@ -134,6 +197,38 @@ type Ref struct {
 func (r Ref) key() string { return execPrefix(r.Account, r.FlowID) + r.Name }
 
 func (e *Execution) ref() Ref { return Ref{Account: e.Account, FlowID: e.FlowID, Name: e.Name} }
+
+// refCacheSize bounds the account and flow Id strings refs keeps.
+const refCacheSize = 4096
+
+// refs makes the Refs the service keeps for long (those of parked
+// executions) small: their account and flow Id share one string per
+// value, and their name is a copy of its own, so a kept Ref holds no part
+// of the request or the decoded record it came from.
+type refs struct {
+	mu sync.Mutex
+	m  map[string]string
+}
+
+// keep returns r as a Ref to keep.
+func (c *refs) keep(r Ref) Ref {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || len(c.m) >= refCacheSize {
+		c.m = make(map[string]string)
+	}
+	return Ref{Account: c.intern(r.Account), FlowID: c.intern(r.FlowID), Name: strings.Clone(r.Name)}
+}
+
+// intern returns the kept string equal to v; the caller holds c.mu.
+func (c *refs) intern(v string) string {
+	if k, ok := c.m[v]; ok {
+		return k
+	}
+	k := strings.Clone(v)
+	c.m[k] = k
+	return k
+}
 
 func flowPrefix(account string) string { return "flow/" + account + "/" }
 

@@ -97,7 +97,7 @@ func (s *Service) Run(ctx context.Context, ref Ref) error {
 	}
 	s.timers.remove(ref)
 	h := &leaseHolder{cur: e}
-	s.setParked(key, false)
+	s.setParked(ref, false)
 	runCtx, span := s.startRunSpan(runCtx, e)
 	parked := false
 	defer func() {
@@ -209,9 +209,7 @@ func (s *Service) Run(ctx context.Context, ref Ref) error {
 		if err == nil && park {
 			parked = true
 			s.logPark(ctx, h.cur, wake)
-			if !wake.IsZero() {
-				s.timers.add(ref, wake)
-			}
+			s.park(ref, wake)
 			return nil
 		}
 		switch {
@@ -388,10 +386,7 @@ func (s *Service) Recover(ctx context.Context) (int, error) {
 		}
 		ref := e.ref()
 		if wake, parked := parkedUntil(e); parked && (wake.IsZero() || now.Before(wake)) {
-			s.setParked(ref.key(), true)
-			if !wake.IsZero() {
-				s.timers.add(ref, wake)
-			}
+			s.park(ref, wake)
 			return nil // a report, its wake-up time or a stop wakes it
 		}
 		s.mu.Lock()

@@ -1,7 +1,6 @@
 package execution
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -228,7 +227,9 @@ type Service struct {
 	watchers map[string]chan struct{}      // closed when the execution changes
 	mapRuns  map[string]*maprun.Run        // live map runs of this process's runs, by record key
 	parsed   map[string]*flow.Flow         // parse cache
-	parked   map[string]struct{}           // execution keys this process saw park
+	parked   map[Ref]struct{}              // executions this process saw park (kept refs, see park)
+	refs     refs                          // makes the Refs of parked executions small
+	snaps    snapshots                     // flow snapshots stored or read (snapshot.go)
 
 	// noApply is set once the store answered Apply with
 	// errors.ErrUnsupported (a DynamoDB server without transactions).
@@ -299,7 +300,7 @@ func New(store Store, opts Options) *Service {
 		watchers: map[string]chan struct{}{},
 		mapRuns:  map[string]*maprun.Run{},
 		parsed:   map[string]*flow.Flow{},
-		parked:   map[string]struct{}{},
+		parked:   map[Ref]struct{}{},
 		runnerID: opts.RunnerID,
 		timers:   newTimers(),
 	}
@@ -422,40 +423,6 @@ func (s *Service) getFlow(ctx context.Context, account, name string) (*Flow, int
 	return &f, it.Version, nil
 }
 
-// An execution record is stored as its JSON object, followed, when it holds
-// history events, by a newline and the events' JSON array. Neither part
-// contains a raw newline (encoding/json escapes them), and keeping the
-// events outside the object spares re-encoding and re-compacting them on
-// every step.
-func encodeExecution(e *Execution) ([]byte, error) {
-	val, err := json.Marshal(e)
-	if err != nil {
-		return nil, fmt.Errorf("encode execution %q: %w", e.Name, err)
-	}
-	if len(e.Events) == 0 {
-		return val, nil
-	}
-	out := make([]byte, 0, len(val)+1+len(e.Events))
-	out = append(append(append(out, val...), '\n'), e.Events...)
-	return out, nil
-}
-
-func decodeExecution(it kv.Item) (*Execution, error) {
-	var e Execution
-	obj, events := it.Value, []byte(nil)
-	if i := bytes.IndexByte(obj, '\n'); i >= 0 {
-		obj, events = obj[:i], obj[i+1:]
-	}
-	if err := json.Unmarshal(obj, &e); err != nil {
-		return nil, fmt.Errorf("decode execution %q: %w", it.Key, err)
-	}
-	if len(events) > 0 {
-		e.Events = json.RawMessage(events)
-	}
-	e.version = it.Version
-	return &e, nil
-}
-
 func (s *Service) getExecution(ctx context.Context, ref Ref, flowName string) (*Execution, error) {
 	it, err := s.store.Get(ctx, ref.key())
 	if errors.Is(err, kv.ErrNotFound) {
@@ -471,7 +438,7 @@ func (s *Service) getExecution(ctx context.Context, ref Ref, flowName string) (*
 	if e.expired(s.opts.Clock.Now()) {
 		return nil, &ResourceError{Err: ErrExecutionNotFound, Flow: flowName, Execution: ref.Name}
 	}
-	return e, nil
+	return e, s.resolveSnapshot(ctx, e)
 }
 
 // compareAndSwap writes the execution record e over cur, the record as

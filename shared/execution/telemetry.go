@@ -99,14 +99,14 @@ func (s *Service) countEnd(ctx context.Context, e *Execution) {
 	s.inst.ended.Add(ctx, 1, metric.WithAttributes(modeAttr(e), attribute.String(telemetry.AttrStatus, string(e.Status))))
 }
 
-// setParked records that the execution key is parked (or no longer is).
-func (s *Service) setParked(key string, parked bool) {
+// setParked records that the execution ref is parked (or no longer is).
+func (s *Service) setParked(ref Ref, parked bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if parked {
-		s.parked[key] = struct{}{}
+		s.parked[ref] = struct{}{}
 	} else {
-		delete(s.parked, key)
+		delete(s.parked, ref)
 	}
 }
 

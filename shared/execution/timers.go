@@ -19,12 +19,12 @@ import (
 type timers struct {
 	mu   sync.Mutex
 	h    dueHeap
-	due  map[Ref]time.Time // the latest due time per execution; other heap entries of it are stale
-	kick chan struct{}     // an earlier due time than the one waited for was added
+	due  map[Ref]int64 // the latest due time per execution (Unix ns); other heap entries of it are stale
+	kick chan struct{} // an earlier due time than the one waited for was added
 }
 
 type dueEntry struct {
-	at  time.Time
+	at  int64 // Unix ns
 	ref Ref
 }
 
@@ -32,7 +32,7 @@ type dueEntry struct {
 type dueHeap []dueEntry
 
 func (h dueHeap) Len() int           { return len(h) }
-func (h dueHeap) Less(i, j int) bool { return h[i].at.Before(h[j].at) }
+func (h dueHeap) Less(i, j int) bool { return h[i].at < h[j].at }
 func (h dueHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
 func (h *dueHeap) Push(x any)        { *h = append(*h, x.(dueEntry)) }
 func (h *dueHeap) Pop() any {
@@ -44,23 +44,35 @@ func (h *dueHeap) Pop() any {
 }
 
 func newTimers() *timers {
-	return &timers{due: map[Ref]time.Time{}, kick: make(chan struct{}, 1)}
+	return &timers{due: map[Ref]int64{}, kick: make(chan struct{}, 1)}
 }
 
 // add makes ref due at at, replacing an earlier add of ref.
-func (t *timers) add(ref Ref, at time.Time) {
+func (t *timers) add(ref Ref, due time.Time) {
+	at := due.UnixNano()
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if old, ok := t.due[ref]; ok && old.Equal(at) {
+	if old, ok := t.due[ref]; ok && old == at {
 		return
 	}
 	t.due[ref] = at
 	heap.Push(&t.h, dueEntry{at: at, ref: ref})
-	if t.h[0].ref == ref && t.h[0].at.Equal(at) {
+	if t.h[0].ref == ref && t.h[0].at == at {
 		select {
 		case t.kick <- struct{}{}:
 		default:
 		}
+	}
+}
+
+// park records the execution ref as parked until wake (zero: until a
+// report or a stop), with one kept Ref (see refs) for the parked set and
+// the timer.
+func (s *Service) park(ref Ref, wake time.Time) {
+	ref = s.refs.keep(ref)
+	s.setParked(ref, true)
+	if !wake.IsZero() {
+		s.timers.add(ref, wake)
 	}
 }
 
@@ -78,12 +90,12 @@ func (t *timers) popDue(now time.Time) (refs []Ref, next time.Time) {
 	defer t.mu.Unlock()
 	for len(t.h) > 0 {
 		e := t.h[0]
-		if at, ok := t.due[e.ref]; !ok || !at.Equal(e.at) {
+		if at, ok := t.due[e.ref]; !ok || at != e.at {
 			heap.Pop(&t.h)
 			continue
 		}
-		if e.at.After(now) {
-			return refs, e.at
+		if e.at > now.UnixNano() {
+			return refs, time.Unix(0, e.at)
 		}
 		heap.Pop(&t.h)
 		delete(t.due, e.ref)

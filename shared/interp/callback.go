@@ -1,7 +1,6 @@
 package interp
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -92,22 +91,19 @@ func (r *run) submitted(fr *frame, st *flow.State, call TaskCall, sched int64, i
 	return suspended
 }
 
-// stepWaiting is step while fr's state is suspended: a Wait sleeps what is
-// left of its time; a callback task returns suspended while it has neither
-// a result nor a passed deadline. Otherwise it finishes the state with the
-// result.
-func (r *run) stepWaiting(ctx context.Context, fr *frame) (done bool, out any, f *failure) {
+// stepWaiting is step while fr's state is suspended: a Wait or a callback
+// task returns suspended while it has neither a result nor a passed
+// deadline (a Wait's result is set by fire once a Step slept until it).
+// Otherwise it finishes the state with the result.
+func (r *run) stepWaiting(fr *frame) (done bool, out any, f *failure) {
 	w := fr.wait
-	if !w.reported && w.token == "" {
-		if f := r.sleep(ctx, w.deadline.Sub(r.opts.Clock.Now())); f != nil {
-			return false, nil, f
-		}
+	switch {
+	case w.reported:
+	case w.deadline.IsZero() || r.opts.Clock.Now().Before(w.deadline):
+		return false, nil, suspended
+	case w.token == "":
 		w.reported, w.output = true, w.input // a Wait's output is its input
-	}
-	if !w.reported {
-		if w.deadline.IsZero() || r.opts.Clock.Now().Before(w.deadline) {
-			return false, nil, suspended
-		}
+	default:
 		st := fr.scope.States[fr.cur]
 		e := &Error{Name: st.TaskTimeoutName(), Detail: fmt.Sprintf("task %s was not reported within its Timeout", st.Name)}
 		r.report(w, st.Name, TaskTimedOut, nil, e)
@@ -153,26 +149,26 @@ func (r *run) report(w *waiting, step string, typ EventType, out any, e *Error) 
 	return id
 }
 
-// Waiting reports whether the Machine is suspended: every unfinished part
-// of it (the top-level state, or the branches and iterations of a Parallel
-// or Map in progress) waits for a callback task that has no result yet and
-// whose Timeout has not passed. token is the first such task's (in branch
-// and item order), deadline the earliest Timeout of them all (zero when
-// none has one); Pending lists every task. Step returns false at once while
-// the Machine waits.
+// Waiting reports whether the Machine waits for callback reports: every
+// unfinished part of it (the top-level state, or the branches and
+// iterations of a Parallel or Map in progress) is suspended (see Parked),
+// and at least one on a callback task that has no result yet and whose
+// Timeout has not passed. token is the first such task's (in branch and
+// item order), deadline the earliest Timeout of them all (zero when none
+// has one); Pending lists every task. Step returns false at once while the
+// Machine waits.
 func (m *Machine) Waiting() (token string, deadline time.Time, ok bool) {
-	if m.done || (m.fr.wait != nil && m.fr.wait.token == "") || !m.r.blocked(&m.fr, m.r.nowFunc()) {
+	if m.done || !m.r.blocked(&m.fr, m.r.nowFunc()) {
 		return "", time.Time{}, false
 	}
-	for _, p := range m.Pending() {
-		if token == "" {
-			token = p.Token
-		}
-		if !p.Deadline.IsZero() && (deadline.IsZero() || p.Deadline.Before(deadline)) {
-			deadline = p.Deadline
-		}
+	ps := m.Pending()
+	if len(ps) == 0 {
+		return "", time.Time{}, false // only Waits and Retry intervals
 	}
-	return token, deadline, true
+	for _, p := range ps {
+		deadline = earliest(deadline, p.Deadline)
+	}
+	return ps[0].Token, deadline, true
 }
 
 // Pending is a submitted callback task without a result.
@@ -211,38 +207,24 @@ func (m *Machine) firstWait() *frame {
 }
 
 // Parked reports whether the next Step would wait rather than work, and
-// until when: on callback tasks without a result (callback is true:
-// Complete or Fail wakes them; at top level, or in every unfinished branch
-// and iteration of a Parallel or Map in progress), on a top-level Wait
-// state, or on a Retry interval. wake is when the next Step can move on
-// without a report: the earliest of the tasks' Timeouts, the Wait's or the
-// retry's due time and the flow's Timeout; zero when only a report or a
-// stop can. Before wake, a Step returns at once on callback tasks and sleeps
-// until wake otherwise, so a caller may either call Step or park the
-// execution until wake: its Checkpoint records the due time, so a Machine
-// resumed later (after a crash too) waits only what is left. Waits and
-// retries inside Parallel branches and Map iterations sleep inside their
-// state's Step.
+// until when: every unfinished part of the Machine (the top-level state,
+// or every unfinished branch and iteration of a Parallel or Map in
+// progress, at any depth) is suspended on a callback task without a result
+// (callback is true: Complete or Fail wakes it), a Wait state or a Retry
+// interval. wake is when the next Step can move on without a report: the
+// earliest of the tasks' Timeouts, the Waits' and retries' due times and
+// the flow's Timeout; zero when only a report or a stop can. Before wake, a
+// Step returns at once when a callback task waits and otherwise sleeps
+// until the earliest Wait or retry is due, so a caller may either call Step
+// or park the execution until wake: its Checkpoint records every due time,
+// so a Machine resumed later (after a crash too) waits only what is left,
+// and the parts not yet due stay suspended.
 func (m *Machine) Parked() (wake time.Time, callback, ok bool) {
-	switch w := m.fr.wait; {
-	case m.done:
-		return time.Time{}, false, false
-	case w != nil && !w.reported:
-		wake, callback = w.deadline, w.token != ""
-	case w == nil && m.fr.fan == nil && !m.fr.retryAt.IsZero():
-		wake = m.fr.retryAt
-	case m.fr.fan != nil:
-		_, wake, callback = m.Waiting()
-		if !callback {
-			return time.Time{}, false, false
-		}
-	default:
+	if m.done || !m.r.blocked(&m.fr, m.r.nowFunc()) {
 		return time.Time{}, false, false
 	}
-	if d := m.r.deadline; !d.IsZero() && (wake.IsZero() || d.Before(wake)) {
-		wake = d
-	}
-	return wake, callback, true
+	s := summarize(&m.fr)
+	return earliest(s.deadline, m.r.deadline), s.callback, true
 }
 
 // Complete reports the waiting task with token succeeded with output (its

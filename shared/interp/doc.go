@@ -5,27 +5,37 @@
 // # Running
 //
 // Engine.Run runs an execution to its end. For durable runners, Engine.Start
-// returns a Machine whose Step runs one state attempt (after a failed attempt
-// that a Retry rule matched, the next Step first waits out the backoff);
-// Machine.Checkpoint captures the position between Steps as JSON and
-// Engine.Resume continues from it. Parallel and Map states (and legacy
-// parallel, foreach and choice inline steps) run their sub-scopes (branches
-// on goroutines, Map iterations on at most MaxConcurrency goroutines) inside
-// the one Step of the enclosing state. A callback Task suspends only its own
-// branch or iteration; the Step returns once every unfinished child waits
-// (fanout.go, fanstep.go), Machine.Waiting and Pending report the tokens,
-// Complete and Fail route a report to its branch, and the checkpoint then
-// holds the fan's progress (FanCheckpoint): the finished children, and where
-// each unfinished one stands, recursively.
+// returns a Machine whose Step runs one state attempt; Machine.Checkpoint
+// captures the position between Steps as JSON and Engine.Resume continues
+// from it. Parallel and Map states (and legacy parallel, foreach and choice
+// inline steps) run their sub-scopes (branches on goroutines, Map iterations
+// on at most MaxConcurrency goroutines) inside the one Step of the enclosing
+// state. A callback Task, a Wait state (or legacy wait step) or a Retry
+// interval suspends only its own branch or iteration, at any depth; the
+// Step returns once every unfinished child is suspended (fanout.go,
+// fanstep.go), Machine.Waiting and Pending report the tokens, Complete and
+// Fail route a report to its branch, and the checkpoint then holds the
+// fan's progress (FanCheckpoint): the finished children, and where each
+// unfinished one stands (with its due time), recursively.
 //
 // # Suspension
 //
-// A frame is suspended when it holds a callback task without a result
-// (frame.wait) or a fan whose unfinished children are all suspended
-// (frame.fan); blocked and walkWaits are the one reading of that tree. A
-// timer-only suspension (a parked Wait state or Retry interval) fits the same
-// model as a waiting with no token and a deadline: blocked already treats a
-// passed deadline as runnable.
+// A frame is suspended when it holds a callback task without a result or a
+// Wait not yet due (frame.wait: a Wait is a waiting with no token and a
+// deadline), waits out a Retry interval (frame.retryAt), or holds a fan
+// whose unfinished children are all suspended (frame.fan); blocked and
+// walkSuspended are the one reading of that tree, and a passed deadline is
+// runnable. No Wait or retry sleeps inside a state: once every unfinished
+// part is suspended, Machine.Parked reports the earliest due time (and
+// whether a callback waits), and the caller either parks the execution
+// until then (a stored execution holds no goroutine and no worker) or
+// calls Step, which sleeps until that time when no callback waits and then
+// runs on the parts now due (timer.go); the others stay suspended. A child
+// suspended on a timer while its siblings still run in the Step is resumed
+// in that Step when due (dueWatch), so a branch never waits for a slow
+// sibling. A distributed Map's suspended item is pending again in its map
+// run. The Observer sees a Parallel or Map resumed in a later Step as the
+// same attempt (StateAttempt.Resumed).
 //
 // # Data
 //
@@ -59,7 +69,7 @@
 //
 // # Time
 //
-// Waits, retry backoff, and Task and flow Timeouts all run on the injected
+// Waits, retry intervals, and Task and flow Timeouts all run on the injected
 // Clock (Clock.WithTimeoutCause bounds a context by the clock's time);
 // package interptest provides a fake whose Sleep takes no real time and
 // fires the timers it passes, so a mocked task Delay longer than its Timeout

@@ -107,7 +107,7 @@ type frame struct {
 	noGlobal     bool      // distributed Map child: $Global is always {}
 	entered      int64     // EventId of the current StepEntered (recording only)
 	mapRun       string    // MapRunName of the current distributed Map attempt
-	top          bool      // the root scope: a Wait may suspend here
+	top          bool      // the root scope
 	wait         *waiting  // the suspended callback task or Wait, nil when none
 	fan          *fan      // the current state's unfinished fan-out, nil when none
 	fresh        bool      // a fan's child restored before it entered its first state
@@ -271,11 +271,17 @@ func (m *Machine) init(f *flow.Flow, ex Execution, input any) *failure {
 	return nil
 }
 
-// Step runs one state attempt (or, after a failed attempt that a Retry rule
-// matched, the backoff wait and the next attempt) and reports whether the
-// execution has finished. It checks ctx before doing anything.
+// Step runs one state attempt (or goes on with the branches and iterations
+// of a Parallel or Map in progress) and reports whether the execution has
+// finished. When the Machine is suspended on Waits or Retry intervals only
+// (see Parked), it first sleeps until the earliest of them is due. It
+// checks ctx before doing anything.
 func (m *Machine) Step(ctx context.Context) bool {
 	if m.done {
+		return true
+	}
+	if f := m.r.awaitTimers(ctx, &m.fr); f != nil {
+		m.finish(f)
 		return true
 	}
 	done, out, f := m.r.step(ctx, &m.fr)

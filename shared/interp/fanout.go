@@ -178,7 +178,7 @@ func (r *run) fanWork(ctx context.Context, parent *frame, st *flow.State, fn *fa
 		fails    = make(map[int]*failure)
 		failed   atomic.Bool
 		sizeFail atomic.Pointer[failure]
-		waits    atomic.Bool
+		due      = &dueWatch{r: r, fn: fn, ctx: cctx}
 	)
 	// take returns the next child to run and its frame, nil when it is a
 	// new one.
@@ -186,6 +186,9 @@ func (r *run) fanWork(ctx context.Context, parent *frame, st *flow.State, fn *fa
 		fn.mu.Lock()
 		defer fn.mu.Unlock()
 		for {
+			if len(due.h) > 0 {
+				due.poll()
+			}
 			switch {
 			case failed.Load():
 				return -1, nil
@@ -232,8 +235,10 @@ func (r *run) fanWork(ctx context.Context, parent *frame, st *flow.State, fn *fa
 				fn.kids[i] = k
 				delete(fn.inflight, i)
 				fn.version++
+				if fn.active > 1 {
+					due.watch(i, k) // siblings run on: it may resume in this Step
+				}
 				fn.mu.Unlock()
-				waits.Store(true)
 				return // the child keeps this worker's place
 			case f != nil:
 				fn.mu.Lock()
@@ -315,6 +320,8 @@ func (r *run) fanWork(ctx context.Context, parent *frame, st *flow.State, fn *fa
 	fn.active--
 	fn.mu.Unlock()
 	wg.Wait()
+	cancel() // ends the timers of dueWatch
+	due.wg.Wait()
 	fn.mu.Lock()
 	fn.spawn = nil
 	fn.mu.Unlock()
@@ -324,7 +331,7 @@ func (r *run) fanWork(ctx context.Context, parent *frame, st *flow.State, fn *fa
 	if f := pickFailure(fails, sizeFail.Load()); f != nil {
 		return nil, f
 	}
-	if waits.Load() || fn.unfinished() {
+	if fn.unfinished() {
 		return nil, suspended
 	}
 	return fn.outs, nil
@@ -429,6 +436,8 @@ func (r *run) fanChild(ctx context.Context, parent *frame, st *flow.State, fn *f
 		return out, f
 	}
 	switch {
+	case f == suspended:
+		mr.Suspend() // it acquires again when it goes on
 	case f == nil:
 		mr.Release(maprun.Succeeded)
 	case f.abort:

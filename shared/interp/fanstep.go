@@ -66,9 +66,20 @@ func (r *run) initChild(st *flow.State, fn *fan, i int, k *frame) {
 
 // stepFan is step for a frame whose state's fan did not finish in an
 // earlier Step: it runs the fan on and, once it has finished, ends the
-// attempt as the state's first Step would have.
+// attempt as the state's first Step would have. The Observer sees the
+// Step as the same attempt, resumed.
 func (r *run) stepFan(ctx context.Context, fr *frame) (bool, any, *failure) {
 	st := fr.scope.States[fr.cur]
+	out, next, f := r.observed(ctx, fr, st, true, r.fanOn)
+	if f == suspended {
+		return false, nil, f
+	}
+	return r.settle(fr, st, out, next, f)
+}
+
+// fanOn runs fr's fan on; once it has finished it returns the state's
+// output and next state, as attempt does.
+func (r *run) fanOn(ctx context.Context, fr *frame, st *flow.State) (any, int, *failure) {
 	fn := fr.fan
 	fr.entered = fn.entered
 	env := &fr.env
@@ -85,14 +96,11 @@ func (r *run) stepFan(ctx context.Context, fr *frame) (bool, any, *failure) {
 		} else {
 			local, f = r.legacyFanResult(ctx, fr, st)
 		}
-		if f == suspended {
-			return false, nil, f
+		if f != nil {
+			return nil, 0, f
 		}
-		var out any
-		if f == nil {
-			out, f = r.legacyOutput(fr, st, in, local)
-		}
-		return r.settle(fr, st, out, next, f)
+		out, f := r.legacyOutput(fr, st, in, local)
+		return out, next, f
 	}
 	env.Input, env.Output, env.Item = fn.in, nil, nil
 	if fr.noGlobal {
@@ -108,15 +116,10 @@ func (r *run) stepFan(ctx context.Context, fr *frame) (bool, any, *failure) {
 	} else {
 		raw, f = r.parallelResult(ctx, fr, st)
 	}
-	if f == suspended {
-		return false, nil, f
+	if f != nil {
+		return nil, 0, f
 	}
-	var out any
-	next := st.Next
-	if f == nil {
-		out, next, f = r.finishAttempt(fr, st, fn.in, raw, next, false)
-	}
-	return r.settle(fr, st, out, next, f)
+	return r.finishAttempt(fr, st, fn.in, raw, st.Next, false)
 }
 
 // nowFunc returns a function reading the engine clock once, on first use.
@@ -130,14 +133,17 @@ func (r *run) nowFunc() func() time.Time {
 	}
 }
 
-// blocked reports whether fr cannot advance until a report: it waits for
-// an unreported callback task whose Timeout has not passed, or its fan's
-// unfinished children are all blocked and no new one may start.
+// blocked reports whether fr cannot advance now: it waits for an
+// unreported callback task whose Timeout has not passed, a Wait or a Retry
+// interval not yet due, or its fan's unfinished children are all blocked
+// and no new one may start.
 func (r *run) blocked(fr *frame, now func() time.Time) bool {
 	switch {
 	case fr.wait != nil:
 		w := fr.wait
 		return !w.reported && (w.deadline.IsZero() || now().Before(w.deadline))
+	case fr.fan == nil && !fr.retryAt.IsZero():
+		return now().Before(fr.retryAt)
 	case fr.fan != nil:
 		fn := fr.fan
 		open := 0
@@ -156,17 +162,8 @@ func (r *run) blocked(fr *frame, now func() time.Time) bool {
 }
 
 // walkWaits calls visit for every frame of the tree under fr that holds a
-// callback task, in branch and item order; visit returns false to stop.
+// callback task or a Wait, in branch and item order; visit returns false to
+// stop.
 func walkWaits(fr *frame, visit func(*frame) bool) bool {
-	switch {
-	case fr.wait != nil:
-		return visit(fr)
-	case fr.fan != nil:
-		for _, k := range fr.fan.kids {
-			if k != nil && !walkWaits(k, visit) {
-				return false
-			}
-		}
-	}
-	return true
+	return walkSuspended(fr, func(k *frame) bool { return k.wait == nil || visit(k) })
 }

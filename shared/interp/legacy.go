@@ -111,7 +111,7 @@ func (r *run) legacyAttempt(ctx context.Context, fr *frame, st *flow.State) (any
 	case flow.Map:
 		local, f = r.legacyForeach(ctx, fr, st, in)
 	case flow.Wait:
-		f = r.legacyWait(ctx, fr, st)
+		f = r.legacyWait(fr, st)
 	default:
 		f = fail(ErrorInvalidData, "step %q has an unknown type", st.Name)
 	}
@@ -151,9 +151,9 @@ func (r *run) legacyOutput(fr *frame, st *flow.State, in map[string]any, local a
 	return union(parentLocal, out), nil
 }
 
-// legacyResume ends a top-level callback task step once its report (or
-// timeout) w arrived: the reported output (or the child's output) becomes
-// the step's $local.
+// legacyResume ends a callback task step once its report (or timeout) w
+// arrived: the reported output (or the child's output) becomes the step's
+// $local. A wait step's $local is {}.
 func (r *run) legacyResume(fr *frame, st *flow.State, w *waiting) (any, *failure) {
 	in, _ := w.input.(map[string]any)
 	fr.stepIn = in
@@ -162,6 +162,9 @@ func (r *run) legacyResume(fr *frame, st *flow.State, w *waiting) (any, *failure
 	fr.ctx.Current = eval.CurrentContext{Name: st.Name, Input: in, RetryCount: fr.retries, EventID: fr.entered}
 	if w.err != nil {
 		return nil, &failure{err: w.err, status: Failed}
+	}
+	if st.Type == flow.Wait {
+		return r.legacyOutput(fr, st, in, map[string]any{})
 	}
 	// A reported output is the result itself, never an FC reply.
 	local, f := legacyLocal(st, w.output)
@@ -356,10 +359,10 @@ func foreachInput(st *flow.State, in any, items []any, i int) map[string]any {
 }
 
 // legacyWait pauses for the duration, or until the timestamp (a past one
-// means no wait). A $.key value that is not a whole number of seconds within
+// means no wait), suspending its frame as a Wait state does. A $.key value that is not a whole number of seconds within
 // the mode's bounds (0 to 2 days; 1 to 20 seconds in Express), or not an RFC
 // 3339 time at most that far ahead, fails the step with FnF.ExpressionError.
-func (r *run) legacyWait(ctx context.Context, fr *frame, st *flow.State) *failure {
+func (r *run) legacyWait(fr *frame, st *flow.State) *failure {
 	lg := st.Legacy
 	minWait, maxWait := lg.MinWait, lg.MaxWait
 	if maxWait <= 0 {
@@ -395,5 +398,9 @@ func (r *run) legacyWait(ctx context.Context, fr *frame, st *flow.State) *failur
 			return fail(ErrorExpression, "timestamp %s is more than %v ahead", ts.Format(time.RFC3339), maxWait)
 		}
 	}
-	return r.sleep(ctx, d)
+	if d <= 0 {
+		return nil
+	}
+	r.suspendFor(fr, d, fr.stepIn) // as a Wait state does (timer.go)
+	return suspended
 }

@@ -64,3 +64,34 @@ func TestMapRun_UntoleratedFailureFailsTheMap(t *testing.T) {
 }
 
 func ptrTo[T any](v T) *T { return &v }
+
+// An item waiting out a Retry interval is suspended, not failed: the map
+// run counts it once, as succeeded, when it ends.
+func TestMapRun_SuspendedItemIsNotAFailure(t *testing.T) {
+	src := header + `StartAt: M
+States:
+  - Name: M
+    Type: Map
+    ItemsPath: $Input.xs
+    ProcessorConfig: {ExecutionMode: Express}
+    Processor:
+      StartAt: P
+      States:
+        - Name: P
+          Type: Task
+          Action: "Test:Flaky"
+          Parameters: {failures: 1, error: Busy}
+          Retry: [{Errors: [Busy], IntervalSeconds: 2, MaxAttempts: 1}]
+          End: true
+    End: true
+`
+	clock := newFakeClock()
+	var run *maprun.Run
+	res := New(Options{Clock: clock, Tasks: &testTasks{clock: clock}}).Run(context.Background(), mustParse(t, flow.Standard, src),
+		Execution{Name: "x", Input: []byte(`{"xs":[{},{},{}]}`), OnMapRun: func(r *maprun.Run) { run = r }})
+	wantResult(t, res, Succeeded, `{"Items":[{"attempt":1},{"attempt":1},{"attempt":1}]}`, "")
+	st, _ := run.State()
+	if want := (maprun.Counts{Total: 3, Succeed: 3}); st.Status != maprun.Succeeded || st.Counts != want {
+		t.Errorf("map run %s %+v, want Succeeded %+v", st.Status, st.Counts, want)
+	}
+}

@@ -11,11 +11,15 @@ import "context"
 // so an Observer must be safe for concurrent use. It must not block.
 type Observer interface {
 	// StateStarted is called as an attempt of a state begins, after its
-	// Retry backoff, before its InputConstructor.
+	// Retry backoff, before its InputConstructor, and as a Parallel or Map
+	// attempt whose branches or iterations were all suspended goes on in a
+	// later Step (StateAttempt.Resumed).
 	StateStarted(ctx context.Context, a StateAttempt) context.Context
 	// StateEnded is called when the attempt ends: err is the error it
 	// failed with (before Retry and Catch apply), nil on success;
-	// suspended says a callback-mode Task now waits for its report.
+	// suspended says the state now waits: a callback-mode Task for its
+	// report, a Wait for its due time, or a Parallel or Map for its
+	// suspended branches or iterations.
 	StateEnded(ctx context.Context, a StateAttempt, err *Error, suspended bool)
 	// TaskStarted is called just before the TaskRunner is invoked.
 	TaskStarted(ctx context.Context, call TaskCall) context.Context
@@ -30,6 +34,9 @@ type StateAttempt struct {
 	State      string // state name
 	Type       string // state type: Pass, Task, Choice, ... (a legacy step's equivalent)
 	RetryCount int    // retries done so far for this state entry
+	// Resumed marks a Parallel or Map attempt going on after a Step in
+	// which it suspended: the same attempt, not a new transition.
+	Resumed bool
 }
 
 // failureError is the error f carries, nil for none and for a suspension.

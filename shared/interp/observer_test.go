@@ -31,7 +31,11 @@ func (o *pathObserver) add(s string) {
 
 func (o *pathObserver) StateStarted(ctx context.Context, a StateAttempt) context.Context {
 	ctx = o.push(ctx, a.State)
-	o.add(fmt.Sprintf("start %s %s retry=%d", ctx.Value(pathKey{}), a.Type, a.RetryCount))
+	resumed := ""
+	if a.Resumed {
+		resumed = " resumed"
+	}
+	o.add(fmt.Sprintf("start %s %s retry=%d%s", ctx.Value(pathKey{}), a.Type, a.RetryCount, resumed))
 	return ctx
 }
 
@@ -39,6 +43,9 @@ func (o *pathObserver) StateEnded(ctx context.Context, a StateAttempt, err *Erro
 	name := ""
 	if err != nil {
 		name = " " + err.Name
+	}
+	if suspended {
+		name = " suspended"
 	}
 	o.add(fmt.Sprintf("end %s%s", ctx.Value(pathKey{}), name))
 }
@@ -85,6 +92,8 @@ States:
 		"start /P/T/Test:Flaky",
 		"end /P/T/Test:Flaky E.Busy",
 		"end /P/T E.Busy",
+		"end /P suspended", // the retry interval suspends the branch
+		"start /P Parallel retry=0 resumed",
 		"start /P/T Task retry=1",
 		"start /P/T/Test:Flaky",
 		"end /P/T/Test:Flaky",

@@ -103,7 +103,7 @@ func TestMachine_Parked_WaitResumesRemainingTime(t *testing.T) {
 }
 
 // Parked reports a Retry interval, a callback task's Timeout, and caps both
-// at the flow's Timeout; a Wait inside a Parallel branch sleeps in its Step.
+// at the flow's Timeout (nested Waits and retries: timer_test.go).
 func TestMachine_Parked_Cases(t *testing.T) {
 	tests := []struct {
 		name, src    string
@@ -145,29 +145,5 @@ States:
 				t.Errorf("Parked() = start+%v, callback %v; want start+%v, %v", got, callback, tc.wantAfter, tc.wantCallback)
 			}
 		})
-	}
-}
-
-func TestMachine_Parked_NotInParallel(t *testing.T) {
-	src := header + `StartAt: P
-States:
-  - Name: P
-    Type: Parallel
-    Branches:
-      - StartAt: W
-        States:
-          - {Name: W, Type: Wait, Seconds: 4, End: true}
-    End: true
-`
-	clock := newFakeClock()
-	m := New(Options{Clock: clock}).Start(mustParse(t, flow.Standard, src), Execution{Name: "x"})
-	if !m.Step(context.Background()) {
-		t.Fatal("the Parallel state did not finish in one Step")
-	}
-	if _, _, ok := m.Parked(); ok {
-		t.Error("a finished Machine reports Parked")
-	}
-	if got := clock.Sleeps(); !reflect.DeepEqual(got, []time.Duration{4 * time.Second}) {
-		t.Errorf("sleeps = %v, want [4s] inside the Parallel's Step", got)
 	}
 }

@@ -19,7 +19,7 @@ func (r *run) step(ctx context.Context, fr *frame) (done bool, out any, f *failu
 	}
 	switch {
 	case fr.wait != nil:
-		return r.stepWaiting(ctx, fr)
+		return r.stepWaiting(fr)
 	case fr.fan != nil:
 		return r.stepFan(ctx, fr)
 	}
@@ -28,11 +28,10 @@ func (r *run) step(ctx context.Context, fr *frame) (done bool, out any, f *failu
 	}
 	st := fr.scope.States[fr.cur]
 	if !fr.retryAt.IsZero() {
-		wait := fr.retryAt.Sub(r.opts.Clock.Now())
-		fr.retryAt = time.Time{}
-		if f := r.sleep(ctx, wait); f != nil {
-			return false, nil, f
+		if r.opts.Clock.Now().Before(fr.retryAt) {
+			return false, nil, suspended // the Retry interval is not over (timer.go)
 		}
+		fr.retryAt = time.Time{}
 	}
 	if st.Type == flow.Map && st.Distributed {
 		fr.mapRun = st.Name + "-" + r.opts.UUID()
@@ -42,19 +41,25 @@ func (r *run) step(ctx context.Context, fr *frame) (done bool, out any, f *failu
 			return false, nil, f
 		}
 	}
-	var next int
-	if o := r.opts.Observer; o != nil {
-		a := StateAttempt{Execution: r.exec.Name, State: st.Name, Type: st.Type.String(), RetryCount: fr.retries}
-		actx := o.StateStarted(ctx, a)
-		out, next, f = r.attempt(actx, fr, st)
-		o.StateEnded(actx, a, failureError(f), f == suspended)
-	} else {
-		out, next, f = r.attempt(ctx, fr, st)
-	}
+	out, next, f := r.observed(ctx, fr, st, false, r.attempt)
 	if f == suspended {
-		return false, nil, f // a callback task or a Wait now waits (callback.go)
+		return false, nil, f // a callback task or a Wait now waits (callback.go, timer.go)
 	}
 	return r.settle(fr, st, out, next, f)
+}
+
+// observed runs work (an attempt of st, or its resumption) as the Observer,
+// if any, sees one attempt.
+func (r *run) observed(ctx context.Context, fr *frame, st *flow.State, resumed bool, work func(context.Context, *frame, *flow.State) (any, int, *failure)) (any, int, *failure) {
+	o := r.opts.Observer
+	if o == nil {
+		return work(ctx, fr, st)
+	}
+	a := StateAttempt{Execution: r.exec.Name, State: st.Name, Type: st.Type.String(), RetryCount: fr.retries, Resumed: resumed}
+	actx := o.StateStarted(ctx, a)
+	out, next, f := work(actx, fr, st)
+	o.StateEnded(actx, a, failureError(f), f == suspended)
+	return out, next, f
 }
 
 // settle ends one attempt of st: on success it records the step events and
@@ -191,7 +196,7 @@ func (r *run) attempt(ctx context.Context, fr *frame, st *flow.State) (any, int,
 		next, f = r.runChoice(fr, st)
 	case flow.Wait:
 		raw, fresh = in, false
-		f = r.runWait(ctx, fr, st, in)
+		f = r.runWait(fr, st, in)
 	case flow.Task:
 		raw, f = r.runTask(ctx, fr, st, in)
 	case flow.Parallel:

@@ -1,7 +1,6 @@
 package interp
 
 import (
-	"context"
 	"math"
 	"time"
 
@@ -10,12 +9,13 @@ import (
 
 // runWait pauses for Seconds (or the value of Seconds.$) on the engine clock
 // (reference 3.5). An expression value that is not a whole number in 1 to the
-// mode's maximum fails the state with FnF.ExpressionError. At the top level
-// the Wait does not sleep inside the Step: it suspends the Machine until its
-// due time (see Machine.Parked), and the next Step sleeps whatever is left,
-// so a stored execution can park instead. in is the state's input after
-// its InputConstructor, which becomes its output.
-func (r *run) runWait(ctx context.Context, fr *frame, st *flow.State, in any) *failure {
+// mode's maximum fails the state with FnF.ExpressionError. The Wait does not
+// sleep inside the Step, at any depth: it suspends its frame until its due
+// time (timer.go), its siblings go on, and once the whole Machine is
+// suspended the next Step sleeps whatever is left (or the caller parks the
+// execution, see Machine.Parked). in is the state's input after its
+// InputConstructor, which becomes its output.
+func (r *run) runWait(fr *frame, st *flow.State, in any) *failure {
 	secs := st.Seconds
 	if st.SecondsExpr != nil {
 		v, err := st.SecondsExpr.Eval(&fr.env)
@@ -28,12 +28,13 @@ func (r *run) runWait(ctx context.Context, fr *frame, st *flow.State, in any) *f
 		}
 		secs = int(n)
 	}
-	d := time.Duration(secs) * time.Second
-	if fr.top {
-		fr.wait = &waiting{deadline: r.opts.Clock.Now().Add(d), entered: fr.entered, input: in}
-		return suspended
-	}
-	return r.sleep(ctx, d)
+	r.suspendFor(fr, time.Duration(secs)*time.Second, in)
+	return suspended
+}
+
+// suspendFor suspends fr on a Wait of d whose output will be in.
+func (r *run) suspendFor(fr *frame, d time.Duration, in any) {
+	fr.wait = &waiting{deadline: r.opts.Clock.Now().Add(d), entered: fr.entered, input: in}
 }
 
 // wholeNumber accepts integral numbers.

@@ -123,6 +123,21 @@ func (r *Run) Release(outcome Status) (tolerated bool) {
 	return tolerated
 }
 
+// Suspend ends a running item that now waits (a Wait state, a Retry
+// interval or a callback task inside it): it counts as pending again, as in
+// a map run Restore rebuilds, and Acquire runs it on.
+func (r *Run) Suspend() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.st.Status != Running {
+		return
+	}
+	r.st.Counts.Running--
+	r.st.Counts.Pending++
+	r.version++
+	r.wakeLocked()
+}
+
 func (r *Run) toleratedLocked() bool {
 	c := r.st.Counts
 	if c.Failed <= r.st.ToleratedFailedCount {

@@ -150,3 +150,32 @@ func TestRelease_Toleration(t *testing.T) {
 		})
 	}
 }
+
+// A suspended item (a Wait inside it) is pending again and frees its
+// running slot; it runs on after another Acquire, and the counts add up.
+func TestRun_Suspend_PendingAgain(t *testing.T) {
+	r := New("m", 2, 1, t0)
+	if err := r.Acquire(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	r.Suspend()
+	st, _ := r.State()
+	if want := (Counts{Total: 2, Pending: 2}); st.Counts != want {
+		t.Fatalf("after Suspend: counts %+v, want %+v", st.Counts, want)
+	}
+	expectGot(t, acquire(context.Background(), r, 1), 1) // the slot is free
+	r.Release(Succeeded)
+	if err := r.Acquire(context.Background()); err != nil { // the suspended item goes on
+		t.Fatal(err)
+	}
+	r.Release(Succeeded)
+	st, _ = r.State()
+	if want := (Counts{Total: 2, Succeed: 2}); st.Counts != want {
+		t.Fatalf("counts %+v, want %+v", st.Counts, want)
+	}
+	r.Finish(Succeeded, t0)
+	r.Suspend() // a finished run ignores it
+	if st2, _ := r.State(); st2.Counts != st.Counts {
+		t.Errorf("Suspend after Finish changed the counts to %+v", st2.Counts)
+	}
+}

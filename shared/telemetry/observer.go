@@ -35,7 +35,9 @@ type observer struct {
 }
 
 func (o *observer) StateStarted(ctx context.Context, a interp.StateAttempt) context.Context {
-	o.transitions.Add(ctx, 1, metric.WithAttributes(attribute.String(AttrStateType, a.Type)))
+	if !a.Resumed { // a resumed Parallel or Map is the same transition
+		o.transitions.Add(ctx, 1, metric.WithAttributes(attribute.String(AttrStateType, a.Type)))
+	}
 	ctx, _ = o.tracer.Start(ctx, SpanState+" "+a.State, trace.WithAttributes(
 		attribute.String(AttrExecution, a.Execution),
 		attribute.String(AttrState, a.State),
