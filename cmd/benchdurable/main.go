@@ -50,9 +50,9 @@ func main() {
 	case "disk":
 		err = disk(os.Args[2:])
 	case "load":
-		err = load(os.Args[2:])
+		err = load(os.Args[2:], os.Stdout)
 	case "waits":
-		err = waits(os.Args[2:])
+		err = waits(os.Args[2:], os.Stdout)
 	case "table":
 		err = table(os.Args[2:])
 	default:
@@ -89,7 +89,7 @@ func disk(args []string) error {
 		}
 		n++
 	}
-	return emit(map[string]any{"syncs_per_sec": float64(n) / time.Since(start).Seconds(), "dir": filepath.Clean(*dir)})
+	return emit(os.Stdout, map[string]any{"syncs_per_sec": float64(n) / time.Since(start).Seconds(), "dir": filepath.Clean(*dir)})
 }
 
 // client calls the RPC API of one server.
@@ -134,19 +134,36 @@ func (c *client) call(ctx context.Context, action string, params map[string]stri
 	return out, nil
 }
 
-// ready waits until the server answers.
-func (c *client) ready(d time.Duration) error {
+// ready waits until the server answers; when pid is not 0 (the server's
+// process, or strace's around it) it gives up as soon as that process has
+// exited rather than waiting d.
+func (c *client) ready(d time.Duration, pid int) error {
 	deadline := time.Now().Add(d)
 	for {
 		_, err := c.call(context.Background(), "ListFlows", map[string]string{"Limit": "1"})
 		if err == nil {
 			return nil
 		}
+		if pid != 0 && !alive(pid) {
+			return fmt.Errorf("server at %s not ready: its process %d exited: %w", c.base, pid, err)
+		}
 		if time.Now().After(deadline) {
 			return fmt.Errorf("server at %s not ready: %w", c.base, err)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// alive tells whether process pid runs: it exists and is not a zombie (a
+// child the script has not reaped yet). Linux (/proc) only, like the script.
+func alive(pid int) bool {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return false
+	}
+	// pid (comm) state ...: the state follows the last ')'.
+	i := strings.LastIndexByte(string(b), ')')
+	return i >= 0 && i+2 < len(b) && b[i+2] != 'Z'
 }
 
 // createFlow creates a Standard flow named name with the given states.
@@ -184,15 +201,16 @@ func deadline(secs float64) (context.Context, context.CancelFunc) {
 }
 
 // load drives StartExecution from -clients clients for -seconds.
-func load(args []string) error {
+func load(args []string, w io.Writer) error {
 	fs := flag.NewFlagSet("load", flag.ExitOnError)
 	base := fs.String("url", "", "server base URL")
 	clients := fs.Int("clients", 16, "concurrent clients")
 	secs := fs.Float64("seconds", 5, "start phase duration")
 	timeout := fs.Float64("timeout", 0, "seconds after the start until the run gives up waiting (0: none)")
+	pid := fs.Int("pid", 0, "the server's process: stop waiting for it to answer once it exited")
 	_ = fs.Parse(args)
 	c := newClient(*base, *clients)
-	if err := c.ready(30 * time.Second); err != nil {
+	if err := c.ready(30*time.Second, *pid); err != nil {
 		return err
 	}
 	flowName := "bench-pass"
@@ -251,7 +269,7 @@ func load(args []string) error {
 		y, _ := strconv.Atoi(b[1:])
 		return x - y
 	})
-	w, err := waitAll(ctx, c, flowName, names, min(*clients, 64))
+	res, err := waitAll(ctx, c, flowName, names, min(*clients, 64))
 	if err != nil {
 		return err
 	}
@@ -261,14 +279,14 @@ func load(args []string) error {
 		"clients":        *clients,
 		"started":        len(names),
 		"errors":         errs.Load(),
-		"not_succeeded":  w.notOK,
+		"not_succeeded":  res.notOK,
 		"start_seconds":  startPhase.Seconds(),
 		"starts_per_sec": float64(len(names)) / startPhase.Seconds(),
 		"p50_ms":         pct(lat, 0.50),
 		"p99_ms":         pct(lat, 0.99),
-		"finished":       w.finished,
+		"finished":       res.finished,
 	}
-	if w.timedOut {
+	if res.timedOut {
 		out["timed_out"] = true
 	} else {
 		out["completed_per_sec"] = float64(len(names)) / allDone.Seconds()
@@ -277,7 +295,7 @@ func load(args []string) error {
 	if first != nil {
 		out["first_error"] = first.Error()
 	}
-	return emit(out)
+	return emit(w, out)
 }
 
 // waited is what waitAll saw: how many executions finished, how many of
@@ -330,7 +348,7 @@ func waitAll(ctx context.Context, c *client, flowName string, names []string, co
 
 // waits starts -n executions of a Wait of -seconds from -clients clients
 // and reports when all finished (or, with -finish=false, the start phase).
-func waits(args []string) error {
+func waits(args []string, w io.Writer) error {
 	fs := flag.NewFlagSet("waits", flag.ExitOnError)
 	base := fs.String("url", "", "server base URL")
 	clients := fs.Int("clients", 64, "concurrent clients")
@@ -338,9 +356,10 @@ func waits(args []string) error {
 	secs := fs.Int("seconds", 1, "the Wait's Seconds")
 	finish := fs.Bool("finish", true, "wait until every execution finished")
 	timeout := fs.Float64("timeout", 0, "seconds after the start until the run gives up (0: none)")
+	pid := fs.Int("pid", 0, "the server's process: stop waiting for it to answer once it exited")
 	_ = fs.Parse(args)
 	c := newClient(*base, *clients)
-	if err := c.ready(30 * time.Second); err != nil {
+	if err := c.ready(30*time.Second, *pid); err != nil {
 		return err
 	}
 	flowName := "bench-wait"
@@ -390,31 +409,31 @@ func waits(args []string) error {
 	}
 	if ctx.Err() != nil {
 		// Bounded: the start phase itself outlasted -timeout.
-		return emit(map[string]any{"executions": *n, "started": started.Load(), "finished": 0, "timed_out": true})
+		return emit(w, map[string]any{"executions": *n, "started": started.Load(), "finished": 0, "timed_out": true})
 	}
 	lastDue := time.Now().Add(time.Duration(*secs) * time.Second)
 	startPhase := time.Since(start)
 	if !*finish {
-		return emit(map[string]any{"executions": *n, "start_seconds": startPhase.Seconds()})
+		return emit(w, map[string]any{"executions": *n, "start_seconds": startPhase.Seconds()})
 	}
-	w, err := waitAll(ctx, c, flowName, names, *clients)
+	res, err := waitAll(ctx, c, flowName, names, *clients)
 	if err != nil {
 		return err
 	}
 	end := time.Now()
 	out := map[string]any{
 		"executions":    *n,
-		"not_succeeded": w.notOK,
+		"not_succeeded": res.notOK,
 		"start_seconds": startPhase.Seconds(),
-		"finished":      w.finished,
+		"finished":      res.finished,
 	}
-	if w.timedOut {
+	if res.timedOut {
 		out["timed_out"] = true
 	} else {
 		out["total_seconds"] = end.Sub(start).Seconds()
 		out["after_last_due_seconds"] = end.Sub(lastDue).Seconds()
 	}
-	return emit(out)
+	return emit(w, out)
 }
 
 func pct(sorted []time.Duration, p float64) float64 {
@@ -425,11 +444,11 @@ func pct(sorted []time.Duration, p float64) float64 {
 	return float64(sorted[i].Microseconds()) / 1000
 }
 
-func emit(v map[string]any) error {
+func emit(w io.Writer, v map[string]any) error {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return err
 	}
-	_, err = fmt.Println(string(b))
+	_, err = fmt.Fprintln(w, string(b))
 	return err
 }
