@@ -189,22 +189,25 @@
 // writers share commits (kv group commit), so syncs per execution fall with
 // load. Every optimistic write loop is a kv.Retry (jittered backoff, one
 // cap, kv.MaxAttempts); giving up is ResourceError(ErrConflict).
-// A top-level Wait, a Retry interval and a callback task park the
-// execution (run.go parkUntil): the checkpoint, with the due time, and
-// Execution.WakeAt are committed with the lease cleared, and the service's
-// one timer (timers.go) enqueues it when due; Recover hands the parked
-// executions due before the next sweep to that timer and enqueues the due
-// ones. A parked Wait resumed
-// after a crash waits only what is left; one that had not parked yet when
-// the process died restarts from the state's beginning. A Parallel
-// or Map whose branches or iterations wait for callbacks is checkpointed
+// A Wait, a Retry interval and a callback task park the execution (run.go
+// parkUntil), at top level or inside Parallel branches, Map iterations and
+// legacy scopes at any depth, once every unfinished part of it is suspended
+// (interp.Machine.Parked): the checkpoint, with every suspended part's due
+// time, and Execution.WakeAt (the earliest) are committed with the lease
+// cleared, and the service's one timer (timers.go) enqueues it when due;
+// the run then goes on with the parts due and parks again until the next.
+// Recover hands the parked executions due before the next sweep to that
+// timer and enqueues the due ones.
+// A parked Wait resumed after a crash waits only what is left; one that had
+// not parked yet when the process died restarts from the state's beginning.
+// A Parallel or Map whose branches or iterations are suspended is checkpointed
 // with its progress (interp.FanCheckpoint): the finished children are not
 // run again. Their outputs are not copied into the checkpoint: the
 // engine reads them back from the committed history (their BranchExited or
 // IterationExited events, interp.Execution.LoadOutputs) when the fan ends.
 // A report (report.go) finds its task anywhere in the checkpoint's tree
 // (Checkpoint.FindWait); Recover leaves an execution alone while every
-// unfinished part of it waits (Checkpoint.Waiting). While a top-level
+// unfinished part of it is suspended (Checkpoint.Waiting) and not due. While a top-level
 // Parallel or Map runs, progress.go writes its progress every
 // Options.ProgressInterval (interp.Machine.Progress: finished children
 // counted, running ones at the start of their current step, a checkpoint

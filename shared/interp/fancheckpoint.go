@@ -278,35 +278,38 @@ func (r *run) loadOutputs(ctx context.Context, fn *fan) *failure {
 	return nil
 }
 
-// Waiting reports whether the execution at cp waits for callback reports
-// only: every unfinished part of it waits for an unreported callback task
-// (see Machine.Waiting). deadline is the earliest Timeout among them (zero
-// when none has one); the caller compares it with the time.
+// Waiting reports whether the execution at cp is suspended: every
+// unfinished part of it waits for an unreported callback task, a Wait or a
+// Retry interval (see Machine.Parked). deadline is the earliest Timeout or
+// due time among them (zero when none has one); the caller compares it
+// with the time.
 func (cp *Checkpoint) Waiting() (deadline time.Time, ok bool) {
 	if cp.Running {
 		return time.Time{}, false
 	}
-	ok = blockedAt(cp.Wait, cp.Fan, &deadline)
+	ok = blockedAt(cp.Wait, cp.Fan, cp.RetryAt, &deadline)
 	return deadline, ok
 }
 
-func blockedAt(w *WaitCheckpoint, fc *FanCheckpoint, deadline *time.Time) bool {
+func blockedAt(w *WaitCheckpoint, fc *FanCheckpoint, retryAt time.Time, deadline *time.Time) bool {
 	switch {
 	case w != nil:
 		if w.Reported {
 			return false
 		}
-		if !w.Deadline.IsZero() && (deadline.IsZero() || w.Deadline.Before(*deadline)) {
-			*deadline = w.Deadline
-		}
+		*deadline = earliest(*deadline, w.Deadline)
 		return true
 	case fc != nil:
 		for i := range fc.Children {
-			if !blockedAt(fc.Children[i].Wait, fc.Children[i].Fan, deadline) {
+			c := &fc.Children[i]
+			if !blockedAt(c.Wait, c.Fan, c.RetryAt, deadline) {
 				return false
 			}
 		}
 		return len(fc.Children) > 0
+	case !retryAt.IsZero():
+		*deadline = earliest(*deadline, retryAt)
+		return true
 	}
 	return false
 }

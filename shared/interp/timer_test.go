@@ -179,6 +179,9 @@ func TestMachine_NestedTimers_ParkAndResume(t *testing.T) {
 					t.Fatal(err)
 				}
 				back := roundTrip(t, cp)
+				if dl, ok := back.Waiting(); !ok || !dl.Equal(wake) {
+					t.Errorf("Checkpoint.Waiting() = %v, %v; want %v, true (what Recover reads)", dl, ok, wake)
+				}
 				if tc.maxOpen > 0 && back.Fan != nil && len(back.Fan.Children) > tc.maxOpen {
 					t.Errorf("%d unfinished iterations at a park, want at most %d", len(back.Fan.Children), tc.maxOpen)
 				}
