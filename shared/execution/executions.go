@@ -330,7 +330,7 @@ func (s *Service) stop(ctx context.Context, ref Ref, flowName string, cur *Execu
 	if err != nil {
 		return nil, err
 	}
-	s.setParked(ref, false)
+	s.timers.remove(ref)
 	s.logEnd(ctx, e)
 	s.mu.Lock()
 	cancel := s.running[ref.key()]

@@ -82,8 +82,4 @@ func (w *StepWriter) Events() int64 { return w.h.cur.NextEventID - 1 }
 func (s *Service) PoolRunning() int { return s.pool.Running() }
 
 // ParkedCount is how many executions this service has parked.
-func (s *Service) ParkedCount() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return len(s.parked)
-}
+func (s *Service) ParkedCount() int { return s.timers.count() }

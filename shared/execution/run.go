@@ -97,7 +97,6 @@ func (s *Service) Run(ctx context.Context, ref Ref) error {
 	}
 	s.timers.remove(ref)
 	h := &leaseHolder{cur: e}
-	s.setParked(ref, false)
 	runCtx, span := s.startRunSpan(runCtx, e)
 	parked := false
 	defer func() {

@@ -217,7 +217,7 @@ type Service struct {
 	base     context.Context // cancelled by Close
 	shutdown context.CancelFunc
 	bg       sync.WaitGroup // background work: parent reports, the timer service, the sweep
-	timers   *timers        // parked executions by due time (timers.go)
+	timers   *timers        // parked executions, by due time (timers.go)
 	finished finishedQueue  // executions finished here, for MaxFinished (finished.go)
 
 	mu       sync.Mutex
@@ -227,7 +227,6 @@ type Service struct {
 	watchers map[string]chan struct{}      // closed when the execution changes
 	mapRuns  map[string]*maprun.Run        // live map runs of this process's runs, by record key
 	parsed   map[string]*flow.Flow         // parse cache
-	parked   map[Ref]struct{}              // executions this process saw park (kept refs, see park)
 	refs     refs                          // makes the Refs of parked executions small
 	snaps    snapshots                     // flow snapshots stored or read (snapshot.go)
 
@@ -300,7 +299,6 @@ func New(store Store, opts Options) *Service {
 		watchers: map[string]chan struct{}{},
 		mapRuns:  map[string]*maprun.Run{},
 		parsed:   map[string]*flow.Flow{},
-		parked:   map[Ref]struct{}{},
 		runnerID: opts.RunnerID,
 		timers:   newTimers(),
 	}

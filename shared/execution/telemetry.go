@@ -47,10 +47,7 @@ func newInstruments(s *Service) instruments {
 	}
 	_, _ = meter.Int64ObservableGauge(telemetry.MetricParked, metric.WithUnit("{execution}"), metric.WithDescription(telemetry.Describe(telemetry.MetricParked)),
 		metric.WithInt64Callback(func(_ context.Context, o metric.Int64Observer) error {
-			s.mu.Lock()
-			n := len(s.parked)
-			s.mu.Unlock()
-			o.Observe(int64(n))
+			o.Observe(int64(s.timers.count()))
 			return nil
 		}))
 	if p := s.pool; p != nil {
@@ -97,17 +94,6 @@ func (s *Service) countEnd(ctx context.Context, e *Execution) {
 		return
 	}
 	s.inst.ended.Add(ctx, 1, metric.WithAttributes(modeAttr(e), attribute.String(telemetry.AttrStatus, string(e.Status))))
-}
-
-// setParked records that the execution ref is parked (or no longer is).
-func (s *Service) setParked(ref Ref, parked bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if parked {
-		s.parked[ref] = struct{}{}
-	} else {
-		delete(s.parked, ref)
-	}
 }
 
 // startRunSpan starts the span of a run slice of e (or of a

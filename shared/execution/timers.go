@@ -10,17 +10,23 @@ import (
 
 // timers is the service's one timer for parked executions: a heap of
 // executions by due time, served by one goroutine (serveTimers) that
-// enqueues each when it is due. A parked execution costs one heap entry and
-// one map entry, no goroutine and no runtime timer. It is only a shortcut:
+// enqueues each when it is due. A parked execution costs one map entry and
+// one heap entry, no goroutine and no runtime timer. It is only a shortcut:
 // the record holds the due time (Execution.WakeAt), Recover loads the heap
 // from the store at start-up and every sweep enqueues what is due, so a lost
 // entry (a crash, a full Pool queue) delays an execution by at most one
-// sweep.
+// sweep. The map is also the set of executions this process saw park (the
+// parked gauge), those without a due time included.
 type timers struct {
-	mu   sync.Mutex
-	h    dueHeap
-	due  map[Ref]int64 // the latest due time per execution (Unix ns); other heap entries of it are stale
-	kick chan struct{} // an earlier due time than the one waited for was added
+	mu sync.Mutex
+	h  dueHeap
+	// parked maps every execution parked here to the due time of its live
+	// heap entry (Unix ns), or to 0 when it has none: it waits for a report
+	// or a stop, or it was handed out and no run has taken it yet. Heap
+	// entries whose time differs are stale.
+	parked  map[Ref]int64
+	waiting int           // the entries of parked with a due time
+	kick    chan struct{} // an earlier due time than the one waited for was added
 }
 
 type dueEntry struct {
@@ -44,18 +50,26 @@ func (h *dueHeap) Pop() any {
 }
 
 func newTimers() *timers {
-	return &timers{due: map[Ref]int64{}, kick: make(chan struct{}, 1)}
+	return &timers{parked: map[Ref]int64{}, kick: make(chan struct{}, 1)}
 }
 
-// add makes ref due at at, replacing an earlier add of ref.
+// add records ref as parked and due at due (zero: no due time), replacing
+// an earlier add of ref.
 func (t *timers) add(ref Ref, due time.Time) {
-	at := due.UnixNano()
+	var at int64
+	if !due.IsZero() {
+		at = due.UnixNano()
+	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if old, ok := t.due[ref]; ok && old == at {
+	old, ok := t.parked[ref]
+	if ok && old == at {
 		return
 	}
-	t.due[ref] = at
+	t.set(ref, old, at)
+	if at == 0 {
+		return
+	}
 	heap.Push(&t.h, dueEntry{at: at, ref: ref})
 	if t.h[0].ref == ref && t.h[0].at == at {
 		select {
@@ -65,32 +79,44 @@ func (t *timers) add(ref Ref, due time.Time) {
 	}
 }
 
+// set changes the due time of the parked ref from old to at; the caller
+// holds t.mu.
+func (t *timers) set(ref Ref, old, at int64) {
+	if old != 0 {
+		t.waiting--
+	}
+	if at != 0 {
+		t.waiting++
+	}
+	t.parked[ref] = at
+}
+
 // park records the execution ref as parked until wake (zero: until a
-// report or a stop), with one kept Ref (see refs) for the parked set and
-// the timer.
+// report or a stop), under a kept Ref (see refs).
 func (s *Service) park(ref Ref, wake time.Time) {
-	ref = s.refs.keep(ref)
-	s.setParked(ref, true)
-	if !wake.IsZero() {
-		s.timers.add(ref, wake)
+	s.timers.add(s.refs.keep(ref), wake)
+}
+
+// remove forgets ref (a run took it over, or it was stopped); its heap
+// entry becomes stale.
+func (t *timers) remove(ref Ref) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if at, ok := t.parked[ref]; ok {
+		t.set(ref, at, 0)
+		delete(t.parked, ref)
 	}
 }
 
-// remove forgets ref (a run took it over); its heap entry becomes stale.
-func (t *timers) remove(ref Ref) {
-	t.mu.Lock()
-	delete(t.due, ref)
-	t.mu.Unlock()
-}
-
 // popDue removes and returns the executions due at now, and the earliest
-// due time left (zero when none). Stale entries are dropped on the way.
+// due time left (zero when none). Stale entries are dropped on the way. A
+// returned execution stays parked until a run takes it over.
 func (t *timers) popDue(now time.Time) (refs []Ref, next time.Time) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	for len(t.h) > 0 {
 		e := t.h[0]
-		if at, ok := t.due[e.ref]; !ok || at != e.at {
+		if at, ok := t.parked[e.ref]; !ok || at != e.at {
 			heap.Pop(&t.h)
 			continue
 		}
@@ -98,7 +124,7 @@ func (t *timers) popDue(now time.Time) (refs []Ref, next time.Time) {
 			return refs, time.Unix(0, e.at)
 		}
 		heap.Pop(&t.h)
-		delete(t.due, e.ref)
+		t.set(e.ref, e.at, 0)
 		refs = append(refs, e.ref)
 	}
 	if len(t.h) == 0 && cap(t.h) > 1024 {
@@ -111,7 +137,14 @@ func (t *timers) popDue(now time.Time) (refs []Ref, next time.Time) {
 func (t *timers) len() int {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	return len(t.due)
+	return t.waiting
+}
+
+// count returns how many executions are parked.
+func (t *timers) count() int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return len(t.parked)
 }
 
 // serveTimers enqueues parked executions as they fall due, until Close.

@@ -9,7 +9,8 @@ import (
 
 // The timer heap hands out executions in due order, only once they are due;
 // a later add replaces an earlier one of the same execution and remove
-// forgets it.
+// forgets it. An execution stays parked (count) from its add, with or
+// without a due time, until its remove.
 func TestTimers_PopDue(t *testing.T) {
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	at := func(s int) time.Time { return t0.Add(time.Duration(s) * time.Second) }
@@ -23,8 +24,9 @@ func TestTimers_PopDue(t *testing.T) {
 	tm.add(ref("b"), at(20)) // the same again: no second entry
 	tm.add(ref("e"), at(15))
 	tm.remove(ref("e"))
-	if n := tm.len(); n != 4 {
-		t.Fatalf("len = %d, want 4 (a, b, c, d)", n)
+	tm.add(ref("cb"), time.Time{}) // parked without a due time
+	if n, p := tm.len(), tm.count(); n != 4 || p != 5 {
+		t.Fatalf("len, count = %d, %d; want 4 (a, b, c, d), 5 (and cb)", n, p)
 	}
 	tests := []struct {
 		now      int
@@ -46,8 +48,15 @@ func TestTimers_PopDue(t *testing.T) {
 			t.Errorf("popDue(%ds) = %v, next %v; want %s, next %v", tc.now, names, next, tc.want, tc.wantNext)
 		}
 	}
-	if n := tm.len(); n != 0 {
-		t.Errorf("len after all were due = %d, want 0", n)
+	if n, p := tm.len(), tm.count(); n != 0 || p != 5 {
+		t.Errorf("len, count after all were due = %d, %d; want 0, 5 (parked until a run takes them)", n, p)
+	}
+	for _, n := range []string{"a", "b", "c", "d", "cb"} {
+		tm.remove(ref(n))
+	}
+	tm.add(ref("a"), at(200))
+	if refs, next := tm.popDue(at(150)); len(refs) != 0 || !next.Equal(at(200)) || tm.count() != 1 {
+		t.Errorf("after removing all and adding a at 200 s: popDue(150 s) = %v, next %v, count %d; want none, 200 s, 1", refs, next, tm.count())
 	}
 }
 

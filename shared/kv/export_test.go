@@ -7,3 +7,11 @@ func Grouping(s *BoltStore) (on bool, max int) {
 	}
 	return true, s.group.max
 }
+
+// IndexLen is how many keys s's List index holds, those of deleted items
+// not yet compacted included.
+func IndexLen(s *MemStore) int {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return len(s.keys)
+}

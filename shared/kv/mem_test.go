@@ -101,3 +101,46 @@ func TestMemStore_ListModel(t *testing.T) {
 		}
 	}
 }
+
+// Every parked execution moves its listing index entry once (Starting to
+// Running): the keys of the deleted entries must not stay in the List
+// index until they are half of it, since each holds its string.
+func TestMemStore_List_CompactsDeletedKeys(t *testing.T) {
+	ctx := context.Background()
+	s := kv.NewMemStore()
+	const n = 1000
+	for i := range n {
+		if _, err := s.PutIfAbsent(ctx, "exec/"+strconv.Itoa(i), []byte("r")); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.PutIfAbsent(ctx, "xs/Starting/"+strconv.Itoa(i), []byte("{}")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range n {
+		err := s.Apply(ctx, []kv.Op{{Kind: kv.OpDelete, Key: "xs/Starting/" + strconv.Itoa(i)}, {Kind: kv.OpPut, Key: "xs/Running/" + strconv.Itoa(i), Value: []byte("{}")}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i%100 == 99 {
+			if _, err := s.List(ctx, "xs/", "", 1); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if got, live := kv.IndexLen(s), 2*n; got > live+live/8 {
+		t.Errorf("List index holds %d keys for %d items, want at most an eighth more", got, live)
+	}
+	items, err := s.List(ctx, "xs/", "", 0)
+	if err != nil || len(items) != n || items[0].Key != "xs/Running/0" {
+		t.Errorf("List(xs/) = %d items from %v, %v; want the %d Running entries", len(items), keysOf(items), err, n)
+	}
+}
+
+func keysOf(items []kv.Item) []string {
+	out := make([]string, 0, min(len(items), 3))
+	for _, it := range items[:min(len(items), 3)] {
+		out = append(out, it.Key)
+	}
+	return out
+}
