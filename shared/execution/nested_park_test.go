@@ -4,11 +4,14 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/cloudflow-oss/cloudflow/shared/execution"
+	"github.com/cloudflow-oss/cloudflow/shared/flow"
 	"github.com/cloudflow-oss/cloudflow/shared/interp"
+	"github.com/cloudflow-oss/cloudflow/shared/interp/interptest"
 	"github.com/cloudflow-oss/cloudflow/shared/kv"
 )
 
@@ -281,4 +284,28 @@ func TestService_NestedWaits_RestartOnBolt(t *testing.T) {
 		t.Errorf("ended with %s at start+%v, want the outputs at start+60s", e.Output, e.StoppedTime.Sub(start))
 	}
 	wantUnparkedHistory(t, second, "p", "e", parallelWaitsFlow, `{"n":3}`)
+}
+
+// StartSync (an Express run inside the call) runs Waits in Parallel
+// branches to the end in process: the run sleeps until each due time, so
+// the two branches' Waits overlap.
+func TestService_StartSync_NestedWaits(t *testing.T) {
+	ctx := context.Background()
+	clock := interptest.NewClock(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
+	svc := execution.New(kv.NewMemStore(), execution.Options{Engine: interp.New(interp.Options{Clock: clock})})
+	t.Cleanup(func() { _ = svc.Close() })
+	def := strings.ReplaceAll(strings.ReplaceAll(fmt.Sprintf(parallelWaitsFlow, "x"), "30", "5"), "60", "8")
+	if _, err := svc.CreateFlow(ctx, execution.CreateFlowInput{Name: "x", Definition: def, ExecutionMode: flow.Express}); err != nil {
+		t.Fatal(err)
+	}
+	e, err := svc.StartSync(ctx, execution.StartInput{FlowName: "x", Input: `{"n":2}`})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.Status != execution.Succeeded || e.Output != `{"Branch0":{"a":2},"Branch1":{"n":2}}` {
+		t.Fatalf("StartSync = %s %s (%s: %s), want the branches' outputs", e.Status, e.Output, e.Error, e.Cause)
+	}
+	if got, want := clock.Sleeps(), []time.Duration{5 * time.Second, 3 * time.Second}; !slices.Equal(got, want) {
+		t.Errorf("sleeps = %v, want %v", got, want)
+	}
 }

@@ -388,3 +388,36 @@ func TestCheckpoint_NestedTimers_KeepDueTimes(t *testing.T) {
 		t.Errorf("sleeps = %v, want %v (only the time left)", got, want)
 	}
 }
+
+// A Wait in a branch records the events of a top-level Wait, in order:
+// StepEntered and StepStarted when it starts, StepSucceeded and StepExited
+// at its due time, all scheduled by its StepEntered, inside its branch's
+// BranchEntered and BranchExited.
+func TestMachine_NestedWait_Events(t *testing.T) {
+	clock, rec := newFakeClock(), &memRecorder{}
+	tc := nestedTimerCases[0]
+	start := clock.Now()
+	res := New(Options{Clock: clock}).Run(context.Background(), mustParse(t, flow.Standard, tc.src), Execution{Name: "x", Input: []byte(tc.input), Recorder: rec})
+	wantResult(t, res, Succeeded, tc.output, "")
+	var got []string
+	var entered int64
+	for _, ev := range rec.evs {
+		switch {
+		case ev.StepName == "W1":
+			if ev.Type == StepEntered {
+				entered = ev.ID
+			} else if ev.ScheduleID != entered {
+				t.Errorf("%s has ScheduleId %d, want the StepEntered's %d", ev.Type, ev.ScheduleID, entered)
+			}
+			got = append(got, fmt.Sprintf("%s +%v", ev.Type, ev.Time.Sub(start)))
+		case ev.Type == BranchEntered || ev.Type == BranchExited:
+			if strings.Contains(ev.Detail, `"index":0`) || strings.Contains(ev.Detail, `"Index":0`) {
+				got = append(got, fmt.Sprintf("%s +%v", ev.Type, ev.Time.Sub(start)))
+			}
+		}
+	}
+	want := []string{"BranchEntered +0s", "StepEntered +0s", "StepStarted +0s", "StepSucceeded +4s", "StepExited +4s", "BranchExited +4s"}
+	if !slices.Equal(got, want) {
+		t.Errorf("branch 0's events = %q, want %q", got, want)
+	}
+}
