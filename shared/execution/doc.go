@@ -118,13 +118,46 @@
 // new entry before the record, the old one deleted after it, so a crash in
 // between leaves only stale entries and the listing stays exact. Flows
 // stored before the index existed have Flow.ExecIndex 0: ListExecutions
-// reads them the NamePrefix way until Recover's first pass (start-up
-// locally, the sweep in the clouds) has written their entries and set
-// ExecIndex (indexFlows).
+// reads their executions by name prefix until Recover's first pass
+// (start-up locally, the sweep in the clouds) has written their entries
+// and set ExecIndex (indexFlows, backfill.go).
 //
 // ListFlows, ListFlowVersions, ListFlowAliases and GetExecutionHistory
 // read their own key ranges from the token on with a limit (ListFlows with a
 // ResourceGroupId filter skips the flows of other groups as it goes).
+//
+// # The sweep
+//
+// Recover, every instance's periodic sweep, costs O(executions due), not
+// O(table): it never reads a finished execution before its retention
+// ends, nor one parked for later. Every execution the sweep may have to
+// act on has one due index entry
+// "xu/<shard>/<due time key>/<account>/<flowId>/<name>" (due.go), the
+// time key ordering due times oldest first, the shard (16, a hash of the
+// record key) spreading the writes over 16 DynamoDB partitions. An
+// unfinished execution is due at its start time (Starting: it waits in
+// the store for a runner; Running: its lease may expire at any moment and
+// only the record tells, so the sweep reads every running execution, a
+// number bounded by the runners' workers, and leaves those whose lease is
+// live), a parked one at its wake-up time (none while it waits for
+// callbacks without a timeout: a report or a stop wakes it), a finished
+// one when its retention ends (it carries the record's TTL). The entry
+// moves only when that time does: start, park, resume, finish, expiry;
+// a step's checkpoint and its lease renewal leave it alone. It is written
+// exactly like a listing entry (indexChange): in the record's kv Apply, or
+// put before and deleted after the record on stores without Apply.
+//
+// Recover reads each shard up to now plus one sweep interval (Options.Sweep,
+// else DefaultSweepInterval), the records of those entries with GetMany,
+// and acts on each as before: enqueue, hand to the timer a wake-up due
+// before the next sweep, delete the expired. An entry that is not its
+// record's (an ordered write in flight or cut short, a backfill racing a
+// write) is deleted once it is two minutes overdue and can never become
+// true again; an unfinished execution's entry at its start time is kept,
+// since it is true again when the execution resumes. Flows below
+// ExecIndex 2 get due entries for all their executions, and the
+// executions of deleted flows too, from Recover's first pass (one read of
+// every record), before it reads the index.
 //
 // # Durability: leases and checkpoints
 //
@@ -163,7 +196,8 @@
 // time, and Execution.WakeAt (the earliest) are committed with the lease
 // cleared, and the service's one timer (timers.go) enqueues it when due;
 // the run then goes on with the parts due and parks again until the next.
-// Recover hands parked executions to that timer and enqueues the due ones.
+// Recover hands the parked executions due before the next sweep to that
+// timer and enqueues the due ones.
 // A parked Wait resumed after a crash waits only what is left; one that had
 // not parked yet when the process died restarts from the state's beginning.
 // A Parallel or Map whose branches or iterations are suspended is checkpointed

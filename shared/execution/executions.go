@@ -374,7 +374,7 @@ func (s *Service) ListExecutions(ctx context.Context, in ListInput) ([]*Executio
 		}
 	}
 	var all []*Execution
-	if f.ExecIndex < execIndexVersion {
+	if f.ExecIndex < listIndexVersion {
 		all, err = s.scanList(ctx, account, f, in, at)
 	} else {
 		all, err = s.indexList(ctx, account, f, in, at)

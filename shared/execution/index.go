@@ -17,10 +17,15 @@ import (
 // kv Apply where the store has it. An unfiltered listing merges the six
 // status ranges.
 
-// execIndexVersion is the Flow.ExecIndex of a flow whose executions all
-// have index entries: set by CreateFlow, and by the backfill of a flow
-// stored by an earlier version.
-const execIndexVersion = 1
+// Versions of the indexes a flow's executions have entries in
+// (Flow.ExecIndex): set to execIndexVersion by CreateFlow, and by the
+// backfill (indexFlows) of a flow stored by an earlier version.
+const (
+	// listIndexVersion: every execution has its listing entry.
+	listIndexVersion = 1
+	// execIndexVersion: also its due index entry (due.go).
+	execIndexVersion = 2
+)
 
 // staleGrace is how old (by its start time) an index entry whose execution
 // record is missing must be before a reader deletes it: without an atomic
@@ -81,23 +86,24 @@ func indexPut(e *Execution) (kv.Op, error) {
 
 // indexChange returns the index operations of the record write that turns
 // was into e (was nil: e is new; was may be an expired execution of the
-// same name that e replaces): store e's entry and delete was's. None when
-// status, start time and expiry are unchanged.
+// same name that e replaces): store e's listing entry and delete was's,
+// none when status, start time and expiry are unchanged; and the same for
+// the due index (dueChange).
 func indexChange(was, e *Execution) ([]kv.Op, error) {
-	if was != nil && was.Status == e.Status && was.ExpiresAt == e.ExpiresAt && was.StartedTime.Equal(e.StartedTime) {
-		return nil, nil
-	}
-	put, err := indexPut(e)
-	if err != nil {
-		return nil, err
-	}
-	ops := []kv.Op{put}
-	if was != nil {
-		if old := indexKey(was); old != put.Key {
-			ops = append(ops, kv.Op{Kind: kv.OpDelete, Key: old})
+	var ops []kv.Op
+	if was == nil || was.Status != e.Status || was.ExpiresAt != e.ExpiresAt || !was.StartedTime.Equal(e.StartedTime) {
+		put, err := indexPut(e)
+		if err != nil {
+			return nil, err
+		}
+		ops = append(ops, put)
+		if was != nil {
+			if old := indexKey(was); old != put.Key {
+				ops = append(ops, kv.Op{Kind: kv.OpDelete, Key: old})
+			}
 		}
 	}
-	return ops, nil
+	return dueChange(ops, was, e), nil
 }
 
 // atomicStore is a Store with the atomic multi-key write (kv's Apply).

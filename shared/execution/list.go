@@ -3,7 +3,6 @@ package execution
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"slices"
 	"sort"
@@ -382,105 +381,4 @@ func keyTime(tk string) (time.Time, bool) {
 		return time.Time{}, false
 	}
 	return time.Unix(0, int64(^u^1<<63)), true
-}
-
-// indexFlows writes the listing index entries of the executions of every
-// flow stored before the index existed (Flow.ExecIndex below
-// execIndexVersion) and then marks the flow, so its listings move from
-// scanList to indexList. Recover runs it once per service; it is
-// idempotent, and executions started meanwhile write their own entries.
-func (s *Service) indexFlows(ctx context.Context) error {
-	if s.indexed.Load() {
-		return nil
-	}
-	after := ""
-	for {
-		items, err := s.store.List(ctx, "flow/", after, listPage)
-		if err != nil {
-			return fmt.Errorf("list flows: %w", err)
-		}
-		for _, it := range items {
-			var f Flow
-			if err := json.Unmarshal(it.Value, &f); err != nil {
-				return fmt.Errorf("decode flow %q: %w", it.Key, err)
-			}
-			account, _, ok := strings.Cut(strings.TrimPrefix(it.Key, "flow/"), "/")
-			if ok && f.ExecIndex < execIndexVersion {
-				if err := s.indexFlow(ctx, account, &f); err != nil {
-					return err
-				}
-			}
-		}
-		if len(items) < listPage {
-			break
-		}
-		after = items[len(items)-1].Key
-	}
-	s.indexed.Store(true)
-	return nil
-}
-
-// indexFlow writes the index entries of flow f's executions, several
-// executions per write where the store has Apply, then marks the flow.
-func (s *Service) indexFlow(ctx context.Context, account string, f *Flow) error {
-	var batch []kv.Op
-	flush := func() error {
-		defer func() { batch = batch[:0] }()
-		if a, ok := s.store.(atomicStore); ok && !s.noApply.Load() && len(batch) > 0 {
-			err := a.Apply(ctx, batch)
-			if !errors.Is(err, errors.ErrUnsupported) {
-				return err
-			}
-			s.noApply.Store(true)
-		}
-		for _, op := range batch {
-			if err := s.upsert(ctx, op.Key, op.Value); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-	now := s.opts.Clock.Now()
-	err := s.scan(ctx, execPrefix(account, f.ID), func(e *Execution) error {
-		if e.expired(now) {
-			return nil // Recover deletes it
-		}
-		op, err := indexPut(e)
-		if err != nil {
-			return err
-		}
-		if len(batch) == kv.MaxOps {
-			if err := flush(); err != nil {
-				return err
-			}
-		}
-		batch = append(batch, op)
-		return nil
-	})
-	if err == nil {
-		err = flush()
-	}
-	if err != nil {
-		return fmt.Errorf("index executions of flow %q: %w", f.Name, err)
-	}
-	err = kv.Retry(ctx, func() (bool, error) {
-		cur, version, err := s.getFlow(ctx, account, f.Name)
-		if errors.Is(err, ErrFlowNotFound) {
-			return false, nil // deleted meanwhile: nothing to mark
-		}
-		if err != nil || cur.ID != f.ID || cur.ExecIndex >= execIndexVersion {
-			return false, err
-		}
-		cur.ExecIndex = execIndexVersion
-		val, err := json.Marshal(cur)
-		if err != nil {
-			return false, fmt.Errorf("encode flow %q: %w", f.Name, err)
-		}
-		_, err = s.store.CompareAndSwap(ctx, flowKey(account, f.Name), version, val)
-		return errors.Is(err, kv.ErrConditionFailed) || errors.Is(err, kv.ErrNotFound), err
-	})
-	if err != nil {
-		return fmt.Errorf("mark flow %q indexed: %w", f.Name, err)
-	}
-	return nil
 }

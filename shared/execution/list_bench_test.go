@@ -23,9 +23,10 @@ const listBenchEnv = "CLOUDFLOW_BENCH_LIST_1M"
 var listBenchBase = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 
 // fillListBench returns a service on a fresh bbolt store holding n
-// executions of flow "big": every tenth Running, the others Succeeded,
-// named x0000000…, the newest with the highest number.
-func fillListBench(b *testing.B, n int) *execution.Service {
+// executions of flow "big": every running-th Running (its lease free), the
+// others Succeeded and kept for a year, named x0000000…, the newest with
+// the highest number.
+func fillListBench(b *testing.B, n, running int) *execution.Service {
 	b.Helper()
 	ctx := context.Background()
 	store, err := kv.OpenBolt(b.TempDir(), kv.BoltOptions{NoSync: true})
@@ -46,14 +47,13 @@ func fillListBench(b *testing.B, n int) *execution.Service {
 	for w := range writers {
 		wg.Go(func() {
 			for i := w; i < n; i += writers {
-				st := execution.Succeeded
-				if i%10 == 0 {
-					st = execution.Running
-				}
 				e := &execution.Execution{
 					Name: fmt.Sprintf("x%07d", i), FlowName: "big", FlowID: f.ID, Account: auth.DefaultAccount,
-					FlowDefinition: def, FlowMode: flow.Standard, Input: `{"n":1}`, Status: st,
+					FlowDefinition: def, FlowMode: flow.Standard, Input: `{"n":1}`, Status: execution.Running,
 					StartedTime: listBenchBase.Add(time.Duration(i) * time.Millisecond), NextEventID: 1,
+				}
+				if i%running != 0 {
+					e.Status, e.ExpiresAt = execution.Succeeded, listBenchBase.AddDate(1, 0, 0).Unix()
 				}
 				if err := svc.CreateExecution(ctx, e); err != nil {
 					errs <- err
@@ -89,7 +89,7 @@ func BenchmarkService_ListExecutions(b *testing.B) {
 	ctx := context.Background()
 	for _, n := range sizes {
 		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
-			svc := fillListBench(b, n)
+			svc := fillListBench(b, n, 10)
 			mid := listBenchBase.Add(time.Duration(n/2) * time.Millisecond)
 			tests := []struct {
 				name string
@@ -104,7 +104,7 @@ func BenchmarkService_ListExecutions(b *testing.B) {
 				{"time=window", execution.ListInput{StartedTimeBegin: mid, StartedTimeEnd: mid.Add(time.Second)}, 100},
 				{"prefix(10)", execution.ListInput{NamePrefix: fmt.Sprintf("x%06d", n/20)}, 10},
 				{"prefix(1%)", execution.ListInput{NamePrefix: namePrefix(n/2, n/100)}, 100},
-				{"prefix(1%)+status=Running", execution.ListInput{NamePrefix: namePrefix(n/2, n/100), Status: execution.Running}, 10},
+				{"prefix(1%)+status=Running", execution.ListInput{NamePrefix: namePrefix(n/2, n/100), Status: execution.Running}, min(100, n/1000)},
 				{"prefix(10%)+time=window", execution.ListInput{NamePrefix: namePrefix(n/2, n/10), StartedTimeBegin: mid.Add(-time.Second), StartedTimeEnd: mid.Add(time.Second)}, 100},
 				{"prefix(all)", execution.ListInput{NamePrefix: "x"}, 100},
 				{"prefix(all)+status=Succeeded", execution.ListInput{NamePrefix: "x", Status: execution.Succeeded}, 100},
@@ -122,6 +122,36 @@ func BenchmarkService_ListExecutions(b *testing.B) {
 					b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N)/1000, "ms/page")
 				})
 			}
+		})
+	}
+}
+
+// BenchmarkService_Recover times one sweep (Recover) on bbolt holding
+// 10,000 executions of which 100 are unfinished (and 1,000,000 with
+// CLOUDFLOW_BENCH_LIST_1M=1, of which 100 or 10,000): the rest finished and
+// kept. Each pass enqueues the unfinished ones; before the due index it
+// read every execution, now only the unfinished ones' entries and records.
+//
+//	go test -run '^$' -bench BenchmarkService_Recover -benchtime 20x ./shared/execution/
+func BenchmarkService_Recover(b *testing.B) {
+	type size struct{ n, unfinished int }
+	sizes := []size{{10_000, 100}}
+	if os.Getenv(listBenchEnv) != "" {
+		sizes = append(sizes, size{1_000_000, 100}, size{1_000_000, 10_000})
+	}
+	ctx := context.Background()
+	for _, sz := range sizes {
+		b.Run(fmt.Sprintf("n=%d/unfinished=%d", sz.n, sz.unfinished), func(b *testing.B) {
+			svc := fillListBench(b, sz.n, sz.n/sz.unfinished)
+			if _, err := svc.Recover(ctx); err != nil { // the first pass also checks the flows
+				b.Fatal(err)
+			}
+			for b.Loop() {
+				if got, err := svc.Recover(ctx); err != nil || got != sz.unfinished {
+					b.Fatalf("Recover = %d, %v; want the %d unfinished executions enqueued", got, err, sz.unfinished)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N)/1000, "ms/sweep")
 		})
 	}
 }

@@ -3,6 +3,7 @@ package execution_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
@@ -341,17 +342,30 @@ func TestService_ListExecutions_WhileRunning(t *testing.T) {
 	}
 }
 
-// countingStore counts the items its reads return (List, Get, GetMany).
+// countingStore counts the items its reads return (List, Get, GetMany)
+// and keeps the keys of the items read and the prefixes listed. It has
+// Apply exactly when the store it wraps does.
 type countingStore struct {
 	execution.Store
-	mu    sync.Mutex
-	items int
+	mu       sync.Mutex
+	items    int
+	keys     map[string]bool // read with Get or GetMany
+	prefixes map[string]bool // listed
 }
 
-func (c *countingStore) add(n int) {
+func (c *countingStore) add(n int, prefix string, keys ...string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.items += n
+	if c.keys == nil {
+		c.keys, c.prefixes = map[string]bool{}, map[string]bool{}
+	}
+	for _, k := range keys {
+		c.keys[k] = true
+	}
+	if prefix != "" {
+		c.prefixes[prefix] = true
+	}
 }
 
 func (c *countingStore) read() int {
@@ -360,28 +374,39 @@ func (c *countingStore) read() int {
 	return c.items
 }
 
+// reset forgets the keys and prefixes read so far.
+func (c *countingStore) reset() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.keys, c.prefixes = map[string]bool{}, map[string]bool{}
+}
+
 func (c *countingStore) Get(ctx context.Context, key string) (kv.Item, error) {
 	it, err := c.Store.Get(ctx, key)
-	c.add(1)
+	c.add(1, "", key)
 	return it, err
 }
 
 func (c *countingStore) GetMany(ctx context.Context, keys []string) ([]kv.Item, error) {
 	items, err := c.Store.GetMany(ctx, keys)
-	c.add(len(items))
+	c.add(len(items), "", keys...)
 	return items, err
 }
 
 func (c *countingStore) List(ctx context.Context, prefix, after string, limit int) ([]kv.Item, error) {
 	items, err := c.Store.List(ctx, prefix, after, limit)
-	c.add(len(items))
+	c.add(len(items), prefix)
 	return items, err
 }
 
 func (c *countingStore) Apply(ctx context.Context, ops []kv.Op) error {
-	return c.Store.(interface {
+	a, ok := c.Store.(interface {
 		Apply(context.Context, []kv.Op) error
-	}).Apply(ctx, ops)
+	})
+	if !ok {
+		return errors.ErrUnsupported
+	}
+	return a.Apply(ctx, ops)
 }
 
 // TestService_ListExecutions_NamePrefixCost counts the items a NamePrefix

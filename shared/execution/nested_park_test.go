@@ -4,11 +4,14 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/cloudflow-oss/cloudflow/shared/execution"
+	"github.com/cloudflow-oss/cloudflow/shared/flow"
 	"github.com/cloudflow-oss/cloudflow/shared/interp"
+	"github.com/cloudflow-oss/cloudflow/shared/interp/interptest"
 	"github.com/cloudflow-oss/cloudflow/shared/kv"
 )
 
@@ -281,4 +284,88 @@ func TestService_NestedWaits_RestartOnBolt(t *testing.T) {
 		t.Errorf("ended with %s at start+%v, want the outputs at start+60s", e.Output, e.StoppedTime.Sub(start))
 	}
 	wantUnparkedHistory(t, second, "p", "e", parallelWaitsFlow, `{"n":3}`)
+}
+
+// StartSync (an Express run inside the call) runs Waits in Parallel
+// branches to the end in process: the run sleeps until each due time, so
+// the two branches' Waits overlap.
+func TestService_StartSync_NestedWaits(t *testing.T) {
+	ctx := context.Background()
+	clock := interptest.NewClock(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
+	svc := execution.New(kv.NewMemStore(), execution.Options{Engine: interp.New(interp.Options{Clock: clock})})
+	t.Cleanup(func() { _ = svc.Close() })
+	def := strings.ReplaceAll(strings.ReplaceAll(fmt.Sprintf(parallelWaitsFlow, "x"), "30", "5"), "60", "8")
+	if _, err := svc.CreateFlow(ctx, execution.CreateFlowInput{Name: "x", Definition: def, ExecutionMode: flow.Express}); err != nil {
+		t.Fatal(err)
+	}
+	e, err := svc.StartSync(ctx, execution.StartInput{FlowName: "x", Input: `{"n":2}`})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.Status != execution.Succeeded || e.Output != `{"Branch0":{"a":2},"Branch1":{"n":2}}` {
+		t.Fatalf("StartSync = %s %s (%s: %s), want the branches' outputs", e.Status, e.Output, e.Error, e.Cause)
+	}
+	if got, want := clock.Sleeps(), []time.Duration{5 * time.Second, 3 * time.Second}; !slices.Equal(got, want) {
+		t.Errorf("sleeps = %v, want %v", got, want)
+	}
+}
+
+// A Parallel with a callback task in one branch and a Wait in the other
+// parks until the Wait's due time; a report while it is parked runs the
+// callback's branch on and the execution parks again, still until the
+// Wait's due time, then ends when the clock reaches it.
+func TestService_NestedWait_BesideCallback(t *testing.T) {
+	ctx := context.Background()
+	clock := newManualClock()
+	tokens := make(chan string, 4)
+	svc := parkService(t, kv.NewMemStore(), clock, tokenTasks{tokens})
+	def := `Type: StateMachine
+SpecVersion: v1
+Name: m
+StartAt: P
+States:
+  - Name: P
+    Type: Parallel
+    Branches:
+      - StartAt: C
+        States:
+          - {Name: C, Type: Task, Action: Test:Callback, TaskMode: WaitForCustomCallback, End: true}
+      - StartAt: W
+        States:
+          - {Name: W, Type: Wait, Seconds: 60, End: true}
+    End: true
+`
+	if _, err := svc.CreateFlow(ctx, execution.CreateFlowInput{Name: "m", Definition: def}); err != nil {
+		t.Fatal(err)
+	}
+	due := clock.Now().Add(time.Minute)
+	if _, err := svc.StartExecution(ctx, execution.StartInput{FlowName: "m", ExecutionName: "e", Input: `{"n":1}`}); err != nil {
+		t.Fatal(err)
+	}
+	e := waitParked(t, svc, "m", "e", due)
+	if _, ok := e.Checkpoint.Waiting(); !ok {
+		t.Fatalf("parked checkpoint %+v does not wait", e.Checkpoint)
+	}
+	var tok string
+	select {
+	case tok = <-tokens:
+	case <-time.After(5 * time.Second):
+		t.Fatal("no task token handed out")
+	}
+	if _, err := svc.ReportTaskSucceeded(ctx, execution.ReportSucceededInput{TaskToken: tok, Output: `{"c":true}`}); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(2 * time.Millisecond) {
+		e = waitParked(t, svc, "m", "e", due)
+		if e.Checkpoint.Fan != nil && len(e.Checkpoint.Fan.Children) == 1 {
+			break // the reported branch has ended
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the reported branch never ended: checkpoint %+v", e.Checkpoint.Fan)
+		}
+	}
+	clock.Advance(time.Minute)
+	if e := waitFor(t, svc, ctx, "m", "e", execution.Succeeded); e.Output != `{"Branch0":{"c":true},"Branch1":{"n":1}}` || !e.StoppedTime.Equal(due) {
+		t.Errorf("ended with %s at %v, want both branches' outputs at %v", e.Output, e.StoppedTime, due)
+	}
 }

@@ -184,9 +184,9 @@ func TestService_Wait_ParksAndReturnsWorker(t *testing.T) {
 }
 
 // A parked execution survives a restart with its wake-up time: the next
-// process's Recover does not run it early (no worker spent) but loads it
-// into its timer, and it finishes when the Wait's time is up, not a full Wait
-// after the restart.
+// process's Recover does not run it early (no worker spent), the sweep
+// before its due time hands it to the timer, and it finishes when the Wait's time is up, not a
+// full Wait after the restart.
 func TestService_Wait_RestartHonoursRemainingTime(t *testing.T) {
 	ctx := context.Background()
 	clock := newManualClock()
@@ -209,7 +209,13 @@ func TestService_Wait_RestartHonoursRemainingTime(t *testing.T) {
 	if err != nil || n != 0 {
 		t.Fatalf("Recover = %d, %v; want nothing enqueued before the Wait is due", n, err)
 	}
-	clock.Advance(40 * time.Second)
+	// The sweep that runs less than a sweep interval before the due time
+	// (the service's own every DefaultSweepInterval) loads it.
+	clock.Advance(30 * time.Second)
+	if n, err := second.Recover(ctx); err != nil || n != 0 {
+		t.Fatalf("Recover 10 s before the due time = %d, %v; want nothing enqueued", n, err)
+	}
+	clock.Advance(10 * time.Second)
 	e := waitFor(t, second, ctx, "w", "e", execution.Succeeded)
 	if !e.StoppedTime.Equal(due) {
 		t.Errorf("finished at %v, want %v (the Wait's due time)", e.StoppedTime, due)

@@ -55,9 +55,10 @@ type Flow struct {
 	// LastVersion is the highest version number PublishFlowVersion has
 	// allocated (0: none); numbers are never reused.
 	LastVersion int64 `json:"lastVersion,omitempty"`
-	// ExecIndex is the version of the listing index its executions have
-	// entries in (execIndexVersion; 0 for a flow stored before the index
-	// existed, until Recover's backfill writes them).
+	// ExecIndex is the version of the indexes its executions have
+	// entries in: 1 the listing index, 2 (execIndexVersion) also the due
+	// index; 0 for a flow stored before the indexes existed, until
+	// Recover's backfill writes them.
 	ExecIndex int `json:"execIndex,omitempty"`
 }
 

@@ -341,19 +341,42 @@ func (s *Service) heartbeat(ref Ref, h *leaseHolder, done <-chan struct{}, cance
 // account, whose lease is free or expired (a runner that died, a lost
 // event), or held by anyone but this service with Options.ExclusiveStore
 // (a previous process), except those running in this process and parked
-// ones that are not due (it hands those to the service's timer). They resume
-// from their last checkpoint, oldest start first; one pass enqueues at most
-// Options.MaxQueued of them (the oldest), the next pass the rest. It also deletes the finished executions whose retention
+// ones that are not due. It hands the parked ones due before the next
+// sweep (Options.Sweep, else DefaultSweepInterval) to the service's
+// timer. They resume from their last checkpoint, oldest start first; one
+// pass enqueues at most Options.MaxQueued of them (the oldest), the next
+// pass the rest. It also deletes the finished executions whose retention
 // ended (Options.Retention), with their history, and, on its first run,
-// writes the listing index of flows stored before it existed (indexFlows).
-// It returns how many it enqueued.
+// writes the index entries of executions stored before the indexes
+// existed (indexFlows). It reads only the due index entries due by then
+// and their records (eachDue), not the executions that are finished,
+// parked for later or waiting for callbacks. It returns how many it
+// enqueued.
 func (s *Service) Recover(ctx context.Context) (int, error) {
 	if err := s.indexFlows(ctx); err != nil {
 		return 0, err
 	}
 	now := s.now()
+	lookahead := s.opts.Sweep
+	if lookahead <= 0 {
+		lookahead = DefaultSweepInterval
+	}
 	due := pending{max: s.opts.MaxQueued}
-	err := s.scan(ctx, execRoot, func(e *Execution) error {
+	err := s.eachDue(ctx, now.Add(lookahead), func(d dueItem, rec *kv.Item) error {
+		var e *Execution
+		if rec != nil {
+			var err error
+			if e, err = decodeExecution(*rec); err != nil {
+				return err
+			}
+		}
+		if e == nil || !isDueKey(e, d.item.Key) {
+			// Not the record's entry: a leftover, or a write in flight.
+			s.dropStale(ctx, d, e, now)
+			if e == nil || !e.expired(s.opts.Clock.Now()) {
+				return nil
+			}
+		}
 		if e.expired(s.opts.Clock.Now()) {
 			return s.expire(ctx, e)
 		}
@@ -390,13 +413,17 @@ func (s *Service) Recover(ctx context.Context) (int, error) {
 
 // expire deletes the expired execution e: its history chunks, then its
 // record, conditioned on the version read (a record replaced since by a new
-// execution of the same name stays), with its listing index entries.
+// execution of the same name stays), with its listing and due index
+// entries.
 func (s *Service) expire(ctx context.Context, e *Execution) error {
 	if err := s.deleteHistory(ctx, e.ref()); err != nil {
 		return err
 	}
-	err := s.apply(ctx, kv.Op{Kind: kv.OpDelete, Key: e.ref().key(), Version: e.version},
-		[]kv.Op{{Kind: kv.OpDelete, Key: indexKey(e)}})
+	idx := []kv.Op{{Kind: kv.OpDelete, Key: indexKey(e)}}
+	if key, ok := dueKey(e); ok {
+		idx = append(idx, kv.Op{Kind: kv.OpDelete, Key: key})
+	}
+	err := s.apply(ctx, kv.Op{Kind: kv.OpDelete, Key: e.ref().key(), Version: e.version}, idx)
 	if err != nil && !errors.Is(err, kv.ErrNotFound) && !errors.Is(err, kv.ErrConditionFailed) {
 		return fmt.Errorf("delete expired execution %s: %w", strings.TrimPrefix(e.ref().key(), execRoot), err)
 	}

@@ -26,7 +26,7 @@ var errDisk = errors.New("disk failure")
 type faultStore struct {
 	execution.Store
 	mu     sync.Mutex
-	op     string // "Get", "PutIfAbsent", "CompareAndSwap", "Delete" or "List"
+	op     string // "Get", "GetMany", "PutIfAbsent", "CompareAndSwap", "Delete" or "List"
 	prefix string
 }
 
@@ -49,6 +49,15 @@ func (f *faultStore) Get(ctx context.Context, key string) (kv.Item, error) {
 		return kv.Item{}, errDisk
 	}
 	return f.Store.Get(ctx, key)
+}
+
+func (f *faultStore) GetMany(ctx context.Context, keys []string) ([]kv.Item, error) {
+	for _, key := range keys {
+		if f.fails("GetMany", key) {
+			return nil, errDisk
+		}
+	}
+	return f.Store.GetMany(ctx, keys)
 }
 
 func (f *faultStore) PutIfAbsent(ctx context.Context, key string, value []byte) (kv.Item, error) {
@@ -190,7 +199,11 @@ func TestService_StoreFailure_IsNotAUserError(t *testing.T) {
 		{"GetExecutionHistory chunks", "List", "hist/", func() error {
 			return third(svc.GetExecutionHistory(ctx, execution.HistoryInput{FlowName: "f", ExecutionName: "e", Limit: 10}))
 		}},
-		{"Recover", "List", "exec/", func() error { return second(svc.Recover(ctx)) }},
+		{"ListExecutions records", "GetMany", "exec/", func() error {
+			return third(svc.ListExecutions(ctx, execution.ListInput{FlowName: "f", Limit: 10}))
+		}},
+		{"Recover", "List", "xu/", func() error { return second(svc.Recover(ctx)) }},
+		{"Recover records", "GetMany", "exec/", func() error { return second(svc.Recover(ctx)) }},
 
 		{"PublishFlowVersion counter", "CompareAndSwap", "flow/", func() error {
 			return second(svc.PublishFlowVersion(ctx, execution.PublishInput{FlowName: "f"}))

@@ -137,6 +137,26 @@ States:
 		wakes: []time.Duration{2 * time.Second, 5 * time.Second, 7 * time.Second},
 		waits: map[string]time.Duration{"top": 2 * time.Second, "w1": 3 * time.Second, "t": 5 * time.Second},
 	},
+	{
+		name: "legacy wait step in a choice's inline steps",
+		src: lhdr + `steps:
+  - type: choice
+    name: route
+    choices:
+      - condition: $.go == true
+        steps:
+          - {type: wait, name: nap, duration: 9}
+          - type: pass
+            name: ready
+            outputMappings: [{target: branch, source: ready}]
+    default:
+      steps:
+        - {type: pass, name: other}
+`,
+		input: `{"go":true}`, output: `{"branch":"ready"}`,
+		wakes: []time.Duration{9 * time.Second},
+		waits: map[string]time.Duration{"nap": 9 * time.Second},
+	},
 }
 
 // A Machine parked at each of its Waits and Retry intervals, its checkpoint
@@ -386,5 +406,67 @@ func TestCheckpoint_NestedTimers_KeepDueTimes(t *testing.T) {
 	wantResult(t, runToEnd(t, m2), Succeeded, tc.output, "")
 	if got, want := clock.Sleeps(), []time.Duration{5 * time.Second, time.Second}; !reflect.DeepEqual(got, want) {
 		t.Errorf("sleeps = %v, want %v (only the time left)", got, want)
+	}
+}
+
+// A Wait in a branch records the events of a top-level Wait, in order:
+// StepEntered and StepStarted when it starts, StepSucceeded and StepExited
+// at its due time, all scheduled by its StepEntered, inside its branch's
+// BranchEntered and BranchExited.
+func TestMachine_NestedWait_Events(t *testing.T) {
+	clock, rec := newFakeClock(), &memRecorder{}
+	tc := nestedTimerCases[0]
+	start := clock.Now()
+	res := New(Options{Clock: clock}).Run(context.Background(), mustParse(t, flow.Standard, tc.src), Execution{Name: "x", Input: []byte(tc.input), Recorder: rec})
+	wantResult(t, res, Succeeded, tc.output, "")
+	var got []string
+	var entered int64
+	for _, ev := range rec.evs {
+		switch {
+		case ev.StepName == "W1":
+			if ev.Type == StepEntered {
+				entered = ev.ID
+			} else if ev.ScheduleID != entered {
+				t.Errorf("%s has ScheduleId %d, want the StepEntered's %d", ev.Type, ev.ScheduleID, entered)
+			}
+			got = append(got, fmt.Sprintf("%s +%v", ev.Type, ev.Time.Sub(start)))
+		case ev.Type == BranchEntered || ev.Type == BranchExited:
+			if strings.Contains(ev.Detail, `"index":0`) || strings.Contains(ev.Detail, `"Index":0`) {
+				got = append(got, fmt.Sprintf("%s +%v", ev.Type, ev.Time.Sub(start)))
+			}
+		}
+	}
+	want := []string{"BranchEntered +0s", "StepEntered +0s", "StepStarted +0s", "StepSucceeded +4s", "StepExited +4s", "BranchExited +4s"}
+	if !slices.Equal(got, want) {
+		t.Errorf("branch 0's events = %q, want %q", got, want)
+	}
+}
+
+// The flow's Timeout bounds a nested Wait: Parked reports the Timeout,
+// and the run ends TimedOut there, not at the Wait's due time.
+func TestMachine_NestedWait_FlowTimeout(t *testing.T) {
+	src := header + `Timeout: 10
+StartAt: P
+States:
+  - Name: P
+    Type: Parallel
+    Branches:
+      - StartAt: W
+        States:
+          - {Name: W, Type: Wait, Seconds: 300, End: true}
+    End: true
+`
+	clock := newFakeClock()
+	m := New(Options{Clock: clock}).Start(mustParse(t, flow.Standard, src), Execution{Name: "x"})
+	start := clock.Now()
+	if wake, callback := stepUntilParked(t, m); wake.Sub(start) != 10*time.Second || callback {
+		t.Fatalf("Parked() = start+%v, %v; want start+10s, no callback", wake.Sub(start), callback)
+	}
+	if !m.Step(context.Background()) {
+		t.Fatal("the execution did not end at its Timeout")
+	}
+	wantResult(t, m.Result(), TimedOut, "", ErrorTimeout)
+	if got := clock.Sleeps(); !slices.Equal(got, []time.Duration{10 * time.Second}) {
+		t.Errorf("sleeps = %v, want [10s]", got)
 	}
 }

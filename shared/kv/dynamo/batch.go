@@ -2,7 +2,9 @@ package dynamo
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -28,7 +30,8 @@ const (
 // leaving out the keys that have none. It sends one strongly consistent
 // BatchGetItem per 100 distinct keys and sends the keys DynamoDB leaves
 // unprocessed (a response over 16 MB, throttling) again after a jittered
-// backoff, giving up after maxRounds rounds in a row that read nothing.
+// backoff, giving up after maxRounds rounds in a row that read nothing;
+// an answer cut short (io.ErrUnexpectedEOF) counts as such a round.
 // Items are not read as one snapshot: each is as consistent as a Get.
 // It returns kv.ErrInvalidKey for a bad key, kv.ErrClosed after Close, the
 // context's error or a DynamoDB error.
@@ -76,6 +79,15 @@ func (s *Store) batchGet(ctx context.Context, keys []map[string]types.AttributeV
 				s.table: {Keys: keys, ConsistentRead: aws.Bool(true)},
 			},
 		})
+		if errors.Is(err, io.ErrUnexpectedEOF) && idle+1 < maxRounds {
+			// The answer was cut short (the SDK does not retry that): a
+			// read, so ask again.
+			idle++
+			if err := kv.Backoff(ctx, round, batchBackoffBase, batchBackoffMax); err != nil {
+				return err
+			}
+			continue
+		}
 		if err != nil {
 			return fmt.Errorf("dynamo: batch get of %d keys: %w", len(keys), err)
 		}
