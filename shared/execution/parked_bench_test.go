@@ -22,8 +22,9 @@ import (
 // they keep after a collection (heap-B/exec: on the memory store the
 // records themselves, on bbolt the service's own), the bytes the store
 // holds in keys and values by kind (exec: the record with its held
-// history; xs: the listing index; hist: history chunks; snap: flow
-// snapshots), and on bbolt the data file's size (file-B/exec).
+// history; xs: the listing index; xu: the due index; hist: history
+// chunks; snap: flow snapshots), and on bbolt the data file's size
+// (file-B/exec).
 //
 //	go test -run '^$' -bench Service_Parked -benchtime 1x ./shared/execution/
 func BenchmarkService_Parked(b *testing.B) {
@@ -52,7 +53,7 @@ func BenchmarkService_Parked(b *testing.B) {
 					kind, _, _ := strings.Cut(it.Key, "/")
 					bytes[kind] += len(it.Key) + len(it.Value)
 				}
-				for _, kind := range []string{"exec", "xs", "hist", "snap"} {
+				for _, kind := range []string{"exec", "xs", "xu", "hist", "snap"} {
 					b.ReportMetric(float64(bytes[kind])/n, kind+"-B/exec")
 				}
 				_ = svc.Close()
