@@ -44,7 +44,17 @@ func indexPrefix(account, flowID string, st Status) string {
 
 // timeKey is the 16 hex digits that order start times newest first.
 func timeKey(t time.Time) string {
-	return fmt.Sprintf("%016x", ^(uint64(t.UnixNano()) ^ 1<<63))
+	var b [16]byte
+	return string(appendHex16(b[:0], ^(uint64(t.UnixNano()) ^ 1<<63)))
+}
+
+// appendHex16 appends u as 16 lower-case hex digits.
+func appendHex16(b []byte, u uint64) []byte {
+	const digits = "0123456789abcdef"
+	for shift := 60; shift >= 0; shift -= 4 {
+		b = append(b, digits[u>>uint(shift)&0xf])
+	}
+	return b
 }
 
 // entryTail returns the part of an index entry key after its status
@@ -69,7 +79,10 @@ type indexValue struct {
 
 // indexKey returns e's index entry key.
 func indexKey(e *Execution) string {
-	return indexPrefix(e.Account, e.FlowID, e.Status) + timeKey(e.StartedTime) + "/" + e.Name
+	b := make([]byte, 0, 3+len(e.Account)+len(e.FlowID)+len(e.Status)+3+16+1+len(e.Name))
+	b = append(append(append(append(append(append(b, "xs/"...), e.Account...), '/'), e.FlowID...), '/'), e.Status...)
+	b = appendHex16(append(b, '/'), ^(uint64(e.StartedTime.UnixNano()) ^ 1<<63))
+	return string(append(append(b, '/'), e.Name...))
 }
 
 // indexPut returns the operation that stores e's index entry.
@@ -96,14 +109,23 @@ func indexChange(was, e *Execution) ([]kv.Op, error) {
 		if err != nil {
 			return nil, err
 		}
-		ops = append(ops, put)
+		ops = addOp(ops, put)
 		if was != nil {
 			if old := indexKey(was); old != put.Key {
-				ops = append(ops, kv.Op{Kind: kv.OpDelete, Key: old})
+				ops = addOp(ops, kv.Op{Kind: kv.OpDelete, Key: old})
 			}
 		}
 	}
 	return dueChange(ops, was, e), nil
+}
+
+// addOp appends op to ops, making room for the at most four index
+// operations of one record write at the first.
+func addOp(ops []kv.Op, op kv.Op) []kv.Op {
+	if ops == nil {
+		ops = make([]kv.Op, 0, 4)
+	}
+	return append(ops, op)
 }
 
 // atomicStore is a Store with the atomic multi-key write (kv's Apply).
