@@ -60,9 +60,14 @@ func dueKey(e *Execution) (string, bool) {
 	if !ok {
 		return "", false
 	}
-	b := make([]byte, 0, 6+16+3+len(e.Account)+len(e.FlowID)+len(e.Name))
-	b = appendHex16(appendDuePrefix(b, dueShard(e)), uint64(t.UnixNano())^1<<63)
-	return string(append(append(append(append(append(append(b, '/'), e.Account...), '/'), e.FlowID...), '/'), e.Name...)), true
+	var head [6 + 16]byte
+	var b strings.Builder // one allocation: it is on every start's path
+	b.Grow(len(head) + 3 + len(e.Account) + len(e.FlowID) + len(e.Name))
+	b.Write(appendHex16(appendDuePrefix(head[:0], dueShard(e)), uint64(t.UnixNano())^1<<63))
+	for _, part := range [...]string{"/", e.Account, "/", e.FlowID, "/", e.Name} {
+		b.WriteString(part)
+	}
+	return b.String(), true
 }
 
 // dueShard is the shard of e's due entry: the 32-bit FNV-1a hash of its
