@@ -79,6 +79,21 @@ func (h *taskTarget) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write([]byte(`{}`))
 }
 
+// serveTarget serves a new taskTarget on a loopback port until the test
+// ends and returns it with its address.
+func serveTarget(t *testing.T) (*taskTarget, string) {
+	t.Helper()
+	target := &taskTarget{hits: map[string][]time.Time{}}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := &http.Server{Handler: target, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = hs.Serve(ln) }()
+	t.Cleanup(func() { _ = hs.Close() })
+	return target, ln.Addr().String()
+}
+
 func (h *taskTarget) snapshot() map[string][]time.Time {
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -108,14 +123,7 @@ func TestLocal_CrashRecovery_ParallelMap(t *testing.T) {
 		t.Skip("builds and runs functions/local; skipped with -short")
 	}
 	bin := buildLocal(t)
-	target := &taskTarget{hits: map[string][]time.Time{}}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := &http.Server{Handler: target, ReadHeaderTimeout: 10 * time.Second}
-	go func() { _ = hs.Serve(ln) }()
-	t.Cleanup(func() { _ = hs.Close() })
+	target, addr := serveTarget(t)
 
 	dir := t.TempDir()
 	env := []string{"CLOUDFLOW_TIME_SCALE=0.25", "CLOUDFLOW_MAX_HISTORY_EVENTS=100000"}
@@ -127,7 +135,7 @@ func TestLocal_CrashRecovery_ParallelMap(t *testing.T) {
 	for i := range items {
 		items[i] = strconv.Itoa(i)
 	}
-	input := fmt.Sprintf(`{"target":"http://%s","items":[%s]}`, ln.Addr(), strings.Join(items, ","))
+	input := fmt.Sprintf(`{"target":"http://%s","items":[%s]}`, addr, strings.Join(items, ","))
 	s.mustCall(t, "StartExecution", map[string]string{"FlowName": "crashnested", "ExecutionName": "big", "Input": input})
 
 	// Kill once about two thirds of the items were called.
@@ -270,21 +278,14 @@ func TestLocal_CrashRecovery_ParkedNestedWait(t *testing.T) {
 		t.Skip("builds and runs functions/local; skipped with -short")
 	}
 	bin := buildLocal(t)
-	target := &taskTarget{hits: map[string][]time.Time{}}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := &http.Server{Handler: target, ReadHeaderTimeout: 10 * time.Second}
-	go func() { _ = hs.Serve(ln) }()
-	t.Cleanup(func() { _ = hs.Close() })
+	target, addr := serveTarget(t)
 
 	dir := t.TempDir()
 	s := startServer(t, bin, dir)
 	s.mustCall(t, "CreateFlow", map[string]string{
 		"Name": "parkednested", "Type": "FDL", "ExecutionMode": "Standard", "Definition": parkedNestedFlow, "Description": "parked nested crash test",
 	})
-	s.mustCall(t, "StartExecution", map[string]string{"FlowName": "parkednested", "ExecutionName": "p", "Input": fmt.Sprintf(`{"target":"http://%s"}`, ln.Addr())})
+	s.mustCall(t, "StartExecution", map[string]string{"FlowName": "parkednested", "ExecutionName": "p", "Input": fmt.Sprintf(`{"target":"http://%s"}`, addr)})
 	for deadline := time.Now().Add(30 * time.Second); s.logs.executions("execution parked")["p"] == 0; time.Sleep(5 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatalf("the execution never parked; log:\n%s", s.logs.String())

@@ -9,6 +9,7 @@ import (
 	"os"
 	"runtime"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -26,22 +27,7 @@ import (
 //	go test -run '^$' -bench NestedWaitsParked -benchtime 1x ./shared/execution
 func BenchmarkService_NestedWaitsParked(b *testing.B) {
 	const n = 10_000
-	def := `Type: StateMachine
-SpecVersion: v1
-Name: pw
-StartAt: P
-States:
-  - Name: P
-    Type: Parallel
-    Branches:
-      - StartAt: W1
-        States:
-          - {Name: W1, Type: Wait, Seconds: 60, End: true}
-      - StartAt: W2
-        States:
-          - {Name: W2, Type: Wait, Seconds: 60, End: true}
-    End: true
-`
+	def := strings.ReplaceAll(fmt.Sprintf(parallelWaitsFlow, "pw"), "Seconds: 30", "Seconds: 60")
 	for _, st := range []string{"mem", "bolt"} {
 		b.Run(st, func(b *testing.B) {
 			for range b.N {

@@ -309,3 +309,63 @@ func TestService_StartSync_NestedWaits(t *testing.T) {
 		t.Errorf("sleeps = %v, want %v", got, want)
 	}
 }
+
+// A Parallel with a callback task in one branch and a Wait in the other
+// parks until the Wait's due time; a report while it is parked runs the
+// callback's branch on and the execution parks again, still until the
+// Wait's due time, then ends when the clock reaches it.
+func TestService_NestedWait_BesideCallback(t *testing.T) {
+	ctx := context.Background()
+	clock := newManualClock()
+	tokens := make(chan string, 4)
+	svc := parkService(t, kv.NewMemStore(), clock, tokenTasks{tokens})
+	def := `Type: StateMachine
+SpecVersion: v1
+Name: m
+StartAt: P
+States:
+  - Name: P
+    Type: Parallel
+    Branches:
+      - StartAt: C
+        States:
+          - {Name: C, Type: Task, Action: Test:Callback, TaskMode: WaitForCustomCallback, End: true}
+      - StartAt: W
+        States:
+          - {Name: W, Type: Wait, Seconds: 60, End: true}
+    End: true
+`
+	if _, err := svc.CreateFlow(ctx, execution.CreateFlowInput{Name: "m", Definition: def}); err != nil {
+		t.Fatal(err)
+	}
+	due := clock.Now().Add(time.Minute)
+	if _, err := svc.StartExecution(ctx, execution.StartInput{FlowName: "m", ExecutionName: "e", Input: `{"n":1}`}); err != nil {
+		t.Fatal(err)
+	}
+	e := waitParked(t, svc, "m", "e", due)
+	if _, ok := e.Checkpoint.Waiting(); !ok {
+		t.Fatalf("parked checkpoint %+v does not wait", e.Checkpoint)
+	}
+	var tok string
+	select {
+	case tok = <-tokens:
+	case <-time.After(5 * time.Second):
+		t.Fatal("no task token handed out")
+	}
+	if _, err := svc.ReportTaskSucceeded(ctx, execution.ReportSucceededInput{TaskToken: tok, Output: `{"c":true}`}); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(2 * time.Millisecond) {
+		e = waitParked(t, svc, "m", "e", due)
+		if e.Checkpoint.Fan != nil && len(e.Checkpoint.Fan.Children) == 1 {
+			break // the reported branch has ended
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the reported branch never ended: checkpoint %+v", e.Checkpoint.Fan)
+		}
+	}
+	clock.Advance(time.Minute)
+	if e := waitFor(t, svc, ctx, "m", "e", execution.Succeeded); e.Output != `{"Branch0":{"c":true},"Branch1":{"n":1}}` || !e.StoppedTime.Equal(due) {
+		t.Errorf("ended with %s at %v, want both branches' outputs at %v", e.Output, e.StoppedTime, due)
+	}
+}

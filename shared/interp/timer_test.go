@@ -137,6 +137,26 @@ States:
 		wakes: []time.Duration{2 * time.Second, 5 * time.Second, 7 * time.Second},
 		waits: map[string]time.Duration{"top": 2 * time.Second, "w1": 3 * time.Second, "t": 5 * time.Second},
 	},
+	{
+		name: "legacy wait step in a choice's inline steps",
+		src: lhdr + `steps:
+  - type: choice
+    name: route
+    choices:
+      - condition: $.go == true
+        steps:
+          - {type: wait, name: nap, duration: 9}
+          - type: pass
+            name: ready
+            outputMappings: [{target: branch, source: ready}]
+    default:
+      steps:
+        - {type: pass, name: other}
+`,
+		input: `{"go":true}`, output: `{"branch":"ready"}`,
+		wakes: []time.Duration{9 * time.Second},
+		waits: map[string]time.Duration{"nap": 9 * time.Second},
+	},
 }
 
 // A Machine parked at each of its Waits and Retry intervals, its checkpoint
@@ -419,5 +439,34 @@ func TestMachine_NestedWait_Events(t *testing.T) {
 	want := []string{"BranchEntered +0s", "StepEntered +0s", "StepStarted +0s", "StepSucceeded +4s", "StepExited +4s", "BranchExited +4s"}
 	if !slices.Equal(got, want) {
 		t.Errorf("branch 0's events = %q, want %q", got, want)
+	}
+}
+
+// The flow's Timeout bounds a nested Wait: Parked reports the Timeout,
+// and the run ends TimedOut there, not at the Wait's due time.
+func TestMachine_NestedWait_FlowTimeout(t *testing.T) {
+	src := header + `Timeout: 10
+StartAt: P
+States:
+  - Name: P
+    Type: Parallel
+    Branches:
+      - StartAt: W
+        States:
+          - {Name: W, Type: Wait, Seconds: 300, End: true}
+    End: true
+`
+	clock := newFakeClock()
+	m := New(Options{Clock: clock}).Start(mustParse(t, flow.Standard, src), Execution{Name: "x"})
+	start := clock.Now()
+	if wake, callback := stepUntilParked(t, m); wake.Sub(start) != 10*time.Second || callback {
+		t.Fatalf("Parked() = start+%v, %v; want start+10s, no callback", wake.Sub(start), callback)
+	}
+	if !m.Step(context.Background()) {
+		t.Fatal("the execution did not end at its Timeout")
+	}
+	wantResult(t, m.Result(), TimedOut, "", ErrorTimeout)
+	if got := clock.Sleeps(); !slices.Equal(got, []time.Duration{10 * time.Second}) {
+		t.Errorf("sleeps = %v, want [10s]", got)
 	}
 }
