@@ -153,7 +153,7 @@ func TestDueKey(t *testing.T) {
 	if got, want := indexKey(&Execution{Account: "a", FlowID: "f", Status: Running, Name: "n", StartedTime: base}), "xs/a/f/Running/"+timeKey(base)+"/n"; got != want {
 		t.Errorf("indexKey = %q, want %q", got, want)
 	}
-	if got, want := timeKey(base), fmt.Sprintf("%016x", ^(uint64(base.UnixNano()) ^ 1<<63)); got != want {
+	if got, want := timeKey(base), fmt.Sprintf("%016x", ^(uint64(base.UnixNano())^1<<63)); got != want {
 		t.Errorf("timeKey(%v) = %q, want %q", base, got, want)
 	}
 }
