@@ -77,8 +77,8 @@ type failure struct {
 	fatal  bool   // not catchable: Fail state, LimitExceeded, aborts
 	abort  bool   // the run was stopped or timed out (ctx or flow deadline)
 	// suspend means a callback-mode Task was submitted and now waits for its
-	// report, or a top-level Wait now waits for its due time (callback.go);
-	// it is not an error.
+	// report, or a Wait or Retry interval waits for its due time
+	// (callback.go, timer.go), at any depth; it is not an error.
 	suspend bool
 }
 

@@ -37,8 +37,9 @@ const (
 // inline steps) attempt in progress: its children's frames and results. It
 // lives in the frame of the state (frame.fan) from the attempt's start until
 // every child finished or one failed; in between, a Step may end with some
-// children suspended on callback tasks (reference 7.1) and a later Step
-// (after Resume, when the checkpoint was stored) goes on with them.
+// children suspended on callback tasks (reference 7.1), Waits or Retry
+// intervals, and a later Step (after Resume, when the checkpoint was
+// stored) goes on with them.
 //
 // Children start in index order. At most conc of them are unfinished at
 // once (a suspended child keeps its place), so a Map's MaxConcurrency also
@@ -94,16 +95,19 @@ func (r *run) newFan(parent *frame, kind fanKind, in any, items []any, n, conc i
 }
 
 // suspended is the failure-shaped result of a scope, state or fan that
-// waits for a callback report: not an error. It is never changed.
+// waits for a callback report or a due time: not an error. It is never
+// changed.
 var suspended = &failure{suspend: true}
 
 // runFan runs parent's fan for state st: it goes on with the started
 // children that can (not suspended, or suspended on a task that was reported
-// or whose Timeout passed) and starts new ones, on at most conc goroutines
-// (the caller's and extra ones within Options.MaxInFlight, see takeSlot).
+// or whose Timeout passed, or on a Wait or Retry interval now due) and starts
+// new ones, on at most conc goroutines (the caller's and extra ones within
+// Options.MaxInFlight, see takeSlot); a child whose Wait or Retry interval
+// falls due while others still run goes on in the same call (dueWatch).
 // It returns the children's outputs in index order once all finished, or
-// suspended when the unfinished ones all wait for reports and none can
-// start. parent.fan is cleared unless the result is suspended.
+// suspended when the unfinished ones are all suspended and none can start.
+// parent.fan is cleared unless the result is suspended.
 //
 // The first failure cancels the others at their next step boundary (and
 // drops the suspended ones, whose tokens are then unknown); the reported

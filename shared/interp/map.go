@@ -15,7 +15,8 @@ import (
 // iteration error cancels the others and fails the state. Distributed mode
 // (ProcessorConfig ExecutionMode: Express) runs in the engine the same way,
 // with Express rules (checked when the flow was parsed), MaxItems, and an
-// empty $Global. An iteration whose Task waits for a callback suspends alone
+// empty $Global. An iteration whose Task waits for a callback, or that
+// waits in a Wait or a Retry interval, suspends alone and keeps its slot
 // (see fan).
 func (r *run) runMap(ctx context.Context, parent *frame, st *flow.State, in any) (any, *failure) {
 	v, err := st.ItemsPath.Eval(&parent.env)

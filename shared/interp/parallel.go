@@ -19,7 +19,8 @@ var branchKeys = func() []string {
 // runParallel runs every branch concurrently on the same input and returns
 // {"Branch0": out0, ...} (reference 3.9). An uncaught branch error cancels the
 // other branches and fails the state. A branch whose Task waits for a
-// callback suspends alone; the state then waits (see fan).
+// callback, or that waits in a Wait or a Retry interval, suspends alone;
+// once all are suspended the state waits (see fan).
 func (r *run) runParallel(ctx context.Context, parent *frame, st *flow.State, in any) (any, *failure) {
 	r.newFan(parent, fanParallel, in, nil, len(st.Branches), len(st.Branches))
 	return r.parallelResult(ctx, parent, st)
