@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"strconv"
 	"strings"
 	"time"
@@ -26,11 +25,17 @@ import (
 const dueShards = 16
 
 // duePrefix is the key range of shard i of the due index.
-func duePrefix(i int) string { return "xu/" + fmt.Sprintf("%02x", i) + "/" }
+func duePrefix(i int) string { return string(appendDuePrefix(nil, i)) }
+
+func appendDuePrefix(b []byte, i int) []byte {
+	const digits = "0123456789abcdef"
+	return append(b, 'x', 'u', '/', digits[i>>4&0xf], digits[i&0xf], '/')
+}
 
 // dueTimeKey is the 16 hex digits that order due times oldest first.
 func dueTimeKey(t time.Time) string {
-	return fmt.Sprintf("%016x", uint64(t.UnixNano())^1<<63)
+	var b [16]byte
+	return string(appendHex16(b[:0], uint64(t.UnixNano())^1<<63))
 }
 
 // dueAt returns when the sweep must next look at e, or false when it never
@@ -55,9 +60,27 @@ func dueKey(e *Execution) (string, bool) {
 	if !ok {
 		return "", false
 	}
-	h := fnv.New32a()
-	_, _ = h.Write([]byte(e.ref().key()))
-	return duePrefix(int(h.Sum32()%dueShards)) + dueTimeKey(t) + "/" + e.Account + "/" + e.FlowID + "/" + e.Name, true
+	var head [6 + 16]byte
+	var b strings.Builder // one allocation: it is on every start's path
+	b.Grow(len(head) + 3 + len(e.Account) + len(e.FlowID) + len(e.Name))
+	b.Write(appendHex16(appendDuePrefix(head[:0], dueShard(e)), uint64(t.UnixNano())^1<<63))
+	for _, part := range [...]string{"/", e.Account, "/", e.FlowID, "/", e.Name} {
+		b.WriteString(part)
+	}
+	return b.String(), true
+}
+
+// dueShard is the shard of e's due entry: the 32-bit FNV-1a hash of its
+// record key (exec/<account>/<flowId>/<name>) modulo dueShards.
+func dueShard(e *Execution) int {
+	const offset, prime = 2166136261, 16777619
+	h := uint32(offset)
+	for _, part := range [...]string{execRoot, e.Account, "/", e.FlowID, "/", e.Name} {
+		for i := 0; i < len(part); i++ {
+			h = (h ^ uint32(part[i])) * prime
+		}
+	}
+	return int(h % dueShards)
 }
 
 // isDueKey reports whether key is e's due index entry.
@@ -71,23 +94,29 @@ func isDueKey(e *Execution, key string) bool {
 // none when the key is the same. A finished execution's entry carries its
 // expiry, so a store with TTL removes it with the record.
 func dueChange(ops []kv.Op, was, e *Execution) []kv.Op {
+	if was != nil {
+		// was and e are one record key: compare times, not keys (a
+		// step's write keeps both, and builds no key).
+		t0, had := dueAt(was)
+		t1, ok := dueAt(e)
+		if ok == had && (!ok || t0.Equal(t1)) {
+			return ops
+		}
+	}
 	key, ok := dueKey(e)
 	old, had := "", false
 	if was != nil {
 		old, had = dueKey(was)
-	}
-	if ok == had && key == old {
-		return ops
 	}
 	if ok {
 		op := kv.Op{Kind: kv.OpPut, Key: key, Value: []byte{}}
 		if e.Status.Terminal() {
 			op.ExpiresAt = e.ExpiresAt
 		}
-		ops = append(ops, op)
+		ops = addOp(ops, op)
 	}
 	if had {
-		ops = append(ops, kv.Op{Kind: kv.OpDelete, Key: old})
+		ops = addOp(ops, kv.Op{Kind: kv.OpDelete, Key: old})
 	}
 	return ops
 }

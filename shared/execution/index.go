@@ -44,7 +44,17 @@ func indexPrefix(account, flowID string, st Status) string {
 
 // timeKey is the 16 hex digits that order start times newest first.
 func timeKey(t time.Time) string {
-	return fmt.Sprintf("%016x", ^(uint64(t.UnixNano()) ^ 1<<63))
+	var b [16]byte
+	return string(appendHex16(b[:0], ^(uint64(t.UnixNano()) ^ 1<<63)))
+}
+
+// appendHex16 appends u as 16 lower-case hex digits.
+func appendHex16(b []byte, u uint64) []byte {
+	const digits = "0123456789abcdef"
+	for shift := 60; shift >= 0; shift -= 4 {
+		b = append(b, digits[u>>uint(shift)&0xf])
+	}
+	return b
 }
 
 // entryTail returns the part of an index entry key after its status
@@ -67,14 +77,27 @@ type indexValue struct {
 	ExpiresAt   int64  `json:"x,omitempty"`
 }
 
+// emptyIndexValue is the value of an entry with nothing to filter on,
+// shared by all (stores copy values, never change them).
+var emptyIndexValue = []byte("{}")
+
 // indexKey returns e's index entry key.
 func indexKey(e *Execution) string {
-	return indexPrefix(e.Account, e.FlowID, e.Status) + timeKey(e.StartedTime) + "/" + e.Name
+	var b strings.Builder // one allocation: it is on every start's path
+	b.Grow(3 + len(e.Account) + len(e.FlowID) + len(e.Status) + 3 + 16 + 1 + len(e.Name))
+	for _, part := range [...]string{"xs/", e.Account, "/", e.FlowID, "/", string(e.Status), "/"} {
+		b.WriteString(part)
+	}
+	var tk [16]byte
+	b.Write(appendHex16(tk[:0], ^(uint64(e.StartedTime.UnixNano()) ^ 1<<63)))
+	b.WriteByte('/')
+	b.WriteString(e.Name)
+	return b.String()
 }
 
 // indexPut returns the operation that stores e's index entry.
 func indexPut(e *Execution) (kv.Op, error) {
-	val := []byte("{}")
+	val := emptyIndexValue
 	if e.Qualifier != "" || e.FlowVersion != "" || e.ExpiresAt != 0 {
 		var err error
 		if val, err = json.Marshal(indexValue{Qualifier: e.Qualifier, FlowVersion: e.FlowVersion, ExpiresAt: e.ExpiresAt}); err != nil {
@@ -96,14 +119,23 @@ func indexChange(was, e *Execution) ([]kv.Op, error) {
 		if err != nil {
 			return nil, err
 		}
-		ops = append(ops, put)
+		ops = addOp(ops, put)
 		if was != nil {
 			if old := indexKey(was); old != put.Key {
-				ops = append(ops, kv.Op{Kind: kv.OpDelete, Key: old})
+				ops = addOp(ops, kv.Op{Kind: kv.OpDelete, Key: old})
 			}
 		}
 	}
 	return dueChange(ops, was, e), nil
+}
+
+// addOp appends op to ops, making room for the at most four index
+// operations of one record write at the first.
+func addOp(ops []kv.Op, op kv.Op) []kv.Op {
+	if ops == nil {
+		ops = make([]kv.Op, 0, 4)
+	}
+	return append(ops, op)
 }
 
 // atomicStore is a Store with the atomic multi-key write (kv's Apply).

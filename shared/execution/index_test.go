@@ -3,6 +3,8 @@ package execution
 import (
 	"context"
 	"errors"
+	"fmt"
+	"hash/fnv"
 	"log/slog"
 	"slices"
 	"testing"
@@ -100,5 +102,58 @@ func TestTimeKey(t *testing.T) {
 		if i > 0 && k >= timeKey(times[i-1]) {
 			t.Errorf("timeKey(%v) = %s, not below timeKey(%v) = %s", tm, k, times[i-1], timeKey(times[i-1]))
 		}
+	}
+}
+
+// TestDueKey pins the due index layout (stored: a change orphans entries):
+// the shard is the FNV-1a hash of the record key modulo 16, as two hex
+// digits; the time key orders due times oldest first and parseDue reads
+// the entry back.
+func TestDueKey(t *testing.T) {
+	base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name string
+		e    Execution
+		at   time.Time // zero: no entry
+	}{
+		{"starting", Execution{Name: "a", Status: Starting, StartedTime: base}, base},
+		{"running", Execution{Name: "b-1", Status: Running, StartedTime: base, Lease: Lease{Owner: "r", Until: base.Add(time.Hour)}}, base},
+		{"parked", Execution{Name: "c", Status: Running, StartedTime: base, WakeAt: base.Add(time.Minute)}, base.Add(time.Minute)},
+		{"finished", Execution{Name: "d", Status: Succeeded, StartedTime: base, ExpiresAt: base.Add(time.Hour).Unix()}, base.Add(time.Hour)},
+		{"finished, kept for ever", Execution{Name: "e", Status: Failed, StartedTime: base}, time.Time{}},
+	}
+	var prev string
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			e := tc.e
+			e.Account, e.FlowID = "acct", "fid"
+			key, ok := dueKey(&e)
+			if ok != !tc.at.IsZero() {
+				t.Fatalf("dueKey(%s) = %q, %v; want an entry: %v", tc.name, key, ok, !tc.at.IsZero())
+			}
+			if !ok {
+				return
+			}
+			h := fnv.New32a()
+			_, _ = h.Write([]byte("exec/acct/fid/" + e.Name))
+			want := fmt.Sprintf("xu/%02x/%016x/acct/fid/%s", h.Sum32()%dueShards, uint64(tc.at.UnixNano())^1<<63, e.Name)
+			if key != want {
+				t.Fatalf("dueKey(%s) = %q, want %q", tc.name, key, want)
+			}
+			d, ok := parseDue(kv.Item{Key: key}, key[:6])
+			if !ok || !d.at.Equal(tc.at) || d.ref != e.ref() {
+				t.Fatalf("parseDue(%q) = %+v, %v; want %v and %+v", key, d, ok, tc.at, e.ref())
+			}
+			if tk := key[6:22]; prev != "" && tc.at.After(base) && tk <= prev {
+				t.Errorf("time key %s of %v does not sort after %s", tk, tc.at, prev)
+			}
+			prev = key[6:22]
+		})
+	}
+	if got, want := indexKey(&Execution{Account: "a", FlowID: "f", Status: Running, Name: "n", StartedTime: base}), "xs/a/f/Running/"+timeKey(base)+"/n"; got != want {
+		t.Errorf("indexKey = %q, want %q", got, want)
+	}
+	if got, want := timeKey(base), fmt.Sprintf("%016x", ^(uint64(base.UnixNano())^1<<63)); got != want {
+		t.Errorf("timeKey(%v) = %q, want %q", base, got, want)
 	}
 }
