@@ -94,7 +94,7 @@ const (
 	// MemoryGCPercent is the garbage collector's target (GOGC) of the local server with
 	// STORE=memory when GOGC is unset: the store keeps every record in the Go heap, and at Go's
 	// 100 the heap grows to twice its live size between collections.
-	MemoryGCPercent = 50
+	MemoryGCPercent = 35
 	// MinLeaseDuration and MaxLeaseDuration bound CLOUDFLOW_LEASE_DURATION.
 	MinLeaseDuration = time.Second
 	MaxLeaseDuration = time.Hour
@@ -208,7 +208,7 @@ var vars = []Var{
 			c.MaxEvents = n
 			return nil
 		}},
-	{Name: EnvGOGC, Meaning: "The Go garbage collector's target: how far the heap grows past its live size before a collection, in percent; read by the Go runtime. The local server with `STORE=memory` runs at " + strconv.Itoa(MemoryGCPercent) + " unless it is set, since that store keeps every record in the heap: 100,000 parked executions then peak at about 260 MB instead of 350 MB, for more collector work. See Durability.",
+	{Name: EnvGOGC, Meaning: "The Go garbage collector's target: how far the heap grows past its live size before a collection, in percent; read by the Go runtime. The local server with `STORE=memory` runs at " + strconv.Itoa(MemoryGCPercent) + " unless it is set, since that store keeps every record in the heap: 100,000 parked executions then peak at about 275 MB instead of 380 MB, for more collector work. See Durability.",
 		Default: "`100`; `" + strconv.Itoa(MemoryGCPercent) + "` for the local server with `STORE=memory`", Bounds: "a whole percentage, or `off`",
 		// Only noted as set (Config.IsSet): the Go runtime reads it.
 		load: func(*Config, string) error { return nil }},
