@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"syscall"
 
@@ -103,6 +104,9 @@ func Main(ctx context.Context, p Program, env Env) int {
 		cfg.Operations = p.Operations
 	}
 	host := Detect(env.Getenv)
+	if pct, ok := gcPercent(host, cfg, *event != ""); ok {
+		debug.SetGCPercent(pct)
+	}
 	// Throttling defaults to on in the cloud runtimes and off on the local endpoint and in
 	// -event replays (CLOUDFLOW_THROTTLE overrides either way).
 	cfg.Cloud = host != Local && *event == ""
@@ -192,6 +196,16 @@ func Main(ctx context.Context, p Program, env Env) int {
 		return 1
 	}
 	return 0
+}
+
+// gcPercent returns the garbage collector's target the program sets, if any: the local server
+// with the memory store runs at app.MemoryGCPercent unless GOGC is set, since every record it
+// keeps is in the Go heap.
+func gcPercent(host Host, cfg app.Config, replay bool) (int, bool) {
+	if host != Local || replay || cfg.Store != app.StoreMemory || cfg.IsSet(app.EnvGOGC) {
+		return 0, false
+	}
+	return app.MemoryGCPercent, true
 }
 
 // usage prints the -h text: what the binary serves, its flags and the environment variables.

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/cloudflow-oss/cloudflow/shared/app"
 )
 
 // runMain runs Main with args and environment variables and returns the exit status and output.
@@ -105,6 +107,36 @@ func TestMain_Errors(t *testing.T) {
 			code, _, errOut := runMain(t, tc.p, tc.env, tc.args...)
 			if code != tc.wantCode || !strings.Contains(errOut, tc.wantErr) {
 				t.Errorf("Main(%q) = %d, stderr %q; want %d and %q", tc.args, code, errOut, tc.wantCode, tc.wantErr)
+			}
+		})
+	}
+}
+
+// Only the local server with the memory store changes the garbage
+// collector's target, and not when GOGC is set.
+func TestGCPercent(t *testing.T) {
+	tests := []struct {
+		name   string
+		host   Host
+		env    map[string]string
+		replay bool
+		want   int // 0: left alone
+	}{
+		{"local memory", Local, map[string]string{"STORE": "memory"}, false, app.MemoryGCPercent},
+		{"local memory with GOGC", Local, map[string]string{"STORE": "memory", "GOGC": "200"}, false, 0},
+		{"local memory replay", Local, map[string]string{"STORE": "memory"}, true, 0},
+		{"local bbolt", Local, map[string]string{"STORE": "bbolt"}, false, 0},
+		{"lambda memory", Lambda, map[string]string{"STORE": "memory"}, false, 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg, err := app.ConfigFromEnv(func(k string) string { return tc.env[k] })
+			if err != nil {
+				t.Fatal(err)
+			}
+			pct, ok := gcPercent(tc.host, cfg, tc.replay)
+			if ok != (tc.want != 0) || pct != tc.want {
+				t.Errorf("gcPercent = %d, %v; want %d, %v", pct, ok, tc.want, tc.want != 0)
 			}
 		})
 	}
