@@ -12,7 +12,9 @@
 // item with Version 1; every successful CompareAndSwap stores Version+1. A
 // deleted key starts again at Version 1 when it is created anew. Keys are
 // non-empty strings of at most MaxKeySize bytes (ErrInvalidKey otherwise),
-// compared as bytes: List returns keys in ascending byte order.
+// compared as bytes: List returns keys in ascending byte order. GetMany
+// reads several keys in one call (one transaction on bbolt, one lock on
+// MemStore, BatchGetItem on DynamoDB), leaving out the absent ones.
 //
 // # Conditional writes
 //

@@ -29,6 +29,13 @@
 // the key twice, so a value that does not fit fails with ErrValueTooLarge
 // before any request.
 //
+// # Reading several keys
+//
+// GetMany sends one strongly consistent BatchGetItem per 100 distinct keys
+// and sends the keys a response leaves unprocessed (over 16 MB, throttled)
+// again after a jittered backoff; each item is as consistent as a Get, the
+// batch is not one snapshot.
+//
 // # Listing
 //
 // Every key starting with a prefix of at least two slashes lies in that
