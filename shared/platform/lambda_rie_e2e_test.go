@@ -362,9 +362,15 @@ func storedStatus(t *testing.T, db *dynamodb.Client, table, name string) string 
 		if !ok {
 			continue
 		}
-		// The execution record is the first JSON value of the item (history may follow).
-		var rec struct{ Name, Status string }
-		if json.NewDecoder(bytes.NewReader(v.Value)).Decode(&rec) == nil && rec.Name == name {
+		// The execution record's key is exec/<account>/<flowId>/<name> (ASCII
+		// keys are stored unchanged); its value's first JSON value holds the
+		// status (history may follow). The name is in the key only.
+		sk, _ := it[dynamo.AttrSortKey].(*types.AttributeValueMemberS)
+		if sk == nil || !strings.HasPrefix(sk.Value, "exec/") || !strings.HasSuffix(sk.Value, "/"+name) {
+			continue
+		}
+		var rec struct{ Status string }
+		if json.NewDecoder(bytes.NewReader(v.Value)).Decode(&rec) == nil {
 			return rec.Status
 		}
 	}
