@@ -35,7 +35,7 @@ func appendDuePrefix(b []byte, i int) []byte {
 // dueTimeKey is the 16 hex digits that order due times oldest first.
 func dueTimeKey(t time.Time) string {
 	var b [16]byte
-	return string(appendHex16(b[:0], uint64(t.UnixNano())^1<<63))
+	return string(appendHex16(b[:0], timeOrder(t)))
 }
 
 // dueAt returns when the sweep must next look at e, or false when it never
@@ -63,7 +63,7 @@ func dueKey(e *Execution) (string, bool) {
 	var head [6 + 16]byte
 	var b strings.Builder // one allocation: it is on every start's path
 	b.Grow(len(head) + 3 + len(e.Account) + len(e.FlowID) + len(e.Name))
-	b.Write(appendHex16(appendDuePrefix(head[:0], dueShard(e)), uint64(t.UnixNano())^1<<63))
+	b.Write(appendHex16(appendDuePrefix(head[:0], dueShard(e)), timeOrder(t)))
 	for _, part := range [...]string{"/", e.Account, "/", e.FlowID, "/", e.Name} {
 		b.WriteString(part)
 	}
@@ -139,7 +139,7 @@ func parseDue(it kv.Item, prefix string) (dueItem, bool) {
 	if err != nil || len(parts) != 3 {
 		return dueItem{}, false
 	}
-	return dueItem{item: it, at: time.Unix(0, int64(u^1<<63)), ref: Ref{Account: parts[0], FlowID: parts[1], Name: parts[2]}}, true
+	return dueItem{item: it, at: orderTime(u), ref: Ref{Account: parts[0], FlowID: parts[1], Name: parts[2]}}, true
 }
 
 // eachDue calls fn with the entries of the due index due by until and

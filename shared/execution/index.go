@@ -45,8 +45,16 @@ func indexPrefix(account, flowID string, st Status) string {
 // timeKey is the 16 hex digits that order start times newest first.
 func timeKey(t time.Time) string {
 	var b [16]byte
-	return string(appendHex16(b[:0], ^(uint64(t.UnixNano()) ^ 1<<63)))
+	return string(appendHex16(b[:0], ^timeOrder(t)))
 }
+
+// timeOrder maps t to a number in t's order (UnixNano with its sign bit
+// flipped, so times before 1970 sort first); orderTime inverts it. The
+// listing index keys the complement (newest first), the due index the
+// number itself (oldest first).
+func timeOrder(t time.Time) uint64 { return uint64(t.UnixNano()) ^ 1<<63 }
+
+func orderTime(u uint64) time.Time { return time.Unix(0, int64(u^1<<63)) }
 
 // appendHex16 appends u as 16 lower-case hex digits.
 func appendHex16(b []byte, u uint64) []byte {
@@ -89,7 +97,7 @@ func indexKey(e *Execution) string {
 		b.WriteString(part)
 	}
 	var tk [16]byte
-	b.Write(appendHex16(tk[:0], ^(uint64(e.StartedTime.UnixNano()) ^ 1<<63)))
+	b.Write(appendHex16(tk[:0], ^timeOrder(e.StartedTime)))
 	b.WriteByte('/')
 	b.WriteString(e.Name)
 	return b.String()

@@ -380,5 +380,5 @@ func keyTime(tk string) (time.Time, bool) {
 	if err != nil {
 		return time.Time{}, false
 	}
-	return time.Unix(0, int64(^u^1<<63)), true
+	return orderTime(^u), true
 }
