@@ -71,12 +71,11 @@ func (s *Service) backfill(ctx context.Context, flows map[string]storedFlow) err
 	var batch []kv.Op
 	flush := func() error {
 		defer func() { batch = batch[:0] }()
-		if a, ok := s.store.(atomicStore); ok && !s.noApply.Load() && len(batch) > 0 {
-			err := a.Apply(ctx, batch)
-			if !errors.Is(err, errors.ErrUnsupported) {
-				return err
-			}
-			s.noApply.Store(true)
+		if len(batch) == 0 {
+			return nil
+		}
+		if done, err := s.tryApply(ctx, batch); done {
+			return err
 		}
 		for _, op := range batch {
 			if err := s.upsert(ctx, op.Key, op.Value); err != nil {

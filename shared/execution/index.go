@@ -157,6 +157,22 @@ func (s *Service) atomic() bool {
 	return ok && !s.noApply.Load()
 }
 
+// tryApply writes ops in one Apply when the store has it and has not
+// refused it; done is false when it did not (ops written nothing), so the
+// caller writes them one by one. A refusal (errors.ErrUnsupported: a
+// DynamoDB server without transactions) is remembered for the process.
+func (s *Service) tryApply(ctx context.Context, ops []kv.Op) (done bool, err error) {
+	a, ok := s.store.(atomicStore)
+	if !ok || s.noApply.Load() {
+		return false, nil
+	}
+	if err := a.Apply(ctx, ops); !errors.Is(err, errors.ErrUnsupported) {
+		return true, err
+	}
+	s.noApply.Store(true)
+	return false, nil
+}
+
 // apply writes the record operation rec together with the index
 // operations idx. With a store that has Apply it is one atomic write. Other
 // stores (Tablestore, and DynamoDB servers without transactions such as
@@ -167,12 +183,10 @@ func (s *Service) atomic() bool {
 // returns kv.ErrConditionFailed (wrapped) or kv.ErrNotFound when rec's
 // condition fails.
 func (s *Service) apply(ctx context.Context, rec kv.Op, idx []kv.Op) error {
-	if a, ok := s.store.(atomicStore); ok && len(idx) > 0 && !s.noApply.Load() {
-		err := a.Apply(ctx, append([]kv.Op{rec}, idx...))
-		if !errors.Is(err, errors.ErrUnsupported) {
+	if len(idx) > 0 {
+		if done, err := s.tryApply(ctx, append([]kv.Op{rec}, idx...)); done {
 			return err
 		}
-		s.noApply.Store(true)
 		if slices.ContainsFunc(idx, func(op kv.Op) bool { return op.Kind == kv.OpCreate }) {
 			// History chunks (commitEvents) are only ever written
 			// atomically with the record: report a lost round, so the
