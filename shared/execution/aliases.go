@@ -261,27 +261,13 @@ func (s *Service) ListFlowAliases(ctx context.Context, in ListAliasesInput) ([]*
 
 // scanAliases calls fn for every alias of the flow.
 func (s *Service) scanAliases(ctx context.Context, account, flowID string, fn func(a *Alias) error) error {
-	after := ""
-	prefix := aliasPrefix(account, flowID)
-	for {
-		items, err := s.store.List(ctx, prefix, after, listPage)
-		if err != nil {
-			return fmt.Errorf("list aliases: %w", err)
+	return s.eachItem(ctx, aliasPrefix(account, flowID), "aliases", func(it kv.Item) error {
+		var a Alias
+		if err := json.Unmarshal(it.Value, &a); err != nil {
+			return fmt.Errorf("decode alias %q: %w", it.Key, err)
 		}
-		for _, it := range items {
-			var a Alias
-			if err := json.Unmarshal(it.Value, &a); err != nil {
-				return fmt.Errorf("decode alias %q: %w", it.Key, err)
-			}
-			if err := fn(&a); err != nil {
-				return err
-			}
-		}
-		if len(items) < listPage {
-			return nil
-		}
-		after = items[len(items)-1].Key
-	}
+		return fn(&a)
+	})
 }
 
 // pick chooses one route at random in proportion to the weights, drawing

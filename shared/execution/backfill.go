@@ -26,30 +26,23 @@ func (s *Service) indexFlows(ctx context.Context) error {
 	}
 	flows := map[string]storedFlow{} // by execution prefix
 	var todo []storedFlow
-	after := ""
-	for {
-		items, err := s.store.List(ctx, "flow/", after, listPage)
-		if err != nil {
-			return fmt.Errorf("list flows: %w", err)
+	err := s.eachItem(ctx, "flow/", "flows", func(it kv.Item) error {
+		f := new(Flow)
+		if err := json.Unmarshal(it.Value, f); err != nil {
+			return fmt.Errorf("decode flow %q: %w", it.Key, err)
 		}
-		for _, it := range items {
-			f := new(Flow)
-			if err := json.Unmarshal(it.Value, f); err != nil {
-				return fmt.Errorf("decode flow %q: %w", it.Key, err)
-			}
-			account, _, ok := strings.Cut(strings.TrimPrefix(it.Key, "flow/"), "/")
-			if !ok {
-				continue
-			}
-			flows[execPrefix(account, f.ID)] = storedFlow{account: account, Flow: f}
-			if f.ExecIndex < execIndexVersion {
-				todo = append(todo, storedFlow{account: account, Flow: f})
-			}
+		account, _, ok := strings.Cut(strings.TrimPrefix(it.Key, "flow/"), "/")
+		if !ok {
+			return nil
 		}
-		if len(items) < listPage {
-			break
+		flows[execPrefix(account, f.ID)] = storedFlow{account: account, Flow: f}
+		if f.ExecIndex < execIndexVersion {
+			todo = append(todo, storedFlow{account: account, Flow: f})
 		}
-		after = items[len(items)-1].Key
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	if len(todo) > 0 {
 		if err := s.backfill(ctx, flows); err != nil {

@@ -280,45 +280,15 @@ func (s *Service) ListFlows(ctx context.Context, in ListFlowsInput) ([]*Flow, st
 	return out, "", nil
 }
 
-// eachStore is a Store that reads every item under a prefix in one pass
-// (the DynamoDB store, whose List of a prefix spanning partitions, such as
-// Recover's execRoot, scans the whole table for every page). Prefixes
-// within one partition keep List's key order.
-type eachStore interface {
-	Each(ctx context.Context, prefix string, fn func(kv.Item) error) error
-}
-
 // scan calls fn for every execution under prefix.
 func (s *Service) scan(ctx context.Context, prefix string, fn func(e *Execution) error) error {
-	if es, ok := s.store.(eachStore); ok {
-		var fnErr error // returned as it is, like the List loop's
-		err := es.Each(ctx, prefix, func(it kv.Item) error {
-			e, err := decodeExecution(it)
-			if err == nil {
-				err = fn(e)
-			}
-			fnErr = err
-			return err
-		})
-		if err != nil && fnErr == nil {
-			return fmt.Errorf("list executions: %w", err)
-		}
-		return err
-	}
-	after := ""
-	for {
-		items, err := s.store.List(ctx, prefix, after, listPage)
+	return s.eachItem(ctx, prefix, "executions", func(it kv.Item) error {
+		e, err := decodeExecution(it)
 		if err != nil {
-			return fmt.Errorf("list executions: %w", err)
-		}
-		if err := decodeEach(items, fn); err != nil {
 			return err
 		}
-		if len(items) < listPage {
-			return nil
-		}
-		after = items[len(items)-1].Key
-	}
+		return fn(e)
+	})
 }
 
 // decodeEach calls fn for every execution record of items.

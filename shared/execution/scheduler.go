@@ -58,24 +58,18 @@ func (s *Service) FireSchedules(ctx context.Context, since, now time.Time) (int,
 	}
 	var errs []error
 	fired := 0
-	after := ""
-	for {
-		items, err := s.store.List(ctx, allSchedules, after, listPage)
+	err := s.eachItem(ctx, allSchedules, "schedules", func(it kv.Item) error {
+		n, err := s.fireSchedule(ctx, it, from, now, since.IsZero())
+		fired += n
 		if err != nil {
-			return fired, fmt.Errorf("list schedules: %w", err)
+			errs = append(errs, err)
 		}
-		for _, it := range items {
-			n, err := s.fireSchedule(ctx, it, from, now, since.IsZero())
-			fired += n
-			if err != nil {
-				errs = append(errs, err)
-			}
-		}
-		if len(items) < listPage {
-			return fired, errors.Join(errs...)
-		}
-		after = items[len(items)-1].Key
+		return nil
+	})
+	if err != nil {
+		return fired, err
 	}
+	return fired, errors.Join(errs...)
 }
 
 // fireSchedule starts the due ticks (from, now] of the stored schedule it.

@@ -488,6 +488,48 @@ func (s *Service) deleteHistory(ctx context.Context, ref Ref) error {
 	return s.deleteAll(ctx, mapRunPrefix(ref), ref)
 }
 
+// eachStore is a Store that reads every item under a prefix in one pass
+// (the DynamoDB store, whose List of a prefix spanning partitions, such as
+// Recover's execRoot, scans the whole table for every page). Prefixes
+// within one partition keep List's key order.
+type eachStore interface {
+	Each(ctx context.Context, prefix string, fn func(kv.Item) error) error
+}
+
+// eachItem calls fn for every item under prefix: in key order a List page
+// at a time, or in one pass with a store's Each (in key order within one
+// partition). A store error is returned wrapped as "list <what>", fn's
+// unchanged.
+func (s *Service) eachItem(ctx context.Context, prefix, what string, fn func(kv.Item) error) error {
+	if es, ok := s.store.(eachStore); ok {
+		var fnErr error
+		err := es.Each(ctx, prefix, func(it kv.Item) error {
+			fnErr = fn(it)
+			return fnErr
+		})
+		if err != nil && fnErr == nil {
+			return fmt.Errorf("list %s: %w", what, err)
+		}
+		return err
+	}
+	after := ""
+	for {
+		items, err := s.store.List(ctx, prefix, after, listPage)
+		if err != nil {
+			return fmt.Errorf("list %s: %w", what, err)
+		}
+		for _, it := range items {
+			if err := fn(it); err != nil {
+				return err
+			}
+		}
+		if len(items) < listPage {
+			return nil
+		}
+		after = items[len(items)-1].Key
+	}
+}
+
 func (s *Service) deleteAll(ctx context.Context, prefix string, ref Ref) error {
 	for {
 		items, err := s.store.List(ctx, prefix, "", listPage)
